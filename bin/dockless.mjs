@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Runs the bundle when `npm run build` made one; otherwise runs the TypeScript sources through tsx.
+import { existsSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const bundle = join(root, "dist/dockless.mjs")
+if (existsSync(bundle)) {
+  await import(pathToFileURL(bundle).href)
+} else {
+  const { register } = await import("tsx/esm/api")
+  register()
+  await import(pathToFileURL(join(root, "src/main.ts")).href)
+}
