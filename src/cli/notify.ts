@@ -1,0 +1,48 @@
+// sd_notify readiness: tells systemd that dockless is up (READY=1) when it runs as the
+// Type=notify unit in systemd/dockless.service. Node cannot send unix datagrams, so this runs
+// `systemd-notify --ready`; as root it sends with its parent's PID, i.e. dockless's own, which
+// is what NotifyAccess=main accepts. Outside systemd ($NOTIFY_SOCKET unset) it does nothing,
+// and a failure is logged, never fatal: the daemon keeps running either way.
+import { Config, Data, Effect, Option } from "effect"
+import { execFile } from "node:child_process"
+
+class NotifyFailed extends Data.TaggedError("NotifyFailed")<{ readonly reason: string }> {}
+
+const notifySocket = Config.option(Config.nonEmptyString("NOTIFY_SOCKET")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>()),
+)
+
+const reasonOf = (error: NodeJS.ErrnoException, stderr: string): string =>
+  error.code === "ENOENT"
+    ? "systemd-notify was not found on PATH (it comes with the systemd package)"
+    : `systemd-notify --ready failed: ${stderr.trim() || error.message}`
+
+const systemdNotifyReady = (socket: string) =>
+  Effect.async<void, NotifyFailed>((resume) => {
+    const child = execFile(
+      "systemd-notify",
+      ["--ready"],
+      { env: { ...process.env, NOTIFY_SOCKET: socket } },
+      (error, _stdout, stderr) =>
+        resume(error ? Effect.fail(new NotifyFailed({ reason: reasonOf(error, stderr) })) : Effect.void),
+    )
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+/** Sends READY=1 to $NOTIFY_SOCKET; a no-op when dockless does not run under systemd's Type=notify. */
+export const notifyReady: Effect.Effect<void> = Effect.gen(function* () {
+  const socket = yield* notifySocket
+  if (Option.isNone(socket)) return
+  yield* systemdNotifyReady(socket.value).pipe(
+    Effect.timeoutFail({
+      duration: "10 seconds",
+      onTimeout: () => new NotifyFailed({ reason: "systemd-notify --ready did not finish within 10s" }),
+    }),
+    Effect.catchTag("NotifyFailed", ({ reason }) =>
+      Effect.logWarning(
+        `could not tell systemd that dockless is ready: ${reason}. systemd will stop dockless when ` +
+          "TimeoutStartSec runs out; install systemd-notify, or set Type=exec with `systemctl edit dockless`.",
+      ),
+    ),
+  )
+}).pipe(Effect.withSpan("notifyReady"))
