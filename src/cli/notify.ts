@@ -4,7 +4,7 @@
 // is what NotifyAccess=main accepts. Outside systemd ($NOTIFY_SOCKET unset) it does nothing,
 // and a failure is logged, never fatal: the daemon keeps running either way.
 import { Config, Data, Effect, Option } from "effect"
-import { execFile } from "node:child_process"
+import { execFile, type ExecFileException } from "node:child_process"
 
 class NotifyFailed extends Data.TaggedError("NotifyFailed")<{ readonly reason: string }> {}
 
@@ -12,7 +12,7 @@ const notifySocket = Config.option(Config.nonEmptyString("NOTIFY_SOCKET")).pipe(
   Effect.orElseSucceed(() => Option.none<string>()),
 )
 
-const reasonOf = (error: NodeJS.ErrnoException, stderr: string): string =>
+const reasonOf = (error: ExecFileException, stderr: string): string =>
   error.code === "ENOENT"
     ? "systemd-notify was not found on PATH (it comes with the systemd package)"
     : `systemd-notify --ready failed: ${stderr.trim() || error.message}`
