@@ -3,21 +3,37 @@
 // and return 2. No config found is also 2, naming the paths that were tried.
 import { Console, Effect } from "effect"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
-import type { ConfigInvalid } from "../config/ConfigError.ts"
 
-const report = (error: ConfigInvalid): Effect.Effect<number> => Effect.as(Console.error(error.message), 2)
+export interface CheckResult {
+  readonly code: 0 | 2
+  /** What goes to stdout ("ok") or stderr (one issue per line). */
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const invalid = (stderr: string): CheckResult => ({ code: 2, stdout: "", stderr })
+
+/** The check itself, with env and cwd passed in so tests control the lookup. */
+export const checkConfig = (
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  systemPath?: string,
+): Effect.Effect<CheckResult> =>
+  Effect.gen(function* () {
+    const file = yield* findConfigFile(configPath, env, cwd, systemPath)
+    if (file === undefined) {
+      const tried = configCandidates(configPath, env, cwd, systemPath).map((c) => c.file)
+      return invalid(`no config file found; looked for: ${tried.join(", ")}`)
+    }
+    yield* loadConfig(file)
+    return { code: 0, stdout: "ok", stderr: "" } satisfies CheckResult
+  }).pipe(Effect.catchTag("ConfigInvalid", (error) => Effect.succeed(invalid(error.message))))
 
 export const check = (configPath: string | undefined): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const env = process.env
-    const cwd = process.cwd()
-    const file = yield* findConfigFile(configPath, env, cwd)
-    if (file === undefined) {
-      const tried = configCandidates(configPath, env, cwd).map((c) => c.file)
-      yield* Console.error(`no config file found; looked for: ${tried.join(", ")}`)
-      return 2
-    }
-    yield* loadConfig(file)
-    yield* Console.log("ok")
-    return 0
-  }).pipe(Effect.catchTag("ConfigInvalid", report))
+    const result = yield* checkConfig(configPath, process.env, process.cwd())
+    if (result.stdout !== "") yield* Console.log(result.stdout)
+    if (result.stderr !== "") yield* Console.error(result.stderr)
+    return result.code
+  })

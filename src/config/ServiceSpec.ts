@@ -28,8 +28,13 @@ import {
   type Table,
 } from "./Decode.ts"
 import { duration } from "./Duration.ts"
+import { decodeHealth, encodeHealth, type HealthSpec } from "./HealthSpec.ts"
+import { resolveCommand } from "./Paths.ts"
 import { size } from "./Size.ts"
 
+export type { HealthCheck, HealthSpec } from "./HealthSpec.ts"
+export { defaultHealthTiming } from "./HealthSpec.ts"
+export { resolveCommand } from "./Paths.ts"
 export type RestartPolicy = "always" | "on-failure" | "never"
 export interface BackoffSpec {
   readonly initial: number
@@ -46,17 +51,6 @@ export interface LogSpec {
   readonly enabled: boolean
   readonly max_bytes: number
   readonly keep: number
-}
-export type HealthCheck =
-  | { readonly _tag: "http"; readonly url: string }
-  | { readonly _tag: "tcp"; readonly port: number }
-  | { readonly _tag: "exec"; readonly command: ReadonlyArray<string> }
-export interface HealthSpec {
-  readonly check: HealthCheck
-  readonly interval: number
-  readonly timeout: number
-  readonly retries: number
-  readonly start_period: number
 }
 export interface ServiceSpec {
   readonly name: string
@@ -103,7 +97,6 @@ export const defaultBackoff: BackoffSpec = {
 }
 export const defaultIntensity: IntensitySpec = { max_restarts: 10, period: 60_000 }
 export const defaultLog: LogSpec = { enabled: true, max_bytes: 10 * 1024 * 1024, keep: 5 }
-export const defaultHealthTiming = { interval: 10_000, timeout: 2_000, retries: 3, start_period: 0 } as const
 export const defaultRestart: RestartPolicy = "on-failure"
 export const defaultStopSignal: NodeJS.Signals = "SIGTERM"
 export const defaultStopTimeout = 10_000
@@ -195,10 +188,6 @@ const autoOrPort: Decoder<"auto" | number> = (raw, at) =>
         issue(at, `expected "auto" or a port number from 1 to 65535, got ${describe(raw)}`),
       ])
 
-/** `command` as written, made absolute against baseDir only when it is a relative path (has a "/"). */
-export const resolveCommand = (command: string, baseDir: string): string =>
-  command.includes("/") && !path.isAbsolute(command) ? path.resolve(baseDir, command) : command
-
 // ---- nested tables ----
 
 export const decodeBackoff = (base: BackoffSpec): Decoder<BackoffSpec> =>
@@ -235,51 +224,6 @@ export const decodeLog = (base: LogSpec): Decoder<LogSpec> =>
     const keep = c.field(t, at, "keep", integer(0, 1000, "an integer from 0 to 1000")) ?? base.keep
     return c.done(() => ({ enabled, max_bytes, keep }))
   })
-
-const healthKinds = ["http", "tcp", "exec"] as const
-
-const isHttpUrl = (text: string): boolean =>
-  URL.canParse(text) && ["http:", "https:"].includes(new URL(text).protocol)
-
-const httpUrl: Decoder<string> = (raw, at) =>
-  typeof raw === "string" && isHttpUrl(raw)
-    ? Either.right(raw)
-    : expected(at, "an http:// or https:// URL", raw)
-
-const decodeHealthCheck = (t: Table, at: string, baseDir: string, c: Collector): HealthCheck | undefined => {
-  const kinds = healthKinds.filter((kind) => t[kind] !== undefined)
-  if (kinds.length !== 1) {
-    const got = kinds.length === 0 ? "none" : kinds.join(" and ")
-    c.add([issue(at, `expected exactly one of http, tcp or exec, got ${got}`)])
-    return undefined
-  }
-  const url = c.field(t, at, "http", httpUrl)
-  if (url !== undefined) return { _tag: "http", url }
-  const tcp = c.field(t, at, "tcp", port)
-  if (tcp !== undefined) return { _tag: "tcp", port: tcp }
-  const exec = c.field(t, at, "exec", (raw, p) =>
-    Array.isArray(raw) && raw.length === 0
-      ? expected(p, "a non-empty array of strings", raw)
-      : stringList(raw, p),
-  )
-  if (exec === undefined) return undefined
-  const [program = "", ...rest] = exec
-  return { _tag: "exec", command: [resolveCommand(program, baseDir), ...rest] }
-}
-
-export const decodeHealth = (baseDir: string): Decoder<HealthSpec> =>
-  table((t, at) => {
-    const c = collector()
-    c.add(unknownKeys(t, at, [...healthKinds, "interval", "timeout", "retries", "start_period"]))
-    const check = decodeHealthCheck(t, at, baseDir, c)
-    const interval = c.field(t, at, "interval", duration(1)) ?? defaultHealthTiming.interval
-    const timeout = c.field(t, at, "timeout", duration(1)) ?? defaultHealthTiming.timeout
-    const retries =
-      c.field(t, at, "retries", integer(1, 1000, "an integer from 1 to 1000")) ?? defaultHealthTiming.retries
-    const start_period = c.field(t, at, "start_period", duration()) ?? defaultHealthTiming.start_period
-    if (check === undefined) return Either.left(c.issues())
-    return c.done(() => ({ check, interval, timeout, retries, start_period }))
-  }, `a table like { http = "http://127.0.0.1:8080/healthz", interval = "10s" }`)
 
 // ---- the service table ----
 
@@ -389,23 +333,6 @@ export const decodeServiceLinks = (name: string, raw: unknown, defaults: unknown
 }
 
 // ---- encoding back to a table ----
-
-const encodeHealth = (health: HealthSpec): Record<string, unknown> => {
-  const timing = {
-    interval: health.interval,
-    timeout: health.timeout,
-    retries: health.retries,
-    start_period: health.start_period,
-  }
-  switch (health.check._tag) {
-    case "http":
-      return { http: health.check.url, ...timing }
-    case "tcp":
-      return { tcp: health.check.port, ...timing }
-    case "exec":
-      return { exec: [...health.check.command], ...timing }
-  }
-}
 
 /** A plain JSON-able table (durations in ms, sizes in bytes) that decodeServiceSpec accepts again. */
 export const encodeServiceSpec = (spec: ServiceSpec): Record<string, unknown> => {
