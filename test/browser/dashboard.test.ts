@@ -1,0 +1,346 @@
+// The dashboard end to end: a real daemon built into dist/, real Chromium, the page served with
+// its strict CSP. The tests run in order and share one logged-in page (vitest runs the tests of a
+// file sequentially); each one checks its own outcome, and every test also fails on a console
+// error, an uncaught page error or a JavaScript dialog (see afterEach).
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import type { Page } from "playwright-core"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+
+const ARTIFACTS = join(process.cwd(), "test/artifacts")
+
+// A config-defined service, so the page shows both sources (config ones cannot be edited or deleted).
+const CONFIG_SERVICES = `
+[services.clock]
+command = "/bin/sh"
+args = ["-c", "while true; do echo tick-tock; sleep 5; done"]
+`
+
+const HELLO_SCRIPT =
+  'echo hello-from-dockless; echo oops-on-stderr >&2; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done'
+const XSS_TEXT = "<img src=x onerror=alert(1)>"
+
+let daemon: Daemon
+let browser: Awaited<ReturnType<typeof launchBrowser>>
+let page: Page
+
+// Problems the page reports; afterEach fails the test when any appear.
+const consoleErrors: string[] = []
+const pageErrors: string[] = []
+const dialogs: string[] = []
+// Chromium logs every non-2xx fetch as a console error ("Failed to load resource: … status of
+// 401"). A test lists the answers it provokes on purpose; any other one is a failure.
+let allowedHttp: string[] = []
+const allowHttp = (status: number, path: string) => allowedHttp.push(`${status} ${path}`)
+
+const row = (name: string) => page.locator(`tbody.svc[data-service="${name}"]`)
+const cellText = async (name: string, cls: string) =>
+  ((await row(name).locator(`.${cls}`).textContent()) ?? "").trim()
+const stateOf = (name: string) => row(name).getAttribute("data-state")
+
+async function waitForState(name: string, state: string, timeoutMs = 15_000) {
+  await until(`${name} to show state ${state}`, async () => (await stateOf(name)) === state, timeoutMs)
+}
+
+async function pidOf(name: string): Promise<number> {
+  const text = await cellText(name, "c-pid")
+  return /^\d+$/.test(text) ? Number(text) : NaN
+}
+
+async function openRegisterForm() {
+  await page.locator(".topbar button.primary").click()
+  await page.locator("dialog.form-panel[open]").waitFor()
+}
+
+async function closeDialog(cls: string) {
+  await page.locator(`dialog.${cls}[open] button[aria-label=Close]`).click()
+  await page.locator(`dialog.${cls}[open]`).waitFor({ state: "detached" })
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  daemon = await startDaemon({ extraToml: CONFIG_SERVICES })
+  browser = await launchBrowser()
+  page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  await page.setViewportSize({ width: 1280, height: 860 })
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return
+    const text = msg.text()
+    const status = /status of (\d{3})/.exec(text)?.[1]
+    const url = msg.location().url
+    const path = url ? new URL(url).pathname : ""
+    if (status !== undefined && allowedHttp.includes(`${status} ${path}`)) return
+    consoleErrors.push(`${text} (${url})`)
+  })
+  page.on("pageerror", (err) => pageErrors.push(err.message))
+  page.on("dialog", (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`)
+    void dialog.dismiss()
+  })
+})
+
+afterEach(() => {
+  const problems = { consoleErrors: [...consoleErrors], pageErrors: [...pageErrors], dialogs: [...dialogs] }
+  consoleErrors.length = 0
+  pageErrors.length = 0
+  dialogs.length = 0
+  allowedHttp = []
+  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] })
+})
+
+afterAll(async () => {
+  try {
+    if (page) {
+      // Screenshots on every run, whatever happened above (test/artifacts is git-ignored).
+      await page.setViewportSize({ width: 1280, height: 860 })
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true })
+      await page.setViewportSize({ width: 375, height: 740 })
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-mobile.png"), fullPage: true })
+    }
+  } finally {
+    await browser?.close()
+    await daemon?.stop()
+  }
+})
+
+describe("dashboard", () => {
+  it("asks for the token, shows the API's error for a wrong one, and logs in with the right one", async () => {
+    allowHttp(401, "/api/services") // the probe on load, before login
+    allowHttp(401, "/api/login") // the wrong token
+    await page.goto(daemon.url + "/")
+    const form = page.locator("form.login")
+    await form.waitFor()
+    expect(await form.textContent()).toContain("data_dir/token")
+
+    const refused = await daemon.api("POST", "/api/login", { token: "wrong-token" })
+    expect(refused.status).toBe(401)
+    await form.locator("input[name=token]").fill("wrong-token")
+    await form.locator("button[type=submit]").click()
+    const error = form.locator(".form-error")
+    await error.waitFor()
+    expect((await error.textContent())?.trim()).toBe(refused.body.error)
+    expect(await page.locator(".shell").isVisible()).toBe(false)
+
+    await form.locator("input[name=token]").fill(TOKEN)
+    await form.locator("button[type=submit]").click()
+    await page.locator(".shell .topbar").waitFor()
+    await until(
+      "the live indicator",
+      async () => (await page.locator(".topbar .conn-label").textContent()) === "live",
+    )
+    await row("clock").waitFor()
+    expect(await form.isVisible()).toBe(false)
+  })
+
+  it("shows config services without edit or delete", async () => {
+    await waitForState("clock", "running")
+    expect(await cellText("clock", "source")).toBe("config")
+    expect(await row("clock").locator(".act-edit").isVisible()).toBe(false)
+    expect(await row("clock").locator(".act-delete").isVisible()).toBe(false)
+    expect(await pidOf("clock")).toBeGreaterThan(0)
+  })
+
+  it("registers a service through the form and sees it become running", async () => {
+    await openRegisterForm()
+    const dialog = page.locator("dialog.form-panel[open]")
+    await dialog.locator("[name=name]").fill("hello")
+    await dialog.locator("[name=command]").fill("/bin/sh")
+    await dialog.locator("[name=args]").fill(`-c\n${HELLO_SCRIPT}`)
+    await dialog.locator("[name=env]").fill("GREETING=hi there")
+    await dialog.locator("[name=restart]").selectOption("always")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.waitFor({ state: "detached" })
+
+    await row("hello").waitFor()
+    await waitForState("hello", "running")
+    expect(await pidOf("hello")).toBeGreaterThan(0)
+    expect(await cellText("hello", "source")).toBe("api")
+
+    const saved = await daemon.api("GET", "/api/services/hello")
+    expect(saved.status).toBe(200)
+    expect(saved.body.spec.args).toEqual(["-c", HELLO_SCRIPT])
+    expect(saved.body.spec.env).toEqual({ GREETING: "hi there" })
+    expect(saved.body.spec.restart).toBe("always")
+  })
+
+  it("follows changes made elsewhere live, without a reload", async () => {
+    const stopped = await daemon.api("POST", "/api/services/hello/stop")
+    expect(stopped.status).toBe(202)
+    await waitForState("hello", "stopped")
+    expect(await cellText("hello", "c-pid")).toBe("–")
+    const started = await daemon.api("POST", "/api/services/hello/start")
+    expect(started.status).toBe(202)
+    await waitForState("hello", "running")
+    expect(await pidOf("hello")).toBeGreaterThan(0)
+  })
+
+  it("restarts a service from its button and shows the new pid", async () => {
+    const before = await pidOf("hello")
+    expect(before).toBeGreaterThan(0)
+    await row("hello").locator(".act-restart").click()
+    const after = await until("a new pid for hello", async () => {
+      const pid = await pidOf("hello")
+      return pid > 0 && pid !== before && (await stateOf("hello")) === "running" ? pid : false
+    })
+    expect(after).not.toBe(before)
+    expect(await row("hello").locator(".act-restart").isEnabled()).toBe(true)
+  })
+
+  it("stops and starts a service from its buttons", async () => {
+    await row("hello").locator(".act-stop").click()
+    await waitForState("hello", "stopped")
+    expect(await row("hello").locator(".act-stop").isDisabled()).toBe(true)
+    await row("hello").locator(".act-start").click()
+    await waitForState("hello", "running")
+    expect(await row("hello").locator(".act-start").isDisabled()).toBe(true)
+  })
+
+  it("shows a service's log, stdout and stderr apart, and follows new lines", async () => {
+    await row("hello").locator(".act-logs").click()
+    const view = page.locator("dialog.logs-panel[open] .log-view")
+    await view.waitFor()
+    await until("the printed line in the log view", async () =>
+      ((await view.textContent()) ?? "").includes("hello-from-dockless"),
+    )
+    expect(await view.locator(".line.s-stderr", { hasText: "oops-on-stderr" }).count()).toBeGreaterThan(0)
+    expect(await view.locator(".line.s-stdout", { hasText: "hello-from-dockless" }).count()).toBeGreaterThan(
+      0,
+    )
+
+    const lastTick = async () => {
+      const ticks = [...((await view.textContent()) ?? "").matchAll(/tick (\d+)/g)].map((m) => Number(m[1]))
+      return ticks.length > 0 ? Math.max(...ticks) : 0
+    }
+    const seen = await until("a tick line", async () => (await lastTick()) || false)
+    await until("a newer tick line over the log stream", async () => (await lastTick()) > seen)
+
+    // The stream filter hides stderr lines and brings them back.
+    await page.locator("dialog.logs-panel[open] .chip.s-stderr input").uncheck()
+    expect(await view.locator(".line.s-stderr").count()).toBe(0)
+    await page.locator("dialog.logs-panel[open] .chip.s-stderr input").check()
+    expect(await view.locator(".line.s-stderr").count()).toBeGreaterThan(0)
+    await closeDialog("logs-panel")
+  })
+
+  it("shows validation errors next to the fields", async () => {
+    await openRegisterForm()
+    const dialog = page.locator("dialog.form-panel[open]")
+    // Ports that are not numbers are caught before anything is sent.
+    await dialog.locator("[name=name]").fill("broken")
+    await dialog.locator("[name=command]").fill("/bin/true")
+    await dialog.locator("[name=ports]").fill("abc")
+    await dialog.locator("button[type=submit]").click()
+    const portsError = dialog.locator(".field-error[data-field=ports]")
+    await portsError.waitFor()
+    expect(await portsError.textContent()).toContain("abc")
+
+    // The server's 400 details land next to the fields their paths name.
+    allowHttp(400, "/api/services")
+    const body = { name: "bad name!", command: "", restart: "on-failure", autostart: true }
+    const refused = await daemon.api("POST", "/api/services", body)
+    expect(refused.status).toBe(400)
+    await dialog.locator("[name=ports]").fill("")
+    await dialog.locator("[name=name]").fill(body.name)
+    await dialog.locator("[name=command]").fill("")
+    await dialog.locator("button[type=submit]").click()
+    const commandError = dialog.locator(".field-error[data-field=command]")
+    await commandError.waitFor()
+    expect((await commandError.textContent())?.trim()).not.toBe("")
+    await dialog.locator(".field-error[data-field=name]").waitFor()
+    expect(await portsError.isVisible()).toBe(false)
+    expect((await dialog.locator(".form-error").textContent())?.trim()).toBe(refused.body.error)
+    expect(await dialog.isVisible()).toBe(true)
+    await closeDialog("form-panel")
+    expect(await row("broken").count()).toBe(0)
+  })
+
+  it("shows output that looks like HTML as literal text", async () => {
+    const created = await daemon.api("POST", "/api/services", {
+      name: "xss",
+      command: "/bin/sh",
+      args: ["-c", `echo '${XSS_TEXT}'; echo '<b>bold</b>'; exec sleep 600`],
+      restart: "never",
+    })
+    expect(created.status).toBe(201)
+    await waitForState("xss", "running")
+    await row("xss").locator(".act-logs").click()
+    const view = page.locator("dialog.logs-panel[open] .log-view")
+    await view.waitFor()
+    await until("the HTML-looking line", async () => ((await view.textContent()) ?? "").includes(XSS_TEXT))
+    expect(await view.locator(".line .text", { hasText: XSS_TEXT }).count()).toBe(1)
+    expect(await view.locator("img").count()).toBe(0)
+    expect(await view.locator("b").count()).toBe(0)
+    expect(await page.locator("img").count()).toBe(0)
+    await closeDialog("logs-panel")
+  })
+
+  it("shows a crashing service in backoff with a countdown and its last exit code", async () => {
+    const created = await daemon.api("POST", "/api/services", {
+      name: "crashy",
+      command: "/bin/sh",
+      args: ["-c", "echo starting; sleep 0.3; echo giving up >&2; exit 3"],
+      restart: "on-failure",
+      backoff: { initial: "4s", max: "8s", jitter: 0 },
+    })
+    expect(created.status).toBe(201)
+    await waitForState("crashy", "backoff")
+    expect(await cellText("crashy", "c-exit")).toBe("code 3")
+    const countdown = row("crashy").locator(".c-state .sub", { hasText: /restart/ })
+    expect(await countdown.textContent()).toMatch(/restart (in \d+s|now)/)
+  })
+
+  it("edits a registered service", async () => {
+    await row("hello").locator(".act-edit").click()
+    const dialog = page.locator("dialog.form-panel[open]")
+    await dialog.waitFor()
+    expect(await dialog.locator("[name=name]").inputValue()).toBe("hello")
+    expect(await dialog.locator("[name=command]").inputValue()).toBe("/bin/sh")
+    expect(await dialog.locator("[name=env]").inputValue()).toBe("GREETING=hi there")
+    await dialog.locator("[name=args]").fill("-c\necho hello-edited; exec sleep 600")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.waitFor({ state: "detached" })
+    const saved = await until("the edited spec", async () => {
+      const res = await daemon.api("GET", "/api/services/hello")
+      return res.body?.spec?.args?.[1] === "echo hello-edited; exec sleep 600" ? res.body : false
+    })
+    expect(saved.spec.env).toEqual({ GREETING: "hi there" })
+    expect(saved.spec.restart).toBe("always")
+    await waitForState("hello", "running")
+  })
+
+  it("deletes a registered service only after confirmation", async () => {
+    await row("xss").locator(".act-delete").click()
+    const confirm = page.locator("dialog.confirm-panel[open]")
+    await confirm.waitFor()
+    expect(await confirm.textContent()).toContain("xss")
+    await confirm.locator("button.ghost").click()
+    await confirm.waitFor({ state: "detached" })
+    expect(await row("xss").count()).toBe(1)
+
+    await row("xss").locator(".act-delete").click()
+    await confirm.waitFor()
+    await confirm.locator("button.confirm-delete").click()
+    await confirm.waitFor({ state: "detached" })
+    await row("xss").waitFor({ state: "detached" })
+    expect((await daemon.api("GET", "/api/services/xss")).status).toBe(404)
+  })
+
+  it("fits a 375 px phone without horizontal scrolling", async () => {
+    await page.setViewportSize({ width: 375, height: 740 })
+    const scrollWidth = () => page.evaluate(() => document.documentElement.scrollWidth)
+    await until("the card layout", async () => (await page.locator(".services thead").isVisible()) === false)
+    expect(await scrollWidth()).toBeLessThanOrEqual(375)
+    expect(await row("hello").locator(".act-restart").isVisible()).toBe(true)
+
+    await row("hello").locator(".act-logs").click()
+    await page.locator("dialog.logs-panel[open] .log-view .line").first().waitFor()
+    expect(await scrollWidth()).toBeLessThanOrEqual(375)
+    await closeDialog("logs-panel")
+
+    await openRegisterForm()
+    expect(await scrollWidth()).toBeLessThanOrEqual(375)
+    await closeDialog("form-panel")
+    await page.setViewportSize({ width: 1280, height: 860 })
+  })
+})

@@ -1,0 +1,171 @@
+// Helpers for the dashboard's end-to-end tests: a real daemon from dist/ on a free port, a real
+// Chromium through playwright-core, and polling with deadlines (never fixed sleeps).
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { chromium, type BrowserContext } from "playwright-core"
+
+export const TOKEN = "test-token-123"
+
+/** A port nobody listens on right now: bind port 0 and let the kernel pick. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port from the kernel"))))
+    })
+  })
+
+/**
+ * Polls `probe` until it returns something other than undefined/false/null, or throws after
+ * `timeoutMs` saying what it waited for and what it saw last.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown = undefined
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== null && value !== false) return value
+      last = value
+    } catch (e) {
+      last = e instanceof Error ? e.message : e
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`)
+    }
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+export interface Daemon {
+  readonly url: string
+  readonly dir: string
+  readonly proc: ChildProcess
+  /** Everything the daemon printed, for failure messages. */
+  output(): string
+  /** Calls the API with the bearer token; JSON in and out. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
+  stop(): Promise<void>
+}
+
+export interface DaemonOptions {
+  /** Extra TOML appended to the generated config (e.g. `[services.x]` tables). */
+  readonly extraToml?: string
+}
+
+/** Starts `node dist/dockless.mjs run --config <tmp>/config.toml` and waits for /api/health. */
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), "dockless-browser-"))
+  const dataDir = join(dir, "data")
+  mkdirSync(dataDir)
+  const port = await freePort()
+  const configPath = join(dir, "config.toml")
+  writeFileSync(
+    configPath,
+    [
+      `listen_port = ${port}`,
+      `listen_host = "127.0.0.1"`,
+      `data_dir = ${JSON.stringify(dataDir)}`,
+      ``,
+      `[auth]`,
+      `token = ${JSON.stringify(TOKEN)}`,
+      ``,
+      options.extraToml ?? "",
+    ].join("\n"),
+  )
+  const url = `http://127.0.0.1:${port}`
+  let out = ""
+  const proc = spawn(process.execPath, ["dist/dockless.mjs", "run", "--config", configPath], {
+    cwd: process.cwd(),
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  })
+  proc.stdout?.on("data", (d: Buffer) => (out += d.toString()))
+  proc.stderr?.on("data", (d: Buffer) => (out += d.toString()))
+  let exited = false
+  proc.once("exit", () => (exited = true))
+
+  const api: Daemon["api"] = async (method, path, body) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, accept: "application/json" }
+    if (body !== undefined) headers["content-type"] = "application/json"
+    const res = await fetch(url + path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    let parsed: unknown = null
+    try {
+      parsed = text === "" ? null : JSON.parse(text)
+    } catch {
+      parsed = text
+    }
+    return { status: res.status, body: parsed }
+  }
+
+  const stop = async (): Promise<void> => {
+    if (!exited && proc.pid !== undefined) {
+      const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()))
+      proc.kill("SIGTERM")
+      const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 15_000))
+      if ((await Promise.race([gone, timer])) === "late") {
+        proc.kill("SIGKILL")
+        await gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  try {
+    await until(
+      "the daemon to answer GET /api/health",
+      async () => {
+        if (exited) throw new Error(`daemon exited early:\n${out}`)
+        const res = await fetch(`${url}/api/health`)
+        return res.status === 200
+      },
+      20_000,
+    )
+  } catch (e) {
+    await stop()
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- daemon output ---\n${out}`)
+  }
+  return { url, dir, proc, output: () => out, api, stop }
+}
+
+/** Chromium exactly as STACK.md section 5 launches it (pitfall 18: a persistent context). */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), "dockless-chromium-"))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  })
+  return {
+    context,
+    close: async () => {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
