@@ -296,3 +296,36 @@ memory_max = "big"
     }),
   )
 })
+
+describe("loadConfig: shipped examples", () => {
+  it.effect.each([["test/fixtures/config/spec-example.toml"], ["examples/config.default.toml"]])(
+    "loads %s",
+    ([file]) =>
+      Effect.gen(function* () {
+        const config = yield* loadConfig(file)
+        expect(config.file).toBe(path.resolve(file))
+      }),
+  )
+
+  it.effect("decodes the SPEC example as documented", () =>
+    Effect.gen(function* () {
+      const config = yield* loadConfig("test/fixtures/config/spec-example.toml")
+      expect(config.data_dir).toBe("/etc/dockless/data")
+      expect(config.services.map((s) => s.name)).toEqual(["api", "db", "worker"])
+      expect(config.services[0]).toMatchObject({
+        restart: "always",
+        backoff: { initial: 500, max: 30000, factor: 2, jitter: 0.1, reset_after: 60000 },
+        stop_timeout: 10000,
+        memory_max: 256 * 1024 * 1024,
+        log: { enabled: true, max_bytes: 1024 * 1024, keep: 2 },
+      })
+      expect(config.services[1]?.restart).toBe("on-failure")
+      expect(config.services[2]?.port).toBe("auto")
+      expect(config.supervisors[0]).toMatchObject({
+        name: "backend",
+        strategy: "rest_for_one",
+        children: ["db", "api"],
+      })
+    }),
+  )
+})
