@@ -298,9 +298,9 @@ memory_max = "big"
 })
 
 describe("loadConfig: shipped examples", () => {
-  it.effect.each([["test/fixtures/config/spec-example.toml"], ["examples/config.default.toml"]])(
+  it.effect.each(["test/fixtures/config/spec-example.toml", "examples/config.default.toml"])(
     "loads %s",
-    ([file]) =>
+    (file) =>
       Effect.gen(function* () {
         const config = yield* loadConfig(file)
         expect(config.file).toBe(path.resolve(file))
