@@ -20,7 +20,6 @@ export default defineConfig({
           globalSetup: ["test/support/buildBundle.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
         },
       },
     ],

@@ -1,0 +1,150 @@
+// A service's captured output: frames stdout/stderr bytes into `ISO-TIME STREAM TEXT` lines,
+// appends them to the rotated log file, keeps the newest ones in a bounded ring for the API and
+// hands them to live subscribers. Framing works on Buffers, one timestamp per chunk, so
+// capture keeps up with a chatty child; lines are only decoded to strings when someone reads.
+import type { Readable } from "node:stream"
+import { HIGH_WATER, LogFile } from "./LogFile.ts"
+
+export type LogStream = "stdout" | "stderr" | "dockless"
+
+export interface LogLine {
+  readonly ts: string
+  readonly stream: LogStream
+  readonly text: string
+}
+
+export interface CaptureOptions {
+  /** undefined when logging to disk is disabled for the service: the ring and subscribers still work. */
+  readonly file: { readonly path: string; readonly maxBytes: number; readonly keep: number } | undefined
+  readonly ringBytes?: number
+}
+
+const NEWLINE = 0x0a
+/** A line longer than this is cut into pieces, so one endless line cannot grow memory. */
+const MAX_LINE = 64 * 1024
+const DEFAULT_RING = 256 * 1024
+
+type Subscriber = (framed: Buffer) => void
+
+export class OutputCapture {
+  private readonly file: LogFile | undefined
+  private readonly sources = new Set<Readable>()
+  private readonly subscribers = new Set<Subscriber>()
+  private ring: Array<Buffer> = []
+  private ringSize = 0
+  private readonly ringLimit: number
+
+  constructor(options: CaptureOptions) {
+    this.ringLimit = options.ringBytes ?? DEFAULT_RING
+    this.file =
+      options.file === undefined
+        ? undefined
+        : new LogFile({ ...options.file, onDrain: () => this.sources.forEach((s) => s.resume()) })
+  }
+
+  /** Captures one pipe until it ends; a partial last line is written when the pipe closes. */
+  attach(source: Readable, stream: "stdout" | "stderr"): void {
+    const prefixFor = (ts: string) => Buffer.from(`${ts} ${stream} `)
+    let partial: Buffer | undefined
+    this.sources.add(source)
+    source.on("data", (chunk: Buffer) => {
+      partial = this.frame(chunk, partial, prefixFor(new Date().toISOString()))
+      if (this.file !== undefined && this.file.queued > HIGH_WATER) source.pause()
+    })
+    source.once("close", () => {
+      this.sources.delete(source)
+      if (partial !== undefined && partial.length > 0) {
+        this.emit(Buffer.concat([prefixFor(new Date().toISOString()), partial, Buffer.from("\n")]))
+      }
+      partial = undefined
+    })
+  }
+
+  /** One of Dockless's own lines about this service ("exited with code 3, restarting in 600ms"). */
+  note(text: string): void {
+    this.emit(Buffer.from(`${new Date().toISOString()} dockless ${text.replaceAll("\n", " ")}\n`))
+  }
+
+  /** The newest `count` lines still held in memory, oldest first. */
+  tail(count: number): ReadonlyArray<LogLine> {
+    if (count <= 0) return []
+    return parseLines(Buffer.concat(this.ring)).slice(-count)
+  }
+
+  subscribe(subscriber: Subscriber): () => void {
+    this.subscribers.add(subscriber)
+    return () => this.subscribers.delete(subscriber)
+  }
+
+  close(): Promise<void> {
+    return this.file?.close() ?? Promise.resolve()
+  }
+
+  /** Frames every complete line of `chunk` (after the carried-over `partial`); returns the new partial. */
+  private frame(chunk: Buffer, partial: Buffer | undefined, prefix: Buffer): Buffer | undefined {
+    const last = chunk.lastIndexOf(NEWLINE)
+    if (last === -1) {
+      const joined = partial === undefined ? Buffer.from(chunk) : Buffer.concat([partial, chunk])
+      if (joined.length < MAX_LINE) return joined
+      this.emit(Buffer.concat([prefix, joined, Buffer.from("\n")]))
+      return undefined
+    }
+    let lines = 0
+    for (let at = chunk.indexOf(NEWLINE); at !== -1 && at <= last; at = chunk.indexOf(NEWLINE, at + 1))
+      lines++
+    const head = partial?.length ?? 0
+    const out = Buffer.allocUnsafe(head + last + 1 + lines * prefix.length)
+    let pos = prefix.copy(out, 0)
+    if (partial !== undefined) pos += partial.copy(out, pos)
+    let start = 0
+    for (let at = chunk.indexOf(NEWLINE); at !== -1 && at <= last; at = chunk.indexOf(NEWLINE, at + 1)) {
+      pos += chunk.copy(out, pos, start, at + 1)
+      start = at + 1
+      if (start <= last) pos += prefix.copy(out, pos)
+    }
+    this.emit(out)
+    return start < chunk.length ? Buffer.from(chunk.subarray(start)) : undefined
+  }
+
+  private emit(framed: Buffer): void {
+    this.file?.append(framed)
+    this.remember(framed)
+    for (const subscriber of this.subscribers) subscriber(framed)
+  }
+
+  private remember(framed: Buffer): void {
+    // Keep only the newest ringLimit bytes; an oversized chunk keeps just its tail (whole lines).
+    const piece = framed.length > this.ringLimit ? tailLines(framed, this.ringLimit) : framed
+    this.ring.push(piece)
+    this.ringSize += piece.length
+    while (this.ringSize > this.ringLimit && this.ring.length > 1) {
+      this.ringSize -= this.ring.shift()?.length ?? 0
+    }
+  }
+}
+
+const tailLines = (framed: Buffer, limit: number): Buffer => {
+  const from = framed.indexOf(NEWLINE, framed.length - limit)
+  return from === -1 ? Buffer.alloc(0) : framed.subarray(from + 1)
+}
+
+const LINE = /^(\S+) (stdout|stderr|dockless) (.*)$/s
+
+/** Parses framed bytes back into lines; the inverse of the framing above. */
+export const parseLines = (framed: Buffer): Array<LogLine> => {
+  const lines: Array<LogLine> = []
+  for (const raw of framed.toString("utf8").split("\n")) {
+    const match = LINE.exec(raw)
+    if (match?.[1] !== undefined && match[3] !== undefined) {
+      lines.push({
+        ts: match[1],
+        stream: match[2] === undefined ? "stdout" : toStream(match[2]),
+        text: match[3],
+      })
+    }
+  }
+  return lines
+}
+
+const toStream = (name: string): LogStream =>
+  name === "stderr" ? "stderr" : name === "dockless" ? "dockless" : "stdout"

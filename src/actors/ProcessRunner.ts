@@ -1,0 +1,141 @@
+// The only module that starts or signals OS processes. A service's process runs in its own
+// process group (detached), never through a shell; its exit is data ({ code, signal }), and
+// stopping it follows OTP's shutdown protocol: stop_signal to the group, wait, then SIGKILL.
+// Releasing the scope a process was spawned in stops it, so no child outlives its owner.
+import { spawn as nodeSpawn, type ChildProcess } from "node:child_process"
+import type { Readable } from "node:stream"
+import { Data, Deferred, Effect, FiberId, Option, type Scope } from "effect"
+
+export interface ExitInfo {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export interface SpawnRequest {
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly cwd: string | undefined
+  readonly env: Readonly<Record<string, string>>
+  readonly uid: number | undefined
+  readonly gid: number | undefined
+  readonly stopSignal: NodeJS.Signals
+  readonly stopTimeoutMs: number
+}
+
+export interface RunningProcess {
+  readonly pid: number
+  readonly stdout: Readable
+  readonly stderr: Readable
+  /** Completes when the main process has ended (the 'exit' event, not 'close': see STACK pitfall 12). */
+  readonly exit: Effect.Effect<ExitInfo>
+  /** Sends a signal to the whole process group; a group that is already gone is not an error. */
+  readonly signalGroup: (signal: NodeJS.Signals) => Effect.Effect<void>
+  /** stop_signal, wait up to stop_timeout, SIGKILL; then SIGKILL the group for stragglers. */
+  readonly stop: Effect.Effect<ExitInfo>
+}
+
+export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
+  readonly command: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot start ${this.command}: ${this.reason}`
+  }
+}
+
+const describeSpawnError = (command: string, cwd: string | undefined, error: NodeJS.ErrnoException) => {
+  switch (error.code) {
+    case "ENOENT":
+      return command.includes("/")
+        ? `${command} does not exist`
+        : `${command} was not found on PATH (give an absolute path or install it)`
+    case "EACCES":
+      return `${command} is not executable (permission denied)`
+    case "EPERM":
+      return "not permitted to switch to the requested user (dockless must run as root for `user`)"
+    case "ENOTDIR":
+      return `cwd ${cwd ?? ""} is not a directory`
+    default:
+      return error.message
+  }
+}
+
+const signalGroupNow = (pid: number, signal: NodeJS.Signals | number): void => {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // ESRCH: the group is already empty, which is what we wanted.
+  }
+}
+
+export const signalGroup = (pid: number, signal: NodeJS.Signals | number): Effect.Effect<void> =>
+  Effect.sync(() => signalGroupNow(pid, signal))
+
+const acquire = (request: SpawnRequest) =>
+  Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
+    (resume) => {
+      const exited = Deferred.unsafeMake<ExitInfo>(FiberId.none)
+      const child = nodeSpawn(request.command, [...request.args], {
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+        cwd: request.cwd,
+        env: request.env,
+        ...(request.uid === undefined ? {} : { uid: request.uid }),
+        ...(request.gid === undefined ? {} : { gid: request.gid }),
+      })
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        if (child.pid === undefined) {
+          resume(
+            Effect.fail(
+              new SpawnFailed({
+                command: request.command,
+                reason: describeSpawnError(request.command, request.cwd, error),
+              }),
+            ),
+          )
+        }
+      })
+      child.once("exit", (code, signal) => {
+        // The main process is gone; whatever it left running in its group goes with it.
+        if (child.pid !== undefined) signalGroupNow(child.pid, "SIGKILL")
+        Deferred.unsafeDone(exited, Effect.succeed({ code, signal }))
+      })
+      child.once("spawn", () => resume(Effect.succeed({ child, exited })))
+    },
+  )
+
+/**
+ * Spawns a process whose lifetime is bound to the current scope. The release is uninterruptible except for
+ * the bounded wait inside `stop` (STACK pitfall 11): closing the scope always ends the whole group.
+ */
+export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, SpawnFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { child, exited } = yield* Effect.acquireRelease(acquire(request), ({ child, exited }) =>
+      stopGroup(child.pid ?? 0, exited, request),
+    )
+    const pid = child.pid ?? 0
+    const stdout = child.stdout
+    const stderr = child.stderr
+    if (stdout === null || stderr === null) return yield* Effect.die("spawned without stdout/stderr pipes")
+    return {
+      pid,
+      stdout,
+      stderr,
+      exit: Deferred.await(exited),
+      signalGroup: (signal) => signalGroup(pid, signal),
+      stop: stopGroup(pid, exited, request),
+    }
+  })
+
+const stopGroup = (pid: number, exited: Deferred.Deferred<ExitInfo>, request: SpawnRequest) =>
+  Effect.gen(function* () {
+    if (Option.isNone(yield* Deferred.poll(exited))) {
+      signalGroupNow(pid, request.stopSignal)
+      const ended = yield* Effect.interruptible(Deferred.await(exited)).pipe(
+        Effect.timeout(request.stopTimeoutMs),
+        Effect.option,
+      )
+      if (Option.isNone(ended)) signalGroupNow(pid, "SIGKILL")
+    }
+    return yield* Deferred.await(exited)
+  })

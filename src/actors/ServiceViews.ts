@@ -1,0 +1,84 @@
+// The latest ServiceView of every service and the stream of changes to them: the one place
+// actors publish to and the HTTP layer, CLI and metrics read from. Fan-out never blocks an
+// actor: a subscriber that falls behind is marked lagged and resynchronises from a snapshot.
+import { Context, Effect, Layer, Queue, Ref, type Scope } from "effect"
+import type { ServiceView } from "./ServiceView.ts"
+
+export type ServiceEvent =
+  | { readonly _tag: "Changed"; readonly view: ServiceView }
+  | { readonly _tag: "Removed"; readonly name: string }
+
+export interface Subscription {
+  readonly events: Queue.Dequeue<ServiceEvent>
+  /** True once events were dropped for this subscriber; reading it clears it. */
+  readonly takeLagged: Effect.Effect<boolean>
+}
+
+export interface ServiceViewsShape {
+  readonly publish: (view: ServiceView) => Effect.Effect<void>
+  readonly remove: (name: string) => Effect.Effect<void>
+  readonly all: Effect.Effect<ReadonlyArray<ServiceView>>
+  readonly get: (name: string) => Effect.Effect<ServiceView | undefined>
+  readonly subscribe: Effect.Effect<Subscription, never, Scope.Scope>
+}
+
+interface Subscriber {
+  readonly queue: Queue.Queue<ServiceEvent>
+  lagged: boolean
+}
+
+const SUBSCRIBER_BUFFER = 512
+
+export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
+  ServiceViews,
+  ServiceViewsShape
+>() {
+  static readonly layer = Layer.effect(
+    ServiceViews,
+    Effect.gen(function* () {
+      const views = yield* Ref.make(new Map<string, ServiceView>())
+      const subscribers = new Set<Subscriber>()
+      const fanOut = (event: ServiceEvent) =>
+        Effect.forEach(subscribers, (s) =>
+          Queue.offer(s.queue, event).pipe(
+            Effect.map((accepted) => {
+              if (!accepted) s.lagged = true
+            }),
+          ),
+        )
+      return {
+        publish: (view) =>
+          Ref.update(views, (m) => new Map(m).set(view.name, view)).pipe(
+            Effect.zipRight(fanOut({ _tag: "Changed", view })),
+          ),
+        remove: (name) =>
+          Ref.update(views, (m) => {
+            const next = new Map(m)
+            next.delete(name)
+            return next
+          }).pipe(Effect.zipRight(fanOut({ _tag: "Removed", name }))),
+        all: Ref.get(views).pipe(Effect.map((m) => [...m.values()])),
+        get: (name) => Ref.get(views).pipe(Effect.map((m) => m.get(name))),
+        subscribe: Effect.acquireRelease(
+          Queue.dropping<ServiceEvent>(SUBSCRIBER_BUFFER).pipe(
+            Effect.map((queue) => {
+              const subscriber: Subscriber = { queue, lagged: false }
+              subscribers.add(subscriber)
+              return subscriber
+            }),
+          ),
+          (s) => Effect.sync(() => subscribers.delete(s)).pipe(Effect.zipRight(Queue.shutdown(s.queue))),
+        ).pipe(
+          Effect.map((s) => ({
+            events: s.queue,
+            takeLagged: Effect.sync(() => {
+              const lagged = s.lagged
+              s.lagged = false
+              return lagged
+            }),
+          })),
+        ),
+      }
+    }),
+  )
+}

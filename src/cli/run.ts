@@ -1,0 +1,110 @@
+// `dockless run`: the daemon. Boot follows SPEC section 8: load config, open the data dir,
+// restore registered services and desired states, stop processes left by a previous run,
+// start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
+// closes the scope: the HTTP server first, then every service in reverse start order.
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
+import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
+import type { ConfigInvalid } from "../config/ConfigError.ts"
+import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import { ServiceViews } from "../actors/ServiceViews.ts"
+import { Store } from "../state/Store.ts"
+import { reapLeftovers } from "../supervisors/Leftovers.ts"
+import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
+import { HttpServer } from "../http/server.ts"
+import { notifyReady } from "./notify.ts"
+import { version } from "../version.ts"
+
+const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, ConfigInvalid> =>
+  Effect.gen(function* () {
+    const file = yield* findConfigFile(configPath, process.env, process.cwd())
+    if (file !== undefined) return yield* loadConfig(file)
+    const tried = configCandidates(configPath, process.env, process.cwd()).map((c) => c.file)
+    yield* Effect.logWarning(
+      `no config file found (looked for ${tried.join(", ")}); running on built-in defaults with no services`,
+    )
+    return defaultConfig(process.cwd())
+  })
+
+/** Registered services that still decode and do not collide with config.toml; the rest are reported and skipped. */
+const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, unknown>>) =>
+  Effect.gen(function* () {
+    const kept: Array<ServiceSpec> = []
+    for (const raw of raws) {
+      const name = typeof raw["name"] === "string" ? raw["name"] : ""
+      const decoded = decodeServiceSpec(raw, {
+        name,
+        baseDir: config.baseDir,
+        defaults: config.defaults,
+        log: config.log,
+        pathPrefix: "",
+      })
+      if (decoded._tag === "Left") {
+        yield* Effect.logError(
+          `services.json: skipping "${name}": ${decoded.left.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+        )
+        continue
+      }
+      const issues = checkServices(config, [...config.services, ...kept, decoded.right])
+      if (issues.length > 0) {
+        yield* Effect.logError(
+          `services.json: skipping "${name}": ${issues.map((i) => i.message).join("; ")}`,
+        )
+        continue
+      }
+      kept.push(decoded.right)
+    }
+    return kept
+  })
+
+const openDataDir = (config: Config) =>
+  Effect.try({
+    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: 0o700 }),
+    catch: (error) => `cannot create the data dir ${config.data_dir}: ${String(error)}`,
+  })
+
+const daemon = (config: Config) =>
+  Effect.gen(function* () {
+    yield* openDataDir(config)
+    const storeLayer = Store.layer(config.data_dir)
+    const store = yield* Effect.provide(Store, storeLayer)
+    const loaded = yield* store.load
+    for (const problem of loaded.problems) yield* Effect.logWarning(problem.message)
+    const registered = yield* restoreRegistered(config, loaded.registered)
+    const specs = new Map([...config.services, ...registered].map((s) => [s.name, s]))
+    const reaped = yield* reapLeftovers(loaded.records, specs)
+    for (const leftover of reaped) {
+      yield* Effect.logInfo(
+        `stopped ${leftover.name}'s leftover process group (pid ${leftover.pid}) from a previous run`,
+      )
+    }
+    const core = RootSupervisor.layer(config, registered, loaded.records).pipe(
+      Layer.provideMerge(ServiceViews.layer),
+      Layer.provideMerge(Layer.succeed(Store, store)),
+    )
+    const app = HttpServer.layer(config).pipe(Layer.provideMerge(core))
+    yield* Layer.build(app)
+    yield* Effect.logInfo(
+      `dockless ${version} ready: ${specs.size} services, dashboard on http://${config.listen_host}:${config.listen_port}/`,
+    )
+    yield* notifyReady
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+
+export const run = (configPath: string | undefined): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    const config = yield* resolveConfig(configPath)
+    yield* Effect.logInfo(
+      `dockless ${version} starting (config ${config.file ?? "built-in defaults"}, data ${config.data_dir})`,
+    )
+    return yield* daemon(config).pipe(
+      Effect.onInterrupt(() => Effect.logInfo("dockless stopped")),
+      Effect.catchAll((reason) => Effect.logError(reason).pipe(Effect.as(1))),
+    )
+  }).pipe(
+    Effect.catchTag("ConfigInvalid", (error) =>
+      Effect.sync(() => process.stderr.write(`${error.message}\n`)).pipe(Effect.as(2)),
+    ),
+  )

@@ -1,0 +1,61 @@
+// `dockless status [NAME] [--json]`: the services as the running daemon sees them, as a table
+// a person reads at a glance (or JSON for scripts). Exit 1 when the daemon is unreachable.
+import { Console, Effect } from "effect"
+import type { ServiceView } from "../actors/ServiceView.ts"
+import { apiError, connect, ClientFailed } from "./Client.ts"
+
+const duration = (seconds: number | null): string => {
+  if (seconds === null) return "-"
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`
+  return `${Math.floor(seconds / 86400)}d${Math.floor((seconds % 86400) / 3600)}h`
+}
+
+const mib = (bytes: number | null) => (bytes === null ? "-" : `${(bytes / 1048576).toFixed(1)}M`)
+
+const lastExit = (v: ServiceView) =>
+  v.exit === null ? "-" : v.exit.signal !== null ? v.exit.signal : `code ${v.exit.code ?? "?"}`
+
+export const table = (views: ReadonlyArray<ServiceView>): string => {
+  const header = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "CPU", "MEM", "PORTS"]
+  const rows = views.map((v) => [
+    v.name,
+    v.state,
+    v.pid === null ? "-" : String(v.pid),
+    duration(v.uptime_s),
+    String(v.restarts),
+    lastExit(v),
+    v.cpu_percent === null ? "-" : `${v.cpu_percent.toFixed(1)}%`,
+    mib(v.rss_bytes),
+    v.ports.join(",") || "-",
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd()
+  const errors = views.filter((v) => v.error !== null).map((v) => `${v.name}: ${v.error ?? ""}`)
+  return [line(header), ...rows.map(line), ...(errors.length > 0 ? ["", ...errors] : [])].join("\n")
+}
+
+export const status = (configPath: string | undefined, name: string | undefined, asJson: boolean) =>
+  Effect.gen(function* () {
+    const daemon = yield* connect(configPath)
+    const response = yield* daemon.request(
+      "GET",
+      name === undefined ? "/api/services" : `/api/services/${encodeURIComponent(name)}`,
+    )
+    if (response.status === 404)
+      return yield* new ClientFailed({ message: yield* apiError(response), code: 3 })
+    if (!response.ok) return yield* new ClientFailed({ message: yield* apiError(response), code: 1 })
+    const body: unknown = yield* Effect.promise(() => response.json())
+    if (asJson) {
+      yield* Console.log(JSON.stringify(body, null, 2))
+      return 0
+    }
+    const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : [body as ServiceView]
+    yield* Console.log(views.length === 0 ? "no services" : table(views))
+    return 0
+  })

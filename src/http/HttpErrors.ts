@@ -1,0 +1,65 @@
+// Every failure an HTTP client can cause, and the one place each maps to a status code and
+// the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
+// a 500 means Dockless itself failed (for example, the disk refused a write).
+import { Data } from "effect"
+import type { ConfigIssue } from "../config/ConfigError.ts"
+import type { StateFileUnwritable } from "../state/AtomicFile.ts"
+import type {
+  ServiceExists,
+  ServiceFromConfig,
+  ServiceNotFound,
+  SpecConflict,
+  SpecInvalid,
+} from "../supervisors/SupervisorErrors.ts"
+
+export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly reason: string }> {}
+export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly limit: number }> {}
+export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
+export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
+export class RouteNotFound extends Data.TaggedError("RouteNotFound")<{ readonly path: string }> {}
+
+export type HttpFailure =
+  | BadRequest
+  | PayloadTooLarge
+  | Unauthorized
+  | ForeignOrigin
+  | RouteNotFound
+  | ServiceNotFound
+  | ServiceExists
+  | ServiceFromConfig
+  | SpecInvalid
+  | SpecConflict
+  | StateFileUnwritable
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
+
+const details = (issues: ReadonlyArray<ConfigIssue>) => issues.map(({ path, message }) => ({ path, message }))
+
+export const failureResponse = (failure: HttpFailure): Response => {
+  switch (failure._tag) {
+    case "BadRequest":
+      return json(400, { error: failure.reason, details: [] })
+    case "PayloadTooLarge":
+      return json(413, { error: `the request body is larger than ${failure.limit / 1024} KiB`, details: [] })
+    case "Unauthorized":
+      return json(401, { error: failure.reason, details: [] })
+    case "ForeignOrigin":
+      return json(403, { error: `writes from another origin (${failure.origin}) are refused`, details: [] })
+    case "RouteNotFound":
+      return json(404, { error: `no such endpoint: ${failure.path}`, details: [] })
+    case "ServiceNotFound":
+      return json(404, { error: failure.message, details: [] })
+    case "ServiceExists":
+    case "ServiceFromConfig":
+      return json(409, { error: failure.message, details: [] })
+    case "SpecInvalid":
+      return json(400, { error: failure.message, details: details(failure.issues) })
+    case "SpecConflict":
+      return json(409, { error: failure.message, details: details(failure.issues) })
+    case "StateFileUnwritable":
+      return json(500, { error: failure.message, details: [] })
+  }
+}

@@ -1,0 +1,14 @@
+// GET /api/health: open to anyone (load balancers, `dockless status`, systemd checks), and
+// tells only that Dockless is up, its version, uptime and how many services it supervises.
+import { Clock, Effect } from "effect"
+import { ServiceViews } from "../actors/ServiceViews.ts"
+import { version } from "../version.ts"
+import { json } from "./HttpErrors.ts"
+import type { Handler } from "./HttpContext.ts"
+
+export const health: Handler = (_event, ctx) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const services = (yield* (yield* ServiceViews).all).length
+    return json(200, { status: "ok", version, uptime_s: Math.floor((now - ctx.startedAt) / 1000), services })
+  })

@@ -1,0 +1,49 @@
+// A service's captured output over HTTP: the newest lines as JSON, and each new line as it is
+// captured over Server-Sent Events (`event: log`). Lines reach a slow reader through a bounded
+// queue; when it overflows the stream ends and the client reconnects.
+import { Effect, Queue } from "effect"
+import { parseLines } from "../actors/OutputCapture.ts"
+import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
+import { BadRequest, json } from "./HttpErrors.ts"
+import { param, type Handler } from "./HttpContext.ts"
+import { sseResponse } from "./sse.ts"
+
+const DEFAULT_LINES = 100
+const MAX_LINES = 10_000
+
+const lineCount = (raw: string | null) => {
+  if (raw === null || raw === "") return Effect.succeed(DEFAULT_LINES)
+  const n = Number(raw)
+  return Number.isInteger(n) && n >= 0
+    ? Effect.succeed(Math.min(n, MAX_LINES))
+    : Effect.fail(
+        new BadRequest({ reason: `lines must be a whole number from 0 to ${MAX_LINES}, got "${raw}"` }),
+      )
+}
+
+export const recentLogs: Handler = (event) =>
+  Effect.gen(function* () {
+    const lines = yield* lineCount(event.url.searchParams.get("lines"))
+    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
+    return json(200, { lines: actor.capture.tail(lines) })
+  })
+
+export const logStream: Handler = (event, ctx) =>
+  Effect.gen(function* () {
+    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
+    return sseResponse(ctx.runtime, ctx.streams, (channel) =>
+      Effect.gen(function* () {
+        const chunks = yield* Queue.sliding<Buffer>(1024)
+        yield* Effect.acquireRelease(
+          Effect.sync(() => actor.capture.subscribe((framed) => Queue.unsafeOffer(chunks, framed))),
+          (unsubscribe) => Effect.sync(unsubscribe),
+        )
+        for (;;) {
+          const framed = yield* Queue.take(chunks)
+          for (const line of parseLines(framed)) {
+            if (!(yield* channel.send("log", line))) return
+          }
+        }
+      }),
+    )
+  })

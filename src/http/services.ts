@@ -1,0 +1,66 @@
+// /api/services: list, inspect, register, replace and delete services, and send them
+// start / stop / restart. Handlers only decode, send a message through the supervision tree
+// and encode the ServiceView it answers with; they never touch a process.
+import { Clock, Effect } from "effect"
+import { viewAt, type ServiceView } from "../actors/ServiceView.ts"
+import { ServiceViews } from "../actors/ServiceViews.ts"
+import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
+import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
+import { readJsonBody } from "./Body.ts"
+import { BadRequest, json } from "./HttpErrors.ts"
+import { param, type Handler } from "./HttpContext.ts"
+import type { Command } from "../actors/ServiceMessage.ts"
+
+const present = (view: ServiceView) => Clock.currentTimeMillis.pipe(Effect.map((now) => viewAt(view, now)))
+
+const requireObject = (body: unknown) =>
+  typeof body === "object" && body !== null && !Array.isArray(body)
+    ? Effect.succeed(body)
+    : Effect.fail(new BadRequest({ reason: "the request body must be a JSON object (a service table)" }))
+
+export const listServices: Handler = () =>
+  Effect.gen(function* () {
+    const views = yield* (yield* ServiceViews).all
+    return json(200, yield* Effect.forEach(views, present))
+  })
+
+export const getService: Handler = (event) =>
+  Effect.gen(function* () {
+    const name = param(event, "name")
+    const view = yield* (yield* ServiceViews).get(name)
+    if (view === undefined) return yield* new ServiceNotFound({ name })
+    return json(200, yield* present(view))
+  })
+
+export const registerService: Handler = (event) =>
+  Effect.gen(function* () {
+    const body = yield* readJsonBody(event.req).pipe(Effect.flatMap(requireObject))
+    const view = yield* (yield* RootSupervisor).register(body)
+    return json(201, yield* present(view), { location: `/api/services/${encodeURIComponent(view.name)}` })
+  })
+
+export const replaceService: Handler = (event) =>
+  Effect.gen(function* () {
+    const name = param(event, "name")
+    const body = yield* readJsonBody(event.req).pipe(Effect.flatMap(requireObject))
+    if ("name" in body && body.name !== name) {
+      return yield* new BadRequest({
+        reason: `the body names "${String(body.name)}" but the URL names "${name}"`,
+      })
+    }
+    return json(200, yield* present(yield* (yield* RootSupervisor).replace(name, body)))
+  })
+
+export const deleteService: Handler = (event) =>
+  Effect.gen(function* () {
+    yield* (yield* RootSupervisor).unregister(param(event, "name"))
+    return new Response(null, { status: 204 })
+  })
+
+export const commandService =
+  (command: Command): Handler =>
+  (event) =>
+    Effect.gen(function* () {
+      const view = yield* (yield* RootSupervisor).command(param(event, "name"), command)
+      return json(202, yield* present(view))
+    })

@@ -1,0 +1,83 @@
+// The dashboard's files: static/ next to the bundle (dist/static) or in the checkout, with
+// Alpine's CSP build from the bundle's vendor/ folder or node_modules. Every page carries a
+// Content-Security-Policy that allows only our own scripts; nothing is fetched from a CDN.
+import { existsSync } from "node:fs"
+import { readFile, stat } from "node:fs/promises"
+import { createRequire } from "node:module"
+import { dirname, extname, join, normalize, sep } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { RouteNotFound } from "./HttpErrors.ts"
+import type { Handler } from "./HttpContext.ts"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const staticDir = [join(here, "static"), join(here, "../../static")].find((d) =>
+  existsSync(join(d, "index.html")),
+)
+
+const alpinePath = (() => {
+  const vendored = staticDir === undefined ? undefined : join(staticDir, "vendor/alpine.min.js")
+  if (vendored !== undefined && existsSync(vendored)) return vendored
+  try {
+    return join(
+      dirname(createRequire(import.meta.url).resolve("@alpinejs/csp/package.json")),
+      "dist/cdn.min.js",
+    )
+  } catch {
+    return undefined
+  }
+})()
+
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".json": "application/json",
+}
+
+const fileResponse = (path: string) =>
+  Effect.tryPromise(async () => {
+    const info = await stat(path)
+    if (!info.isFile()) throw new Error("not a file")
+    return new Response(await readFile(path), {
+      headers: {
+        "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY",
+        "cache-control": "no-cache",
+      },
+    })
+  })
+
+/** Resolves a URL path inside staticDir; anything that escapes it is not found. */
+const resolveInside = (root: string, urlPath: string): string | undefined => {
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(urlPath)
+    } catch {
+      return undefined
+    }
+  })()
+  if (decoded === undefined || decoded.includes("\0")) return undefined
+  const path = normalize(join(root, decoded === "/" ? "index.html" : decoded))
+  return path.startsWith(root + sep) ? path : undefined
+}
+
+export const staticFile: Handler = (event) => {
+  const notFound = new RouteNotFound({ path: event.url.pathname })
+  const path =
+    event.url.pathname === "/vendor/alpine.min.js"
+      ? alpinePath
+      : staticDir === undefined
+        ? undefined
+        : resolveInside(staticDir, event.url.pathname)
+  return path === undefined ? Effect.fail(notFound) : fileResponse(path).pipe(Effect.mapError(() => notFound))
+}

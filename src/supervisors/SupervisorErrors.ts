@@ -1,0 +1,40 @@
+// The typed failures of asking the supervision tree for something: each names the service and
+// says what a person can do about it. The HTTP layer maps each to one status code.
+import { Data } from "effect"
+import type { ConfigIssue } from "../config/ConfigError.ts"
+
+export class ServiceNotFound extends Data.TaggedError("ServiceNotFound")<{ readonly name: string }> {
+  override get message(): string {
+    return `there is no service named "${this.name}"`
+  }
+}
+
+export class ServiceExists extends Data.TaggedError("ServiceExists")<{ readonly name: string }> {
+  override get message(): string {
+    return `a service named "${this.name}" already exists; use PUT /api/services/${this.name} to change it`
+  }
+}
+
+export class ServiceFromConfig extends Data.TaggedError("ServiceFromConfig")<{ readonly name: string }> {
+  override get message(): string {
+    return `service "${this.name}" is defined in config.toml; change it there instead`
+  }
+}
+
+/** The spec itself is malformed (400). */
+export class SpecInvalid extends Data.TaggedError("SpecInvalid")<{
+  readonly issues: ReadonlyArray<ConfigIssue>
+}> {
+  override get message(): string {
+    return `invalid service: ${this.issues.map((i) => (i.path === "" ? i.message : `${i.path}: ${i.message}`)).join("; ")}`
+  }
+}
+
+/** The spec is well formed but collides with other services (a port, a dependency cycle: 409). */
+export class SpecConflict extends Data.TaggedError("SpecConflict")<{
+  readonly issues: ReadonlyArray<ConfigIssue>
+}> {
+  override get message(): string {
+    return this.issues.map((i) => i.message).join("; ")
+  }
+}
