@@ -1,19 +1,23 @@
-// Bundles Dockless into dist/: one ES module that runs with plain `node` and no node_modules,
-// plus the dashboard files beside it (static/ and the vendored Alpine CSP build).
+// Bundles Dockless into dist/: one executable ES module that runs with plain `node` and no
+// node_modules, the dashboard files beside it (static/ and the vendored Alpine CSP build), and
+// what `dockless install` copies from there: the systemd unit and the default config.
+// Usage: node scripts/build.mjs [--quiet]; prints the bundle's size (raw and gzip) unless quiet.
 import { build } from "esbuild"
-import { cp, mkdir, rm, stat } from "node:fs/promises"
+import { chmod, cp, mkdir, readFile, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const dist = join(root, "dist")
+const bundle = join(dist, "dockless.mjs")
 const require = createRequire(import.meta.url)
 
 await rm(dist, { recursive: true, force: true })
 await build({
   entryPoints: [join(root, "src/main.ts")],
-  outfile: join(dist, "dockless.mjs"),
+  outfile: bundle,
   bundle: true,
   platform: "node",
   target: "node20",
@@ -26,11 +30,17 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __dlCreateRequire } from 'node:module'; const require = __dlCreateRequire(import.meta.url);",
   },
 })
+await chmod(bundle, 0o755)
 await cp(join(root, "static"), join(dist, "static"), { recursive: true })
 await mkdir(join(dist, "static/vendor"), { recursive: true })
 const alpine = join(dirname(require.resolve("@alpinejs/csp/package.json")), "dist/cdn.min.js")
 await cp(alpine, join(dist, "static/vendor/alpine.min.js"))
+// `dockless install` runs from the bundle alone, so it finds these next to dockless.mjs.
+await cp(join(root, "systemd/dockless.service"), join(dist, "dockless.service"))
+await cp(join(root, "examples/config.default.toml"), join(dist, "config.default.toml"))
+
 if (!process.argv.includes("--quiet")) {
-  const { size } = await stat(join(dist, "dockless.mjs"))
-  console.log(`dist/dockless.mjs ${(size / 1024).toFixed(0)} KiB`)
+  const code = await readFile(bundle)
+  const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`
+  console.log(`dist/dockless.mjs ${kib(code.length)} (gzip ${kib(gzipSync(code).length)})`)
 }
