@@ -136,7 +136,8 @@ export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
     case "running":
       actions.push(Action.Systemctl({ args: ["daemon-reload"] }))
       // A dockless already running keeps the old code until restarted; one not running is started below.
-      if (codeChanged && files.has(layout.unit)) actions.push(Action.Systemctl({ args: ["try-restart", unitName] }))
+      if (codeChanged && files.has(layout.unit))
+        actions.push(Action.Systemctl({ args: ["try-restart", unitName] }))
       actions.push(Action.Systemctl({ args: ["enable", "--now", unitName] }))
       break
     case "absent":
