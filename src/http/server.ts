@@ -6,7 +6,7 @@ import { listen } from "listhen"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { loadToken, makeAuth } from "./auth.ts"
-import { failureResponse, json, RouteNotFound } from "./HttpErrors.ts"
+import { BadRequest, failureResponse, json, RouteNotFound } from "./HttpErrors.ts"
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
 import { routes } from "./routes.ts"
 import { OpenStreams } from "./sse.ts"
@@ -41,7 +41,14 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
   )
 
 const buildApp = (ctx: HttpContext): H3 => {
-  const app = new H3()
+  // h3 itself refuses a malformed percent-encoded path (`/%zz`) before routing; answer that in
+  // the API's own error shape. Errors from handlers never reach here: `serve` maps them all.
+  const app = new H3({
+    onError: (error) =>
+      error.status === 400
+        ? failureResponse(new BadRequest({ reason: "the URL path is not valid percent-encoding" }))
+        : undefined,
+  })
   for (const route of routes) app.on(route.method, route.path, serve(route, ctx))
   app.on("", "/**", (event) =>
     failureResponse(new RouteNotFound({ path: `${event.req.method} ${event.url.pathname}` })),
