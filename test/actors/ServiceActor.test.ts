@@ -1,0 +1,141 @@
+// The service actor under Effect's TestClock with real child processes: every backoff delay,
+// reset_after, the intensity limit and a manual start are checked to the millisecond.
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, ExecutionStrategy, Exit, Layer, Queue, Scope, TestClock } from "effect"
+import { OutputCapture } from "../../src/actors/OutputCapture.ts"
+import { makeServiceActor } from "../../src/actors/ServiceActor.ts"
+import type { ServiceView } from "../../src/actors/ServiceView.ts"
+import { ServiceViews } from "../../src/actors/ServiceViews.ts"
+import { Store } from "../../src/state/Store.ts"
+import { FIXTURES, isAlive } from "../support/daemon.ts"
+import { specOf } from "../support/specs.ts"
+
+const layer = () =>
+  Layer.merge(ServiceViews.layer, Store.layer(mkdtempSync(join(tmpdir(), "dockless-actor-"))))
+
+/** Starts an actor for `table` and returns it with a subscription to its published views. */
+const actorFor = (table: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const views = yield* ServiceViews
+    const subscription = yield* views.subscribe
+    const scope = yield* Scope.make()
+    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+    const capture = new OutputCapture({ file: undefined })
+    const actor = yield* makeServiceActor({
+      spec: specOf("svc", table),
+      source: "config",
+      desired: "stopped",
+      capture,
+      scope: yield* Scope.fork(scope, ExecutionStrategy.sequential),
+    })
+    /** Waits (on published events, not on time) for the next view matching `ok`. */
+    const next = (ok: (v: ServiceView) => boolean) =>
+      Effect.gen(function* () {
+        for (;;) {
+          const event = yield* Queue.take(subscription.events)
+          if (event._tag === "Changed" && ok(event.view)) return event.view
+        }
+      })
+    return { actor, next, capture }
+  })
+
+const at = (ms: number) => new Date(ms).toISOString()
+const crash = [join(FIXTURES, "exit-with-code.sh"), "3"]
+
+describe("ServiceActor under TestClock", () => {
+  it.scoped("waits exactly initial * factor^(n-1), capped at max, between restarts", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* actorFor({
+        command: crash[0],
+        args: [crash[1]],
+        backoff: { initial: "1s", max: "4s", factor: 2, jitter: 0 },
+      })
+      yield* actor.send("start")
+      const delays: Array<number> = []
+      for (let i = 0; i < 4; i++) {
+        const backoff = yield* next((v) => v.state === "backoff")
+        delays.push(Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? ""))
+        yield* TestClock.adjust(delays[i] ?? 0)
+      }
+      expect(delays).toEqual([1000, 2000, 4000, 4000])
+    }).pipe(Effect.provide(layer())),
+  )
+
+  it.scoped("goes back to the initial delay after a run that lasted reset_after", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* actorFor({
+        command: "./sleeper.sh",
+        restart: "always",
+        backoff: { initial: "1s", max: "1m", factor: 2, jitter: 0, reset_after: "5s" },
+      })
+      const killAndTime = Effect.gen(function* () {
+        const running = yield* next((v) => v.state === "running")
+        process.kill(running.pid ?? 0, "SIGKILL")
+        const backoff = yield* next((v) => v.state === "backoff")
+        return Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? "")
+      })
+      yield* actor.send("start")
+      expect(yield* killAndTime).toBe(1000)
+      yield* TestClock.adjust(1000)
+      expect(yield* killAndTime).toBe(2000)
+      yield* TestClock.adjust(2000)
+      const running = yield* next((v) => v.state === "running")
+      yield* TestClock.adjust(5000)
+      process.kill(running.pid ?? 0, "SIGKILL")
+      const backoff = yield* next((v) => v.state === "backoff")
+      expect(Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? "")).toBe(1000)
+    }).pipe(Effect.provide(layer())),
+  )
+
+  it.scoped("fails after more than max_restarts within period, and a manual start clears it", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* actorFor({
+        command: crash[0],
+        args: [crash[1]],
+        backoff: { initial: "100ms", factor: 1, jitter: 0 },
+        intensity: { max_restarts: 3, period: "10s" },
+      })
+      yield* actor.send("start")
+      for (let i = 0; i < 3; i++) {
+        yield* next((v) => v.state === "backoff")
+        yield* TestClock.adjust(100)
+      }
+      const failed = yield* next((v) => v.state === "failed")
+      expect(failed.error).toBe("more than 3 restarts in 10s; last exited with code 3")
+      expect(failed.restarts).toBe(3)
+      const restarted = yield* actor.send("start")
+      expect(restarted.state).toBe("running")
+      const backoff = yield* next((v) => v.state === "backoff")
+      expect(Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? "")).toBe(100)
+    }).pipe(Effect.provide(layer())),
+  )
+
+  it.scoped("escalates to SIGKILL after stop_timeout and leaves nothing of the group", () =>
+    Effect.gen(function* () {
+      const { actor, next, capture } = yield* actorFor({ command: "./ignore-sigterm.sh", stop_timeout: "3s" })
+      const running = yield* actor.send("start")
+      const line = yield* Effect.promise(async () => {
+        for (;;) {
+          const found = capture.tail(10).find((l) => l.text.startsWith("grandchild "))
+          if (found !== undefined) return found.text
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      })
+      const grandchild = Number(line.split(" ")[1])
+      const stopping = yield* actor.send("stop")
+      expect(stopping.state).toBe("stopping")
+      yield* TestClock.adjust(2999)
+      expect(isAlive(running.pid ?? 0)).toBe(true)
+      yield* TestClock.adjust(1)
+      const stopped = yield* next((v) => v.state === "stopped" && v.exit !== null)
+      expect(stopped.exit?.signal).toBe("SIGKILL")
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 200 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 10))
+      })
+      expect(isAlive(grandchild)).toBe(false)
+    }).pipe(Effect.provide(layer())),
+  )
+})
