@@ -40,7 +40,7 @@ const requireRootUser = (command: string, root: string, dryRun: boolean) =>
   root === "/" && !dryRun && process.getuid?.() !== 0
     ? Effect.fail(
         new InstallError({
-          step: command,
+          step: "check permissions",
           reason:
             `${command} writes to /usr/local and /etc, which needs root: run \`sudo dockless ${command}\`, ` +
             "add --dry-run to only see what it would do, or pass --root DIR to use a directory you own",
