@@ -57,6 +57,7 @@ describe("systemd/dockless.service", () => {
     ["Service.WorkingDirectory", "/etc/dockless"],
     ["Service.Restart", "always"],
     ["Service.RestartSec", "1s"],
+    ["Service.RestartPreventExitStatus", "2"],
     ["Unit.After", "network-online.target"],
     ["Unit.Wants", "network-online.target"],
     ["Install.WantedBy", "multi-user.target"],
