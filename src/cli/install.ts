@@ -3,6 +3,7 @@
 // The decisions are pure (install/Plan.ts); this file reads the target, carries the plan out and
 // prints one line per action. --dry-run prints the same lines prefixed "would" and writes nothing.
 import { Console, Effect } from "effect"
+import { join } from "node:path"
 import { Action, type FileState } from "./install/Plan.ts"
 import { planInstall, planUninstall } from "./install/Plan.ts"
 import {
@@ -63,7 +64,7 @@ const readBundle = (bundleDir: string) =>
           "and install from dist/ (`sudo node dist/dockless.mjs install`), or from an unpacked release",
       })
     const bundle = new Map<string, Uint8Array>()
-    for (const name of tree.files) bundle.set(name, yield* readBytes(`${bundleDir}/${name}`))
+    for (const name of tree.files) bundle.set(name, yield* readBytes(join(bundleDir, name)))
     return bundle
   })
 

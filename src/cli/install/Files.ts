@@ -4,56 +4,48 @@
 // (state/AtomicFile.ts writes text with umask-dependent modes; install needs bytes and exact modes.)
 import { Effect } from "effect"
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises"
-import { basename, dirname, join } from "node:path"
+import { basename, dirname, join, relative, resolve } from "node:path"
 import { fsFailure, type InstallError } from "./InstallError.ts"
 import type { FileState } from "./Plan.ts"
 
 const isMissing = (cause: unknown): boolean =>
   cause instanceof Error && "code" in cause && (cause.code === "ENOENT" || cause.code === "ENOTDIR")
 
+/** Runs a read; "nothing there" (ENOENT, ENOTDIR) gives `absent` instead of an error. */
+const unlessMissing = <A, B>(read: () => Promise<A>, absent: B): Promise<A | B> =>
+  read().catch((cause: unknown) => {
+    if (isMissing(cause)) return absent
+    throw cause
+  })
+
 const modeBits = (mode: number): number => mode & 0o7777
 
 /** A regular file's content and mode, or undefined when nothing is there. */
 export const readFileState = (path: string): Effect.Effect<FileState | undefined, InstallError> =>
   Effect.tryPromise({
-    try: async () => {
-      try {
+    try: () =>
+      unlessMissing(async () => {
         const info = await stat(path)
         return { content: await readFile(path), mode: modeBits(info.mode) }
-      } catch (cause) {
-        if (isMissing(cause)) return undefined
-        throw cause
-      }
-    },
+      }, undefined),
     catch: fsFailure(`read ${path}`, path),
   })
 
 /** A directory's mode, or undefined when it does not exist. */
-export const readDirMode = (path: string) =>
+export const readDirMode = (path: string): Effect.Effect<number | undefined, InstallError> =>
   Effect.tryPromise({
-    try: async () => {
-      try {
+    try: () =>
+      unlessMissing(async () => {
         const info = await stat(path)
         return info.isDirectory() ? modeBits(info.mode) : undefined
-      } catch (cause) {
-        if (isMissing(cause)) return undefined
-        throw cause
-      }
-    },
+      }, undefined),
     catch: fsFailure(`read ${path}`, path),
   })
 
 /** Whether anything (file, directory, dangling link) exists at path. */
-export const exists = (path: string) =>
+export const exists = (path: string): Effect.Effect<boolean, InstallError> =>
   Effect.tryPromise({
-    try: () =>
-      lstat(path).then(
-        () => true,
-        (cause: unknown) => {
-          if (isMissing(cause)) return false
-          throw cause
-        },
-      ),
+    try: () => unlessMissing(() => lstat(path).then(() => true), false),
     catch: fsFailure(`read ${path}`, path),
   })
 
@@ -68,17 +60,15 @@ export interface Tree {
 export const listTree = (top: string): Effect.Effect<Tree, InstallError> =>
   Effect.tryPromise({
     try: async () => {
-      const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch((cause: unknown) => {
-        if (isMissing(cause)) return []
-        throw cause
-      })
+      const base = resolve(top)
+      const entries = await unlessMissing(() => readdir(base, { recursive: true, withFileTypes: true }), [])
       const files: Array<string> = []
       const dirs: Array<string> = []
       for (const entry of entries) {
-        const relative = join(entry.parentPath, entry.name).slice(top.length + 1)
-        const info = entry.isSymbolicLink() ? await stat(join(top, relative)) : entry
-        if (info.isDirectory()) dirs.push(relative)
-        else if (info.isFile()) files.push(relative)
+        const path = join(entry.parentPath, entry.name)
+        const info = entry.isSymbolicLink() ? await unlessMissing(() => stat(path), undefined) : entry
+        if (info?.isDirectory()) dirs.push(relative(base, path))
+        else if (info?.isFile()) files.push(relative(base, path))
       }
       return { files: files.sort(), dirs: dirs.sort() }
     },
