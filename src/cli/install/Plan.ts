@@ -66,7 +66,7 @@ const parentDirs = (paths: ReadonlyArray<string>, stopAt: string): ReadonlyArray
 export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
   const { bundle, files, dirs, systemd } = inputs
   const fromBundle = (name: string): Uint8Array => bundle.get(name) ?? new Uint8Array()
-  const libFiles = [...bundle.keys()].sort().map(libPath)
+  const libFiles = [...bundle.keys()].map(libPath)
   const wanted = new Set(libFiles)
   const wantedDirs = parentDirs(libFiles, layout.libDir)
   const actions: Array<Action> = []
@@ -82,15 +82,8 @@ export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
   // The bundle and dashboard, replacing whatever an older version left in libDir.
   ensureDir(layout.libDir, 0o755, true)
   for (const dir of wantedDirs) ensureDir(dir, 0o755, true)
-  for (const path of libFiles)
-    actions.push(
-      placeFile(
-        path,
-        fromBundle(path.slice(layout.libDir.length + 1)),
-        path === layout.bundle ? 0o755 : 0o644,
-        files,
-      ),
-    )
+  for (const [name, content] of [...bundle].sort(([a], [b]) => a.localeCompare(b)))
+    actions.push(placeFile(libPath(name), content, name === bundleFiles.bundle ? 0o755 : 0o644, files))
   const staleDirs = [...dirs.keys()]
     .filter((d) => isUnder(layout.libDir, d) && !wantedDirs.includes(d))
     .sort()
