@@ -17,7 +17,10 @@ const readCapped = (request: Request, limit: number) =>
         if (done) break
         size += value.byteLength
         if (size > limit) {
-          await reader.cancel()
+          // Not reader.cancel(): that destroys the socket under the response, and listhen's
+          // http-shutdown then throws on `req.socket === null` when the 413 finishes, killing
+          // the daemon. Node discards the unread rest of the body itself.
+          reader.releaseLock()
           return { text: "", tooLarge: true }
         }
         chunks.push(value)
