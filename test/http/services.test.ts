@@ -266,7 +266,7 @@ describe("registration", () => {
   })
 
   it("never answers 500 to garbage bodies", async () => {
-    const garbage: Array<string | Buffer> = [
+    const garbage: Array<string | Uint8Array<ArrayBuffer>> = [
       "[]",
       "[1,2,3]",
       "42",
@@ -285,12 +285,14 @@ describe("registration", () => {
       '{"name":"g7","command":"/bin/sleep","env":"not a table","args":{"0":"x"}}',
       '{"name":"g8","command":"/bin/sleep","health":{"http":"notaurl","tcp":0}}',
       '{"name":"g9","command":"/bin/sleep","depends_on":"g9"}',
-      Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28]),
-      Buffer.concat([
-        Buffer.from('{"name":"'),
-        Buffer.from([0xc3, 0x28, 0xff]),
-        Buffer.from('","command":"/bin/sleep"}'),
-      ]),
+      new Uint8Array([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28]),
+      new Uint8Array(
+        Buffer.concat([
+          Buffer.from('{"name":"'),
+          Buffer.from([0xc3, 0x28, 0xff]),
+          Buffer.from('","command":"/bin/sleep"}'),
+        ]),
+      ),
       "\u0000\u0001\u0002",
       "{".repeat(5000),
     ]
