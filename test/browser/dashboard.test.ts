@@ -33,6 +33,7 @@ const dialogs: string[] = []
 // 401"). A test lists the answers it provokes on purpose; any other one is a failure.
 let allowedHttp: string[] = []
 const allowHttp = (status: number, path: string) => allowedHttp.push(`${status} ${path}`)
+const allowNetworkError = (path: string) => allowedHttp.push(`net ${path}`)
 
 const row = (name: string) => page.locator(`tbody.svc[data-service="${name}"]`)
 const cellText = async (name: string, cls: string) =>
@@ -63,11 +64,12 @@ beforeAll(async () => {
   daemon = await startDaemon({ extraToml: CONFIG_SERVICES })
   browser = await launchBrowser()
   page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  page.setDefaultTimeout(15_000)
   await page.setViewportSize({ width: 1280, height: 860 })
   page.on("console", (msg) => {
     if (msg.type() !== "error") return
     const text = msg.text()
-    const status = /status of (\d{3})/.exec(text)?.[1]
+    const status = /status of (\d{3})/.exec(text)?.[1] ?? (/net::ERR_/.test(text) ? "net" : undefined)
     const url = msg.location().url
     const path = url ? new URL(url).pathname : ""
     if (status !== undefined && allowedHttp.includes(`${status} ${path}`)) return
@@ -324,6 +326,23 @@ describe("dashboard", () => {
     await confirm.waitFor({ state: "detached" })
     await row("xss").waitFor({ state: "detached" })
     expect((await daemon.api("GET", "/api/services/xss")).status).toBe(404)
+  })
+
+  it("shows when the event stream drops and resyncs the list when it is back", async () => {
+    // While the daemon is down, EventSource retries and Chromium logs the refused connections.
+    allowNetworkError("/api/events")
+    const indicator = page.locator(".topbar .conn-label")
+    expect(await indicator.textContent()).toBe("live")
+    // The daemon comes back without the config service "clock": no "removed" event can tell
+    // the page, only the resync after reconnecting can.
+    const restarting = daemon.restart("")
+    await until("the reconnecting indicator", async () => (await indicator.textContent()) === "reconnecting…")
+    await restarting
+    await until("the live indicator again", async () => (await indicator.textContent()) === "live", 20_000)
+    await row("clock").waitFor({ state: "detached" })
+    // Registered services were restored by the new daemon.
+    await waitForState("hello", "running")
+    expect(await row("crashy").count()).toBe(1)
   })
 
   it("fits a 375 px phone without horizontal scrolling", async () => {

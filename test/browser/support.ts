@@ -48,14 +48,22 @@ export async function until<T>(
   }
 }
 
+export interface ApiResult {
+  readonly status: number
+  // Parsed JSON of the answer; tests read the fields they expect.
+  readonly body: any
+}
+
 export interface Daemon {
   readonly url: string
   readonly dir: string
-  readonly proc: ChildProcess
-  /** Everything the daemon printed, for failure messages. */
+  /** Everything the daemon printed (all runs), for failure messages. */
   output(): string
   /** Calls the API with the bearer token; JSON in and out. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
+  api(method: string, path: string, body?: unknown): Promise<ApiResult>
+  /** Stops the daemon and starts it again on the same port and data dir, with new config services. */
+  restart(extraToml?: string): Promise<void>
+  /** Stops the daemon (SIGTERM, then SIGKILL after a deadline) and removes its directory. */
   stop(): Promise<void>
 }
 
@@ -71,30 +79,62 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   mkdirSync(dataDir)
   const port = await freePort()
   const configPath = join(dir, "config.toml")
-  writeFileSync(
-    configPath,
-    [
-      `listen_port = ${port}`,
-      `listen_host = "127.0.0.1"`,
-      `data_dir = ${JSON.stringify(dataDir)}`,
-      ``,
-      `[auth]`,
-      `token = ${JSON.stringify(TOKEN)}`,
-      ``,
-      options.extraToml ?? "",
-    ].join("\n"),
-  )
+  const writeConfig = (extraToml: string) =>
+    writeFileSync(
+      configPath,
+      [
+        `listen_port = ${port}`,
+        `listen_host = "127.0.0.1"`,
+        `data_dir = ${JSON.stringify(dataDir)}`,
+        ``,
+        `[auth]`,
+        `token = ${JSON.stringify(TOKEN)}`,
+        ``,
+        extraToml,
+      ].join("\n"),
+    )
   const url = `http://127.0.0.1:${port}`
+  // DOCKLESS_BUNDLE lets a developer point the tests at another build; the suite uses dist/.
+  const bundle = process.env.DOCKLESS_BUNDLE ?? "dist/dockless.mjs"
   let out = ""
-  const proc = spawn(process.execPath, ["dist/dockless.mjs", "run", "--config", configPath], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  })
-  proc.stdout?.on("data", (d: Buffer) => (out += d.toString()))
-  proc.stderr?.on("data", (d: Buffer) => (out += d.toString()))
-  let exited = false
-  proc.once("exit", () => (exited = true))
+  let proc: ChildProcess | undefined
+  let exited = true
+
+  const spawnAndWait = async () => {
+    const child = spawn(process.execPath, [bundle, "run", "--config", configPath], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    })
+    proc = child
+    exited = false
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()))
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()))
+    child.once("exit", () => {
+      if (proc === child) exited = true
+    })
+    await until(
+      "the daemon to answer GET /api/health",
+      async () => {
+        if (exited) throw new Error("the daemon exited")
+        const res = await fetch(`${url}/api/health`)
+        return res.status === 200
+      },
+      20_000,
+    )
+  }
+
+  const kill = async () => {
+    const child = proc
+    if (child === undefined || exited || child.exitCode !== null || child.signalCode !== null) return
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+    child.kill("SIGTERM")
+    const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 15_000))
+    if ((await Promise.race([gone, late])) === "late") {
+      child.kill("SIGKILL")
+      await gone
+    }
+  }
 
   const api: Daemon["api"] = async (method, path, body) => {
     const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, accept: "application/json" }
@@ -114,34 +154,29 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     return { status: res.status, body: parsed }
   }
 
-  const stop = async (): Promise<void> => {
-    if (!exited && proc.pid !== undefined) {
-      const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()))
-      proc.kill("SIGTERM")
-      const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 15_000))
-      if ((await Promise.race([gone, timer])) === "late") {
-        proc.kill("SIGKILL")
-        await gone
-      }
-    }
+  const stop = async () => {
+    await kill()
     rmSync(dir, { recursive: true, force: true })
   }
 
+  const restart = async (extraToml = options.extraToml ?? "") => {
+    await kill()
+    writeConfig(extraToml)
+    try {
+      await spawnAndWait()
+    } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- daemon output ---\n${out}`)
+    }
+  }
+
+  writeConfig(options.extraToml ?? "")
   try {
-    await until(
-      "the daemon to answer GET /api/health",
-      async () => {
-        if (exited) throw new Error(`daemon exited early:\n${out}`)
-        const res = await fetch(`${url}/api/health`)
-        return res.status === 200
-      },
-      20_000,
-    )
+    await spawnAndWait()
   } catch (e) {
     await stop()
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- daemon output ---\n${out}`)
   }
-  return { url, dir, proc, output: () => out, api, stop }
+  return { url, dir, output: () => out, api, restart, stop }
 }
 
 /** Chromium exactly as STACK.md section 5 launches it (pitfall 18: a persistent context). */
