@@ -45,7 +45,7 @@ export const replaceService: Handler = (event) =>
     const body = yield* readJsonBody(event.req).pipe(Effect.flatMap(requireObject))
     if ("name" in body && body.name !== name) {
       return yield* new BadRequest({
-        reason: `the body names "${String(body.name)}" but the URL names "${name}"`,
+        reason: `the body names ${JSON.stringify(body.name)} but the URL names "${name}"`,
       })
     }
     return json(200, yield* present(yield* (yield* RootSupervisor).replace(name, body)))

@@ -220,27 +220,30 @@ describe("registration", () => {
     expect((await d.api("GET", "/api/services/big")).status).toBe(404)
   })
 
-  it("answers 413 for a chunked body over 64 KiB (no declared length)", async () => {
-    const chunk = new TextEncoder().encode(" ".repeat(16 * 1024))
-    let sent = 0
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 8) return controller.close()
-        sent++
-        controller.enqueue(chunk)
-      },
-    })
-    const res = await fetch(`${d.url}/api/services`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body,
-      duplex: "half",
-    } as RequestInit)
-    await expectError(res, 413)
-    // The daemon survives it (it used to crash in listhen's http-shutdown: the _regression).
-    expect((await fetch(`${d.url}/api/health`)).status).toBe(200)
-    expect(d.child.exitCode).toBeNull()
-  })
+  it.each([["/api/services"], ["/api/login"]])(
+    "answers 413 for a chunked body over 64 KiB to POST %s and keeps running_regression",
+    async (path) => {
+      const chunk = new TextEncoder().encode(" ".repeat(16 * 1024))
+      let sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 8) return controller.close()
+          sent++
+          controller.enqueue(chunk)
+        },
+      })
+      const res = await fetch(`${d.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit)
+      await expectError(res, 413)
+      // Cancelling the body used to kill the daemon (listhen's http-shutdown hit req.socket === null).
+      expect((await fetch(`${d.url}/api/health`)).status).toBe(200)
+      expect(d.child.exitCode).toBeNull()
+    },
+  )
 
   it("survives a client that hangs up in the middle of a request body", async () => {
     await new Promise<void>((done, fail) => {
@@ -353,7 +356,16 @@ describe("replace and delete", () => {
   })
 
   it("refuses a PUT whose body names another service with 400", async () => {
-    await expectError(await d.api("PUT", "/api/services/reg1", { name: "other", command: sleeper }), 400)
+    const other = await expectError(
+      await d.api("PUT", "/api/services/reg1", { name: "other", command: sleeper }),
+      400,
+    )
+    expect(other.error).toContain('"other"')
+    const odd = await expectError(
+      await d.api("PUT", "/api/services/reg1", { name: { a: 1 }, command: sleeper }),
+      400,
+    )
+    expect(odd.error).not.toContain("[object Object]")
   })
 
   it("refuses a PUT with an invalid spec with 400 naming the field, keeping the old spec", async () => {
