@@ -196,6 +196,13 @@ document.addEventListener("alpine:init", () => {
       if (i === -1) this.list.push(view)
       else this.list[i] = view
     },
+    // A view from an HTTP answer may be older than what the event stream already delivered
+    // (SSE can overtake the response), so it only fills gaps: a row not there yet, or no stream.
+    accept(view) {
+      if (!view || typeof view.name !== "string") return
+      const known = this.list.some((s) => s.name === view.name)
+      if (!known || this.connection !== "live") this.upsert(view)
+    },
     drop(name) {
       this.list = this.list.filter((s) => s.name !== name)
     },
@@ -253,8 +260,7 @@ document.addEventListener("alpine:init", () => {
       if (this.pending[name]) return
       this.pending[name] = action
       try {
-        const view = await api[action](name)
-        services().upsert(view)
+        services().accept(await api[action](name))
       } catch (e) {
         if (e.status === 401) session().expired()
         toasts().push(`${action} ${name}: ${e.message}`)
@@ -512,7 +518,7 @@ document.addEventListener("alpine:init", () => {
       this.busy = true
       try {
         const view = this.mode === "edit" ? await api.update(this.original, table) : await api.register(table)
-        services().upsert(view)
+        services().accept(view)
         toasts().push(
           this.mode === "edit" ? `Saved ${this.original}.` : `Registered ${view ? view.name : table.name}.`,
           "ok",

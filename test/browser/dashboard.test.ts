@@ -41,7 +41,16 @@ const cellText = async (name: string, cls: string) =>
 const stateOf = (name: string) => row(name).getAttribute("data-state")
 
 async function waitForState(name: string, state: string, timeoutMs = 15_000) {
-  await until(`${name} to show state ${state}`, async () => (await stateOf(name)) === state, timeoutMs)
+  try {
+    await until(`${name} to show state ${state}`, async () => (await stateOf(name)) === state, timeoutMs)
+  } catch (e) {
+    // Say what the daemon itself thinks, to tell a page bug from a server one.
+    const view = await daemon.api("GET", `/api/services/${name}`).catch((err: unknown) => String(err))
+    throw new Error(
+      `${e instanceof Error ? e.message : String(e)}\n--- daemon view ---\n${JSON.stringify(view)}` +
+        `\n--- daemon output (tail) ---\n${daemon.output().slice(-3000)}`,
+    )
+  }
 }
 
 async function pidOf(name: string): Promise<number> {
@@ -53,6 +62,13 @@ async function openRegisterForm() {
   await page.locator(".topbar button.primary").click()
   await page.locator("dialog.form-panel[open]").waitFor()
 }
+
+async function dismissToasts() {
+  const buttons = page.locator(".toast button")
+  while ((await buttons.count()) > 0) await buttons.first().click()
+}
+
+let screenshotTaken = false
 
 async function closeDialog(cls: string) {
   await page.locator(`dialog.${cls}[open] button[aria-label=Close]`).click()
@@ -93,12 +109,12 @@ afterEach(() => {
 
 afterAll(async () => {
   try {
-    if (page) {
-      // Screenshots on every run, whatever happened above (test/artifacts is git-ignored).
+    if (page && !page.isClosed()) {
+      // Screenshots on every run (test/artifacts is git-ignored): dashboard.png is normally taken
+      // mid-suite with services in several states; if the suite never got there, take it now.
       await page.setViewportSize({ width: 1280, height: 860 })
-      await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true })
-      await page.setViewportSize({ width: 375, height: 740 })
-      await page.screenshot({ path: join(ARTIFACTS, "dashboard-mobile.png"), fullPage: true })
+      if (!screenshotTaken) await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true })
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-end.png"), fullPage: true })
     }
   } finally {
     await browser?.close()
@@ -177,16 +193,60 @@ describe("dashboard", () => {
     expect(await pidOf("hello")).toBeGreaterThan(0)
   })
 
-  it("restarts a service from its button and shows the new pid", async () => {
+  it("restarts a service from its button, busy while the request is in flight, and shows the new pid", async () => {
     const before = await pidOf("hello")
     expect(before).toBeGreaterThan(0)
-    await row("hello").locator(".act-restart").click()
+    const button = row("hello").locator(".act-restart")
+    // Hold the request in the browser until the in-flight state has been seen.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let handled: Promise<void> = Promise.resolve()
+    await page.route("**/api/services/hello/restart", (route) => {
+      handled = held.then(() => route.continue())
+      return handled
+    })
+    try {
+      await button.click()
+      await until("the restart button to be busy and disabled", async () => {
+        const cls = (await button.getAttribute("class")) ?? ""
+        return cls.split(" ").includes("busy") && (await button.isDisabled())
+      })
+      expect(await row("hello").locator(".act-stop").isDisabled()).toBe(true)
+    } finally {
+      release()
+      await handled
+      await page.unroute("**/api/services/hello/restart")
+    }
     const after = await until("a new pid for hello", async () => {
       const pid = await pidOf("hello")
       return pid > 0 && pid !== before && (await stateOf("hello")) === "running" ? pid : false
     })
     expect(after).not.toBe(before)
-    expect(await row("hello").locator(".act-restart").isEnabled()).toBe(true)
+    expect(await button.isEnabled()).toBe(true)
+    expect(await button.getAttribute("class")).not.toContain("busy")
+  })
+
+  it("shows the API's error sentence in a toast when a command fails", async () => {
+    allowHttp(409, "/api/services/hello/stop")
+    const sentence = "hello cannot be stopped right now (test answer)"
+    await page.route("**/api/services/hello/stop", (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({ error: sentence, details: [] }),
+      }),
+    )
+    try {
+      await row("hello").locator(".act-stop").click()
+      const toast = page.locator(".toast.toast-error", { hasText: sentence })
+      await toast.waitFor()
+      await toast.locator("button").click()
+      await toast.waitFor({ state: "detached" })
+    } finally {
+      await page.unroute("**/api/services/hello/stop")
+    }
+    expect(await stateOf("hello")).toBe("running")
+    expect(await row("hello").locator(".act-stop").isEnabled()).toBe(true)
   })
 
   it("stops and starts a service from its buttons", async () => {
@@ -290,6 +350,10 @@ describe("dashboard", () => {
     expect(await cellText("crashy", "c-exit")).toBe("code 3")
     const countdown = row("crashy").locator(".c-state .sub", { hasText: /restart/ })
     expect(await countdown.textContent()).toMatch(/restart (in \d+s|now)/)
+    // Four services in three states: the picture for docs/dashboard.png.
+    await dismissToasts()
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true })
+    screenshotTaken = true
   })
 
   it("edits a registered service", async () => {
@@ -360,6 +424,19 @@ describe("dashboard", () => {
     await openRegisterForm()
     expect(await scrollWidth()).toBeLessThanOrEqual(375)
     await closeDialog("form-panel")
+    await dismissToasts()
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-mobile.png"), fullPage: true })
     await page.setViewportSize({ width: 1280, height: 860 })
+  })
+
+  it("logs out, and a reload asks for the token again", async () => {
+    allowHttp(401, "/api/services")
+    await page.locator(".topbar button.ghost", { hasText: "Log out" }).click()
+    await page.locator("form.login").waitFor()
+    expect(await page.locator(".shell").isVisible()).toBe(false)
+    await page.reload()
+    await page.locator("form.login").waitFor()
+    const cookies = await page.context().cookies(daemon.url)
+    expect(cookies.filter((c) => c.value !== "")).toEqual([])
   })
 })
