@@ -3,7 +3,7 @@
 // what `dockless install` copies from there: the systemd unit and the default config.
 // Usage: node scripts/build.mjs [--quiet]; prints the bundle's size (raw and gzip) unless quiet.
 import { build } from "esbuild"
-import { chmod, cp, mkdir, readFile, rm } from "node:fs/promises"
+import { chmod, cp, mkdir, readFile, rename, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -11,10 +11,13 @@ import { gzipSync } from "node:zlib"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const dist = join(root, "dist")
-const bundle = join(dist, "dockless.mjs")
+// Built beside dist/ and swapped in with renames, so a test run reading dist/ never sees it half-written.
+const staging = join(root, `.dist-${process.pid}`)
+const bundle = join(staging, "dockless.mjs")
 const require = createRequire(import.meta.url)
+const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"))
 
-await rm(dist, { recursive: true, force: true })
+await rm(staging, { recursive: true, force: true })
 await build({
   entryPoints: [join(root, "src/main.ts")],
   outfile: bundle,
@@ -34,20 +37,24 @@ await build({
   logLevel: "warning",
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __dlCreateRequire } from 'node:module'; const require = __dlCreateRequire(import.meta.url);",
+    js: `#!/usr/bin/env -S node ${pkg.nodeFlags.join(" ")}\nimport { createRequire as __dlCreateRequire } from 'node:module'; const require = __dlCreateRequire(import.meta.url);`,
   },
 })
 await chmod(bundle, 0o755)
-await cp(join(root, "static"), join(dist, "static"), { recursive: true })
-await mkdir(join(dist, "static/vendor"), { recursive: true })
+await cp(join(root, "static"), join(staging, "static"), { recursive: true })
+await mkdir(join(staging, "static/vendor"), { recursive: true })
 const alpine = join(dirname(require.resolve("@alpinejs/csp/package.json")), "dist/cdn.min.js")
-await cp(alpine, join(dist, "static/vendor/alpine.min.js"))
+await cp(alpine, join(staging, "static/vendor/alpine.min.js"))
 // `dockless install` runs from the bundle alone, so it finds these next to dockless.mjs.
-await cp(join(root, "systemd/dockless.service"), join(dist, "dockless.service"))
-await cp(join(root, "examples/config.default.toml"), join(dist, "config.default.toml"))
+await cp(join(root, "systemd/dockless.service"), join(staging, "dockless.service"))
+await cp(join(root, "examples/config.default.toml"), join(staging, "config.default.toml"))
+const retired = join(root, `.dist-old-${process.pid}`)
+await rename(dist, retired).catch(() => undefined)
+await rename(staging, dist)
+await rm(retired, { recursive: true, force: true })
 
 if (!process.argv.includes("--quiet")) {
-  const code = await readFile(bundle)
+  const code = await readFile(join(dist, "dockless.mjs"))
   const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`
   console.log(`dist/dockless.mjs ${kib(code.length)} (gzip ${kib(gzipSync(code).length)})`)
 }

@@ -54,9 +54,15 @@ interface Run {
   readonly startedAt: number
 }
 
+/** systemd's per-unit variables belong to Dockless, not to the services it starts. */
+const DAEMON_ONLY =
+  /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|INVOCATION_ID)$/
+
 const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !DAEMON_ONLY.test(key)) env[key] = value
+  }
   return env
 }
 

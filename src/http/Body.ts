@@ -17,9 +17,8 @@ const readCapped = (request: Request, limit: number) =>
         if (done) break
         size += value.byteLength
         if (size > limit) {
-          // Not reader.cancel(): that destroys the socket under the response, and listhen's
-          // http-shutdown then throws on `req.socket === null` when the 413 finishes, killing
-          // the daemon. Node discards the unread rest of the body itself.
+          // Not reader.cancel(): that destroys the socket before the 413 can be sent (and once
+          // crashed the daemon). Node discards the unread rest of the body itself.
           reader.releaseLock()
           return { text: "", tooLarge: true }
         }

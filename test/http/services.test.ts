@@ -239,7 +239,7 @@ describe("registration", () => {
         duplex: "half",
       } as RequestInit)
       await expectError(res, 413)
-      // Cancelling the body used to kill the daemon (listhen's http-shutdown hit req.socket === null).
+      // Cancelling the body used to kill the daemon (the socket was destroyed under the 413).
       expect((await fetch(`${d.url}/api/health`)).status).toBe(200)
       expect(d.child.exitCode).toBeNull()
     },

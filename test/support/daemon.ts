@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { nodeFlags } from "../../src/version.ts"
 
 export const ROOT = resolve(import.meta.dirname, "../..")
 export const BUNDLE = join(ROOT, "dist/dockless.mjs")
@@ -93,7 +94,7 @@ export const startDaemon = async (
 }
 
 export const launch = async (dir: string, configPath: string, port: number): Promise<Daemon> => {
-  const child = spawn(process.execPath, [BUNDLE, "run", "--config", configPath], {
+  const child = spawn(process.execPath, [...nodeFlags, BUNDLE, "run", "--config", configPath], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
   })

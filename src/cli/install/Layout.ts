@@ -3,6 +3,7 @@
 // in /etc/dockless, the unit in /etc/systemd/system. `--root` only prefixes where files are
 // written; everything written *into* files (the launcher, the unit) keeps these paths.
 import { join } from "node:path"
+import { nodeFlags } from "../../version.ts"
 
 export const unitName = "dockless.service"
 
@@ -25,7 +26,7 @@ export const bundleFiles = {
   defaultConfig: "config.default.toml",
 } as const
 
-export const launcherScript = `#!/bin/sh\nexec node ${layout.bundle} "$@"\n`
+export const launcherScript = `#!/bin/sh\nexec node ${nodeFlags.join(" ")} ${layout.bundle} "$@"\n`
 
 /** The real location of a target path when installing into `root`. */
 export const underRoot = (root: string, path: string): string => join(root, path)

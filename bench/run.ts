@@ -1,0 +1,16 @@
+// `npm run bench [respawn|idle|capture|all]`: builds nothing itself (run `npm run build` first,
+// `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
+import { capture } from "./capture.ts"
+import { idle } from "./idle.ts"
+import { respawn } from "./respawn.ts"
+
+const which = process.argv[2] ?? "all"
+const benches: Record<string, () => Promise<unknown>> = {
+  respawn: () => respawn(20),
+  idle: () => idle(200, 10),
+  capture: () => capture(200_000_000, 3),
+}
+for (const [name, bench] of Object.entries(benches)) {
+  if (which !== "all" && which !== name) continue
+  console.log(JSON.stringify({ bench: name, ...((await bench()) as object) }))
+}

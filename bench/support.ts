@@ -1,0 +1,100 @@
+// Shared pieces of the benchmarks: a daemon on a generated config, RSS and CPU readings from
+// /proc, and medians (the machine is shared and noisy, so we never quote a single run).
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { nodeFlags } from "../src/version.ts"
+
+export const ROOT = resolve(import.meta.dirname, "..")
+export const BUNDLE = join(ROOT, "dist/dockless.mjs")
+export const TOKEN = "bench-token"
+
+export const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2
+}
+
+export const rssBytes = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return Number(match?.[1] ?? 0) * 1024
+}
+
+/** utime + stime of a process, in seconds. */
+export const cpuSeconds = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+export const childrenOf = (pid: number): Array<number> => {
+  const out: Array<number> = []
+  for (const task of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")) {
+    if (task !== "") out.push(Number(task))
+  }
+  return out
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export const waitFor = async <A>(
+  what: string,
+  probe: () => Promise<A | undefined>,
+  ms = 60_000,
+): Promise<A> => {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+export interface BenchDaemon {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly dir: string
+  readonly url: string
+  readonly get: (path: string) => Promise<any>
+  readonly post: (path: string) => Promise<Response>
+  readonly stop: () => Promise<void>
+}
+
+export const startDaemon = async (
+  services: string,
+  port: number,
+  extraArgs: ReadonlyArray<string> = [],
+): Promise<BenchDaemon> => {
+  const dir = mkdtempSync(join(tmpdir(), "dockless-bench-"))
+  writeFileSync(
+    join(dir, "config.toml"),
+    `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n[auth]\ntoken = "${TOKEN}"\n${services}`,
+  )
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, ...extraArgs, BUNDLE, "run", "--config", join(dir, "config.toml")],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  )
+  const url = `http://127.0.0.1:${port}`
+  const headers = { authorization: `Bearer ${TOKEN}` }
+  const daemon: BenchDaemon = {
+    child,
+    pid: child.pid ?? 0,
+    dir,
+    url,
+    get: async (path) => (await fetch(`${url}${path}`, { headers })).json(),
+    post: (path) => fetch(`${url}${path}`, { method: "POST", headers }),
+    stop: async () => {
+      child.kill("SIGTERM")
+      await new Promise((r) => child.once("exit", r))
+    },
+  }
+  await waitFor("daemon health", async () => ((await fetch(`${url}/api/health`)).ok ? true : undefined))
+  return daemon
+}
