@@ -123,6 +123,12 @@ document.addEventListener("alpine:init", () => {
   const services = () => Alpine.store("services")
   const session = () => Alpine.store("session")
   const toasts = () => Alpine.store("toasts")
+  // The current time for live counters: reading the store's `now` makes Alpine re-render them
+  // every second; the value itself is taken fresh so a countdown is never a second behind.
+  const tick = () => {
+    void services().now
+    return Date.now()
+  }
 
   let toastSeq = 0
   Alpine.store("toasts", {
@@ -328,12 +334,12 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("serviceTable", () => ({
     uptime(s) {
       if (!s.started_at || !["running", "starting", "stopping"].includes(s.state)) return DASH
-      const ms = services().now - Date.parse(s.started_at)
+      const ms = tick() - Date.parse(s.started_at)
       return Number.isNaN(ms) ? DASH : formatDuration(ms / 1000)
     },
     countdown(s) {
       if (!s.next_restart_at) return "restart pending"
-      const ms = msUntil(s.next_restart_at, services().now)
+      const ms = msUntil(s.next_restart_at, tick())
       if (ms === null) return ""
       return ms <= 0 ? "restarting now" : `restart in ${formatDuration(Math.ceil(ms / 1000))}`
     },

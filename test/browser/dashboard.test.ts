@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+import { freePort, launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
 
 const ARTIFACTS = join(process.cwd(), "test/artifacts")
 
@@ -313,8 +313,40 @@ describe("dashboard", () => {
     expect(await portsError.isVisible()).toBe(false)
     expect((await dialog.locator(".form-error").textContent())?.trim()).toBe(refused.body.error)
     expect(await dialog.isVisible()).toBe(true)
+
+    // A cross-check detail ("services.NAME.ports") lands at the ports field too.
+    const listenPort = new URL(daemon.url).port
+    allowHttp(409, "/api/services")
+    await dialog.locator("[name=name]").fill("clash")
+    await dialog.locator("[name=command]").fill("/bin/true")
+    await dialog.locator("[name=ports]").fill(listenPort)
+    await dialog.locator("button[type=submit]").click()
+    await until(
+      "the port conflict at the ports field",
+      async () =>
+        ((await portsError.isVisible()) && (await portsError.textContent())?.includes(listenPort)) || false,
+    )
+    expect(await commandError.isVisible()).toBe(false)
     await closeDialog("form-panel")
     expect(await row("broken").count()).toBe(0)
+    expect(await row("clash").count()).toBe(0)
+  })
+
+  it("shows why a service cannot start under its row", async () => {
+    const created = await daemon.api("POST", "/api/services", {
+      name: "nobin",
+      command: "/nonexistent/dockless-test-binary",
+      restart: "never",
+    })
+    expect(created.status).toBe(201)
+    await waitForState("nobin", "failed")
+    const error = row("nobin").locator(".err-row .svc-error")
+    await error.waitFor()
+    const api = await daemon.api("GET", "/api/services/nobin")
+    expect(typeof api.body.error).toBe("string")
+    expect((await error.textContent())?.trim()).toBe(api.body.error)
+    expect(await row("nobin").locator(".act-start").isEnabled()).toBe(true)
+    expect(await row("hello").locator(".err-row").isVisible()).toBe(false)
   })
 
   it("shows output that looks like HTML as literal text", async () => {
@@ -323,6 +355,7 @@ describe("dashboard", () => {
       command: "/bin/sh",
       args: ["-c", `echo '${XSS_TEXT}'; echo '<b>bold</b>'; exec sleep 600`],
       restart: "never",
+      ports: [await freePort()],
     })
     expect(created.status).toBe(201)
     await waitForState("xss", "running")
