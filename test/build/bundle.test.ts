@@ -2,6 +2,7 @@
 // Alpine, unit, default config), and a copy of dist/ alone, far from any node_modules, answers
 // --version, validates the shipped config, and runs as a daemon until SIGTERM stops it with 0.
 import { execFile, spawn } from "node:child_process"
+import { nodeFlags } from "../../src/version.ts"
 import { cp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { existsSync } from "node:fs"
 import { dirname, join, parse } from "node:path"
@@ -30,7 +31,9 @@ describe("dist/", () => {
   it("holds an executable bundle with a shebang, its source map, the dashboard, the unit and the default config", async () => {
     const bundle = join(dist, "dockless.mjs")
     expect((await stat(bundle)).mode & 0o777).toBe(0o755)
-    expect((await readFile(bundle, "utf8")).startsWith("#!/usr/bin/env node\n")).toBe(true)
+    expect((await readFile(bundle, "utf8")).split("\n")[0]).toBe(
+      `#!/usr/bin/env -S node ${nodeFlags.join(" ")}`,
+    )
     expect((await stat(join(dist, "dockless.mjs.map"))).size).toBeGreaterThan(0)
     expect((await stat(join(dist, "static/index.html"))).size).toBeGreaterThan(0)
     expect((await stat(join(dist, "static/vendor/alpine.min.js"))).size).toBeGreaterThan(10_000)

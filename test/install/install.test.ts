@@ -3,6 +3,7 @@
 // nothing and keeps an edited config, dry run writes nothing, uninstall keeps config and data
 // unless --purge. The bundle is a small stand-in dist/ built from the real unit and config.
 import { Effect, Either } from "effect"
+import { nodeFlags } from "../../src/version.ts"
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -84,7 +85,7 @@ describe("install --root", () => {
 
     const launcher = at("usr/local/bin/dockless")
     expect(await readFile(launcher, "utf8")).toBe(
-      '#!/bin/sh\nexec node /usr/local/lib/dockless/dockless.mjs "$@"\n',
+      `#!/bin/sh\nexec node ${nodeFlags.join(" ")} /usr/local/lib/dockless/dockless.mjs "$@"\n`,
     )
     expect(await modeOf(launcher)).toBe("755")
 

@@ -2,7 +2,7 @@
 // systemd runs (reload, restart only when code changed, enable --now; disable before removing)
 // and one without it. Actions are compared by tag and path, in order.
 import { describe, expect, it } from "vitest"
-import { layout } from "../../src/cli/install/Layout.ts"
+import { launcherScript, layout } from "../../src/cli/install/Layout.ts"
 import {
   planInstall,
   planUninstall,
@@ -36,7 +36,7 @@ const installedFrom = (installed: ReadonlyMap<string, Uint8Array>): Pick<Install
   const files = new Map<string, FileState>()
   for (const [name, content] of installed)
     files.set(`${layout.libDir}/${name}`, { content, mode: name === "dockless.mjs" ? 0o755 : 0o644 })
-  files.set(layout.launcher, { content: bytes(`#!/bin/sh\nexec node ${layout.bundle} "$@"\n`), mode: 0o755 })
+  files.set(layout.launcher, { content: bytes(launcherScript), mode: 0o755 })
   files.set(layout.config, { content: bytes("edited\n"), mode: 0o644 })
   files.set(layout.unit, { content: installed.get("dockless.service") ?? bytes(""), mode: 0o644 })
   const dirs = new Map([
