@@ -146,11 +146,13 @@ document.addEventListener("alpine:init", () => {
   Alpine.store("session", {
     // checking | login | ready | unreachable
     state: "checking",
+    error: "",
     async check() {
       try {
         const list = await api.listServices()
         services().replace(list)
         this.state = "ready"
+        this.error = ""
         services().connect()
       } catch (e) {
         services().disconnect()
@@ -158,6 +160,7 @@ document.addEventListener("alpine:init", () => {
           this.state = "login"
         } else {
           this.state = "unreachable"
+          this.error = e.message
           setTimeout(() => {
             if (session().state === "unreachable") session().check()
           }, 3000)
@@ -210,7 +213,9 @@ document.addEventListener("alpine:init", () => {
       if (!known || this.connection !== "live") this.upsert(view)
     },
     drop(name) {
+      const known = this.list.some((s) => s.name === name)
       this.list = this.list.filter((s) => s.name !== name)
+      if (known) window.dispatchEvent(new CustomEvent("service-removed", { detail: { name } }))
     },
     async resync() {
       try {
@@ -596,6 +601,7 @@ document.addEventListener("alpine:init", () => {
         this.name = detail.name
         this.lines = []
         this.error = ""
+        this.follow = true
         this.atBottom = true
         this.$refs.dialog.showModal()
         this.load()
@@ -643,9 +649,14 @@ document.addEventListener("alpine:init", () => {
         const seen = new Set(this.lines.slice(-200).map((l) => `${l.ts}\u0000${l.stream}\u0000${l.text}`))
         const es = new EventSource(api.logStreamUrl(name))
         stream = es
+        let opened = false
         this.streamState = "connecting"
         es.addEventListener("open", () => {
-          if (stream === es) this.streamState = "live"
+          if (stream !== es) return
+          // Back after a drop: reload the history so the lines written meanwhile are not lost.
+          if (opened) this.load()
+          else this.streamState = "live"
+          opened = true
         })
         es.addEventListener("log", (ev) => {
           if (stream !== es) return
@@ -664,6 +675,12 @@ document.addEventListener("alpine:init", () => {
           if (stream !== es) return
           this.streamState = es.readyState === EventSource.CLOSED ? "stopped" : "reconnecting"
         })
+      },
+      onRemoved(detail) {
+        if (!detail || detail.name !== this.name) return
+        this.stopFollow()
+        this.follow = false
+        this.error = `${this.name} was deleted; no more output will come.`
       },
       stopFollow() {
         if (stream) stream.close()

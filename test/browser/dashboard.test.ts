@@ -423,6 +423,10 @@ describe("dashboard", () => {
     await confirm.waitFor({ state: "detached" })
     await row("xss").waitFor({ state: "detached" })
     expect((await daemon.api("GET", "/api/services/xss")).status).toBe(404)
+
+    // Deleted elsewhere: the "removed" event takes the row away.
+    expect((await daemon.api("DELETE", "/api/services/nobin")).status).toBeLessThan(300)
+    await row("nobin").waitFor({ state: "detached" })
   })
 
   it("shows when the event stream drops and resyncs the list when it is back", async () => {
