@@ -155,7 +155,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   }
 
   const stop = async () => {
+    // The pids the daemon reports, so nothing is left behind even if it fails to stop them.
+    const pids = await api("GET", "/api/services")
+      .then((res) => (Array.isArray(res.body) ? res.body.map((v: { pid: unknown }) => v.pid) : []))
+      .catch(() => [])
     await kill()
+    for (const pid of pids) {
+      if (typeof pid !== "number" || pid <= 0) continue
+      try {
+        process.kill(-pid, "SIGKILL") // each service runs in its own process group
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dir, { recursive: true, force: true })
   }
 
