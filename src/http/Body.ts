@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { BadRequest, PayloadTooLarge } from "./HttpErrors.ts"
 
 export const BODY_LIMIT = 64 * 1024
+const DRAIN_LIMIT = 16 * 1024 * 1024
 
 const readCapped = (request: Request, limit: number) =>
   Effect.tryPromise({
@@ -17,8 +18,11 @@ const readCapped = (request: Request, limit: number) =>
         if (done) break
         size += value.byteLength
         if (size > limit) {
-          // Not reader.cancel(): that destroys the socket before the 413 can be sent (and once
-          // crashed the daemon). Node discards the unread rest of the body itself.
+          // Read and drop the rest (up to a cap), so the client, still sending, reads the 413
+          // instead of a reset connection. Not reader.cancel(): it destroys the socket first.
+          for (let rest = await reader.read(); !rest.done && size < DRAIN_LIMIT; rest = await reader.read()) {
+            size += rest.value.byteLength
+          }
           reader.releaseLock()
           return { text: "", tooLarge: true }
         }
