@@ -43,6 +43,8 @@ export interface ServiceActor {
   readonly spec: () => ServiceSpec
   readonly send: (command: Command) => Effect.Effect<ServiceView>
   readonly update: (spec: ServiceSpec) => Effect.Effect<ServiceView>
+  /** A fault seen from outside (health check, memory_max): stop the process, then let the supervisor decide. */
+  readonly fault: (reason: string) => Effect.Effect<void>
   /** Stops the process (stop_signal, stop_timeout, SIGKILL) and ends the actor. */
   readonly close: (why: string) => Effect.Effect<void>
 }
@@ -245,7 +247,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
         yield* Scope.close(ended.scope, Exit.void)
         const now = yield* Clock.currentTimeMillis
         lastExit = { exit, at: now }
-        if (ServiceState.$is("Stopping")(state)) {
+        if (ServiceState.$is("Stopping")(state) && state.then !== "supervise") {
           capture.note(`stopped (${describeExit(exit)})`)
           if (state.then === "start-again") return yield* spawnNow
           state = ServiceState.Stopped()
@@ -267,6 +269,13 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
             restarts++
             return yield* scheduleRestart(verdict.delay, exit, now)
         }
+      })
+
+    const onFault = (reason: string) =>
+      Effect.gen(function* () {
+        if (!isLive()) return
+        capture.note(reason)
+        yield* beginStop("supervise")
       })
 
     const onStopOverdue = (id: number) =>
@@ -295,6 +304,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
           ? spawnNow.pipe(Effect.zipRight(publish))
           : Effect.void,
       StopOverdue: ({ run: id }) => onStopOverdue(id),
+      Fault: ({ reason }) => onFault(reason).pipe(Effect.zipRight(publish)),
     })
 
     const loop = Queue.take(mailbox).pipe(
@@ -326,6 +336,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
               : ServiceMessage.Restart({ reply }),
         ),
       update: (next) => call((reply) => ServiceMessage.Update({ spec: next, reply })),
+      fault: (reason) => Queue.offer(mailbox, ServiceMessage.Fault({ reason })).pipe(Effect.asVoid),
       close: (why) =>
         Effect.gen(function* () {
           yield* Fiber.interrupt(fiber)

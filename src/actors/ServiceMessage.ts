@@ -14,6 +14,7 @@ export type ServiceMessage = Data.TaggedEnum<{
   Stop: { readonly reply: Reply }
   Restart: { readonly reply: Reply }
   Update: { readonly spec: ServiceSpec; readonly reply: Reply }
+  Fault: { readonly reason: string }
   Exited: { readonly run: number; readonly exit: ExitInfo }
   BackoffElapsed: { readonly epoch: number }
   StopOverdue: { readonly run: number }

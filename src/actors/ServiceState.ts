@@ -4,8 +4,12 @@
 import { Data } from "effect"
 import type { ExitInfo } from "./ProcessRunner.ts"
 
-/** What a stop that is under way leads to once the process has ended. */
-export type AfterStop = "stay-stopped" | "start-again" | "remove"
+/**
+ * What a stop that is under way leads to once the process has ended: stay stopped, start again
+ * (a manual restart or a new spec), or be judged as a failure by the supervisor (a fault such as
+ * a failing health check or memory_max: restarted by policy, counted in intensity).
+ */
+export type AfterStop = "stay-stopped" | "start-again" | "supervise"
 
 export type ServiceState = Data.TaggedEnum<{
   Stopped: {}
