@@ -15,16 +15,18 @@ import {
   Scope,
 } from "effect"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
+import { describePortBusy, firstTaken } from "../os/Ports.ts"
 import { readProcIdentity } from "../os/ProcStat.ts"
 import { lookupUser } from "../os/Users.ts"
 import { Store } from "../state/Store.ts"
 import { formatMs } from "../supervisors/Intensity.ts"
 import { decide, describeExit, freshHistory, type RestartHistory } from "../supervisors/ServiceSupervisor.ts"
 import type { OutputCapture } from "./OutputCapture.ts"
+import { probe, type ProbeResult } from "./Probe.ts"
 import { spawn, type ExitInfo, type RunningProcess, type SpawnRequest } from "./ProcessRunner.ts"
 import { ServiceMessage, type Command, type Reply } from "./ServiceMessage.ts"
 import { ServiceState, type AfterStop } from "./ServiceState.ts"
-import { makeView, type Desired, type ServiceView, type Source } from "./ServiceView.ts"
+import { makeView, type Desired, type HealthView, type ServiceView, type Source } from "./ServiceView.ts"
 import { ServiceViews } from "./ServiceViews.ts"
 
 export interface ActorInit {
@@ -32,8 +34,12 @@ export interface ActorInit {
   readonly source: Source
   readonly desired: Desired
   readonly capture: OutputCapture
+  /** The port passed as $PORT: `port = N`, or the one allocated for `port = "auto"`. */
+  readonly port: number | undefined
   /** The actor's own scope; closing it stops the process and flushes the log. */
   readonly scope: Scope.CloseableScope
+  /** Tells the service's group (if any) that a crashed process is about to be restarted. */
+  readonly onRestarting: (name: string) => Effect.Effect<void>
 }
 
 export interface ServiceActor {
@@ -41,10 +47,18 @@ export interface ServiceActor {
   readonly source: Source
   readonly capture: OutputCapture
   readonly spec: () => ServiceSpec
+  /** The port passed as $PORT, if any. */
+  readonly port: () => number | undefined
   readonly send: (command: Command) => Effect.Effect<ServiceView>
-  readonly update: (spec: ServiceSpec) => Effect.Effect<ServiceView>
+  readonly update: (spec: ServiceSpec, port: number | undefined) => Effect.Effect<ServiceView>
   /** A fault seen from outside (health check, memory_max): stop the process, then let the supervisor decide. */
   readonly fault: (reason: string) => Effect.Effect<void>
+  /** For a group restart: stop the process, keeping the desired state. */
+  readonly halt: (why: string) => Effect.Effect<void>
+  /** For a group restart: start again if the desired state is running. */
+  readonly resume: Effect.Effect<void>
+  /** The group gave up: stop and end failed with the reason. */
+  readonly giveUp: (reason: string) => Effect.Effect<void>
   /** Stops the process (stop_signal, stop_timeout, SIGKILL) and ends the actor. */
   readonly close: (why: string) => Effect.Effect<void>
 }
@@ -68,15 +82,25 @@ const baseEnv = (): Record<string, string> => {
   return env
 }
 
+/** While a reserved port is held by someone else, look again this often. */
+const PORT_RETRY_MS = 500
+/** The first health probe comes this soon, so a quick service is `running` quickly. */
+const FIRST_PROBE_MS = 500
+
 /** The spawn request for a spec, or the sentence saying why it cannot be spawned. */
-const spawnRequest = (spec: ServiceSpec): SpawnRequest | string => {
+const spawnRequest = (spec: ServiceSpec, port: number | undefined): SpawnRequest | string => {
   const user = spec.user === undefined ? undefined : lookupUser(spec.user)
   if (user?._tag === "Refused") return user.reason
   return {
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
-    env: { ...baseEnv(), ...spec.env, DOCKLESS_SERVICE: spec.name },
+    env: {
+      ...baseEnv(),
+      ...spec.env,
+      DOCKLESS_SERVICE: spec.name,
+      ...(port === undefined ? {} : { PORT: String(port) }),
+    },
     uid: user?.uid,
     gid: user?.gid,
     stopSignal: spec.stop_signal,
@@ -89,6 +113,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
     const views = yield* ServiceViews
     const store = yield* Store
     const { capture, source, scope } = init
+    let port = init.port
     const name = init.spec.name
     const mailbox = yield* Queue.unbounded<ServiceMessage>()
     const backoffTimer = yield* FiberHandle.make().pipe(Scope.extend(scope))
@@ -107,8 +132,13 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
     let run: Run | undefined
     let epoch = 0
     let runs = 0
+    let health: HealthView | null = null
+    let givenUpFor = ""
 
-    const view = () => makeView({ spec, source, state, desired, restarts, lastExit, ports: spec.ports })
+    const visibleHealth = () => `${state._tag}/${health?.status}/${health?.failures}`
+    const ownPorts = () => [...new Set([...spec.ports, ...(port === undefined ? [] : [port])])]
+    const view = () =>
+      makeView({ spec, source, state, desired, restarts, lastExit, ports: ownPorts(), health })
     const publish = Effect.suspend(() => views.publish(view()))
 
     const persistDesired = (next: Desired) =>
@@ -128,9 +158,44 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
         capture.note(`cannot start: ${error}`)
       })
 
+    const retryAfter = (delay: number) => {
+      const due = epoch
+      return FiberHandle.run(
+        backoffTimer,
+        Effect.sleep(delay).pipe(
+          Effect.zipRight(Queue.offer(mailbox, ServiceMessage.BackoffElapsed({ epoch: due }))),
+        ),
+      )
+    }
+
+    /** A reserved port held by another process: wait in backoff, saying who holds it, and look again soon. */
+    const awaitPort = (busy: number) =>
+      Effect.gen(function* () {
+        const error = describePortBusy(busy)
+        if (!(ServiceState.$is("Backoff")(state) && state.error === error))
+          capture.note(`${error}; waiting for it`)
+        state = ServiceState.Backoff({ until: (yield* Clock.currentTimeMillis) + PORT_RETRY_MS, error })
+        yield* retryAfter(PORT_RETRY_MS)
+      })
+
+    const healthLoop = (id: number, request: SpawnRequest) =>
+      Effect.gen(function* () {
+        const check = spec.health
+        if (check === undefined) return
+        yield* Effect.sleep(Math.min(check.interval, FIRST_PROBE_MS))
+        for (;;) {
+          const result = yield* probe(check.check, check.timeout, request)
+          const at = yield* Clock.currentTimeMillis
+          yield* Queue.offer(mailbox, ServiceMessage.HealthChecked({ run: id, result, at }))
+          yield* Effect.sleep(check.interval)
+        }
+      })
+
     const spawnNow: Effect.Effect<void> = Effect.gen(function* () {
-      const request = spawnRequest(spec)
+      const request = spawnRequest(spec, port)
       if (typeof request === "string") return yield* fail(request)
+      const busy = firstTaken(ownPorts())
+      if (busy !== undefined) return yield* awaitPort(busy)
       const runScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
       const spawned = yield* spawn(request).pipe(Scope.extend(runScope), Effect.either)
       if (spawned._tag === "Left") {
@@ -147,7 +212,14 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
         Effect.forkIn(runScope),
       )
       run = { id, proc, scope: runScope, startedAt }
-      state = ServiceState.Running({ pid: proc.pid, startedAt })
+      if (spec.health === undefined) {
+        health = null
+        state = ServiceState.Running({ pid: proc.pid, startedAt })
+      } else {
+        health = { status: "starting", failures: 0, last_error: null, checked_at: null }
+        state = ServiceState.Starting({ pid: proc.pid, startedAt })
+        yield* Effect.forkIn(healthLoop(id, request), runScope)
+      }
       capture.note(`started (pid ${proc.pid})`)
       const startTicks = readProcIdentity(proc.pid)?.startTicks ?? null
       yield* store
@@ -211,9 +283,10 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
       yield* spawnNow
     })
 
-    const onUpdate = (next: ServiceSpec) =>
+    const onUpdate = (next: ServiceSpec, nextPort: number | undefined) =>
       Effect.gen(function* () {
         spec = next
+        port = nextPort
         capture.note("spec updated")
         if (isLive()) return yield* stopTowards("start-again")
         if (ServiceState.$is("Backoff")(state)) {
@@ -250,7 +323,8 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
         if (ServiceState.$is("Stopping")(state) && state.then !== "supervise") {
           capture.note(`stopped (${describeExit(exit)})`)
           if (state.then === "start-again") return yield* spawnNow
-          state = ServiceState.Stopped()
+          state =
+            state.then === "give-up" ? ServiceState.Failed({ error: givenUpFor }) : ServiceState.Stopped()
           return
         }
         const unit = yield* Random.next
@@ -267,6 +341,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
           case "Restart":
             history = verdict.history
             restarts++
+            yield* init.onRestarting(name)
             return yield* scheduleRestart(verdict.delay, exit, now)
         }
       })
@@ -276,6 +351,64 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
         if (!isLive()) return
         capture.note(reason)
         yield* beginStop("supervise")
+      })
+
+    const onHealthChecked = (id: number, result: ProbeResult, at: number) =>
+      Effect.gen(function* () {
+        const check = spec.health
+        if (run === undefined || run.id !== id || check === undefined || !isLive()) return
+        const checkedAt = new Date(at).toISOString()
+        if (result._tag === "Passed") {
+          if (ServiceState.$is("Starting")(state)) {
+            state = ServiceState.Running({ pid: state.pid, startedAt: state.startedAt })
+            capture.note("health check passed; running")
+          } else if (health?.status === "unhealthy") capture.note("health check passed again")
+          health = { status: "healthy", failures: 0, last_error: null, checked_at: checkedAt }
+          return
+        }
+        const starting = ServiceState.$is("Starting")(state)
+        if (starting && at - run.startedAt < check.start_period) {
+          health = { status: "starting", failures: 0, last_error: result.reason, checked_at: checkedAt }
+          return
+        }
+        const failures = (health?.failures ?? 0) + 1
+        health = {
+          status: starting ? "starting" : "unhealthy",
+          failures,
+          last_error: result.reason,
+          checked_at: checkedAt,
+        }
+        if (failures >= check.retries) {
+          yield* onFault(`health check failed ${failures} times in a row (${result.reason}); restarting`)
+        }
+      })
+
+    const onHalt = (why: string) =>
+      Effect.gen(function* () {
+        yield* cancelBackoff
+        if (isLive()) {
+          capture.note(why)
+          return yield* beginStop("stay-stopped")
+        }
+        if (ServiceState.$is("Backoff")(state)) state = ServiceState.Stopped()
+      })
+
+    const onResume = Effect.suspend(() =>
+      desired === "running" &&
+      !isLive() &&
+      !ServiceState.$is("Stopping")(state) &&
+      !ServiceState.$is("Failed")(state)
+        ? spawnNow
+        : Effect.void,
+    )
+
+    const onGiveUp = (reason: string) =>
+      Effect.gen(function* () {
+        yield* cancelBackoff
+        givenUpFor = reason
+        capture.note(`giving up: ${reason}`)
+        if (isLive() || ServiceState.$is("Stopping")(state)) return yield* stopTowards("give-up")
+        state = ServiceState.Failed({ error: reason })
       })
 
     const onStopOverdue = (id: number) =>
@@ -297,7 +430,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
       Start: ({ reply }) => answer(reply, onStart),
       Stop: ({ reply }) => answer(reply, onStop),
       Restart: ({ reply }) => answer(reply, onRestart),
-      Update: ({ spec: next, reply }) => answer(reply, onUpdate(next)),
+      Update: ({ spec: next, port: nextPort, reply }) => answer(reply, onUpdate(next, nextPort)),
       Exited: ({ run: id, exit }) => onExited(id, exit).pipe(Effect.zipRight(publish)),
       BackoffElapsed: ({ epoch: due }) =>
         due === epoch && ServiceState.$is("Backoff")(state)
@@ -305,6 +438,16 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
           : Effect.void,
       StopOverdue: ({ run: id }) => onStopOverdue(id),
       Fault: ({ reason }) => onFault(reason).pipe(Effect.zipRight(publish)),
+      Halt: ({ why }) => onHalt(why).pipe(Effect.zipRight(publish)),
+      Resume: () => onResume.pipe(Effect.zipRight(publish)),
+      GiveUp: ({ reason }) => onGiveUp(reason).pipe(Effect.zipRight(publish)),
+      HealthChecked: ({ run: id, result, at }) => {
+        // A probe that changes nothing a person sees is not news: no view is published for it.
+        const before = visibleHealth()
+        return onHealthChecked(id, result, at).pipe(
+          Effect.zipRight(Effect.suspend(() => (visibleHealth() === before ? Effect.void : publish))),
+        )
+      },
     })
 
     const loop = Queue.take(mailbox).pipe(
@@ -327,6 +470,7 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
       source,
       capture,
       spec: () => spec,
+      port: () => port,
       send: (command) =>
         call((reply) =>
           command === "start"
@@ -335,8 +479,12 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
               ? ServiceMessage.Stop({ reply })
               : ServiceMessage.Restart({ reply }),
         ),
-      update: (next) => call((reply) => ServiceMessage.Update({ spec: next, reply })),
+      update: (next, nextPort) =>
+        call((reply) => ServiceMessage.Update({ spec: next, port: nextPort, reply })),
       fault: (reason) => Queue.offer(mailbox, ServiceMessage.Fault({ reason })).pipe(Effect.asVoid),
+      halt: (why) => Queue.offer(mailbox, ServiceMessage.Halt({ why })).pipe(Effect.asVoid),
+      resume: Queue.offer(mailbox, ServiceMessage.Resume()).pipe(Effect.asVoid),
+      giveUp: (reason) => Queue.offer(mailbox, ServiceMessage.GiveUp({ reason })).pipe(Effect.asVoid),
       close: (why) =>
         Effect.gen(function* () {
           yield* Fiber.interrupt(fiber)

@@ -7,9 +7,10 @@ import type { ExitInfo } from "./ProcessRunner.ts"
 /**
  * What a stop that is under way leads to once the process has ended: stay stopped, start again
  * (a manual restart or a new spec), or be judged as a failure by the supervisor (a fault such as
- * a failing health check or memory_max: restarted by policy, counted in intensity).
+ * a failing health check or memory_max: restarted by policy, counted in intensity), or end
+ * failed because its group gave up.
  */
-export type AfterStop = "stay-stopped" | "start-again" | "supervise"
+export type AfterStop = "stay-stopped" | "start-again" | "supervise" | "give-up"
 
 export type ServiceState = Data.TaggedEnum<{
   Stopped: {}

@@ -6,6 +6,13 @@ import type { ExitInfo } from "./ProcessRunner.ts"
 import { ServiceState, stateName, type StateName } from "./ServiceState.ts"
 
 export type Source = "config" | "api"
+
+export interface HealthView {
+  readonly status: "starting" | "healthy" | "unhealthy"
+  readonly failures: number
+  readonly last_error: string | null
+  readonly checked_at: string | null
+}
 export type Desired = "running" | "stopped"
 
 export interface ServiceView {
@@ -24,6 +31,7 @@ export interface ServiceView {
   readonly cpu_seconds: number | null
   readonly rss_bytes: number | null
   readonly ports: ReadonlyArray<number>
+  readonly health: HealthView | null
   readonly spec: Record<string, unknown>
 }
 
@@ -35,6 +43,7 @@ export interface ViewInput {
   readonly restarts: number
   readonly lastExit: { readonly exit: ExitInfo; readonly at: number } | undefined
   readonly ports: ReadonlyArray<number>
+  readonly health: HealthView | null
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -72,6 +81,7 @@ export const makeView = (input: ViewInput): ServiceView => {
     cpu_seconds: null,
     rss_bytes: null,
     ports: input.ports,
+    health: input.health,
     spec: encodeServiceSpec(input.spec),
   }
 }

@@ -29,6 +29,8 @@ const actorFor = (table: Record<string, unknown>) =>
       source: "config",
       desired: "stopped",
       capture,
+      port: undefined,
+      onRestarting: () => Effect.void,
       scope: yield* Scope.fork(scope, ExecutionStrategy.sequential),
     })
     /** Waits (on published events, not on time) for the next view matching `ok`. */
