@@ -328,7 +328,8 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
           return
         }
         const unit = yield* Random.next
-        const verdict = decide(spec, history, { exit, ranMs: now - ended.startedAt, now, unit })
+        const faulted = ServiceState.$is("Stopping")(state)
+        const verdict = decide(spec, history, { exit, ranMs: now - ended.startedAt, now, unit, faulted })
         switch (verdict._tag) {
           case "Exit":
             state = ServiceState.Exited({ exit })

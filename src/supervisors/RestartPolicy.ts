@@ -6,12 +6,13 @@ import type { ExitInfo } from "../actors/ProcessRunner.ts"
 
 export const isCleanExit = (exit: ExitInfo): boolean => exit.code === 0 && exit.signal === null
 
-export const shouldRestart = (policy: RestartPolicy, exit: ExitInfo): boolean => {
+/** `faulted`: Dockless stopped it for a fault (failing health check, memory_max), a failure whatever the exit code. */
+export const shouldRestart = (policy: RestartPolicy, exit: ExitInfo, faulted = false): boolean => {
   switch (policy) {
     case "always":
       return true
     case "on-failure":
-      return !isCleanExit(exit)
+      return faulted || !isCleanExit(exit)
     case "never":
       return false
   }

@@ -27,10 +27,12 @@ export interface ExitFacts {
   readonly ranMs: number
   readonly now: number
   readonly unit: number
+  /** Dockless stopped the process because of a fault, so even a clean exit is a failure. */
+  readonly faulted: boolean
 }
 
 export const decide = (spec: ServiceSpec, history: RestartHistory, facts: ExitFacts): Verdict => {
-  if (!shouldRestart(spec.restart, facts.exit)) return { _tag: "Exit" }
+  if (!shouldRestart(spec.restart, facts.exit, facts.faulted)) return { _tag: "Exit" }
   const intensity = recordRestart(history.window, facts.now, spec.intensity)
   if (intensity._tag === "Exceeded") return { _tag: "GiveUp", reason: intensity.reason }
   const failures = nextFailureCount(spec.backoff, history.failures, facts.ranMs)

@@ -74,12 +74,21 @@ describe("ServiceSupervisor.decide", () => {
     intensity: { max_restarts: 2, period: "1m" },
   })
   it("leaves a clean exit of an on-failure service exited", () => {
-    expect(decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5 })).toEqual({
-      _tag: "Exit",
-    })
+    expect(decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: false })).toEqual(
+      {
+        _tag: "Exit",
+      },
+    )
+  })
+  it("restarts an on-failure service that Dockless stopped for a fault, even when it exited 0", () => {
+    expect(
+      decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: true })._tag,
+    ).toBe("Restart")
   })
   it("restarts a crash after the backoff delay and records it", () => {
-    expect(decide(spec, freshHistory, { exit: crashed, ranMs: 10, now: 5000, unit: 0.5 })).toEqual({
+    expect(
+      decide(spec, freshHistory, { exit: crashed, ranMs: 10, now: 5000, unit: 0.5, faulted: false }),
+    ).toEqual({
       _tag: "Restart",
       delay: 1000,
       history: { failures: 1, window: [5000] },
@@ -87,7 +96,11 @@ describe("ServiceSupervisor.decide", () => {
   })
   it("gives up past the intensity limit", () => {
     expect(
-      decide(spec, { failures: 2, window: [0, 1000] }, { exit: killed, ranMs: 10, now: 2000, unit: 0.5 }),
+      decide(
+        spec,
+        { failures: 2, window: [0, 1000] },
+        { exit: killed, ranMs: 10, now: 2000, unit: 0.5, faulted: false },
+      ),
     ).toEqual({
       _tag: "GiveUp",
       reason: "more than 2 restarts in 1m",
