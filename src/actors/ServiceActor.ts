@@ -17,13 +17,14 @@ import {
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { describePortBusy, firstTaken } from "../os/Ports.ts"
 import { readProcIdentity } from "../os/ProcStat.ts"
-import { lookupUser } from "../os/Users.ts"
 import { Store } from "../state/Store.ts"
 import { formatMs } from "../supervisors/Intensity.ts"
 import { decide, describeExit, freshHistory, type RestartHistory } from "../supervisors/ServiceSupervisor.ts"
 import type { OutputCapture } from "./OutputCapture.ts"
+import { judgeProbe } from "./HealthVerdict.ts"
 import { probe, type ProbeResult } from "./Probe.ts"
 import { spawn, type ExitInfo, type RunningProcess, type SpawnRequest } from "./ProcessRunner.ts"
+import { spawnRequest } from "./SpawnPlan.ts"
 import { ServiceMessage, type Command, type Reply } from "./ServiceMessage.ts"
 import { ServiceState, type AfterStop } from "./ServiceState.ts"
 import { makeView, type Desired, type HealthView, type ServiceView, type Source } from "./ServiceView.ts"
@@ -70,43 +71,10 @@ interface Run {
   readonly startedAt: number
 }
 
-/** systemd's per-unit variables belong to Dockless, not to the services it starts. */
-const DAEMON_ONLY =
-  /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|INVOCATION_ID)$/
-
-const baseEnv = (): Record<string, string> => {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !DAEMON_ONLY.test(key)) env[key] = value
-  }
-  return env
-}
-
 /** While a reserved port is held by someone else, look again this often. */
 const PORT_RETRY_MS = 500
 /** The first health probe comes this soon, so a quick service is `running` quickly. */
 const FIRST_PROBE_MS = 500
-
-/** The spawn request for a spec, or the sentence saying why it cannot be spawned. */
-const spawnRequest = (spec: ServiceSpec, port: number | undefined): SpawnRequest | string => {
-  const user = spec.user === undefined ? undefined : lookupUser(spec.user)
-  if (user?._tag === "Refused") return user.reason
-  return {
-    command: spec.command,
-    args: spec.args,
-    cwd: spec.cwd,
-    env: {
-      ...baseEnv(),
-      ...spec.env,
-      DOCKLESS_SERVICE: spec.name,
-      ...(port === undefined ? {} : { PORT: String(port) }),
-    },
-    uid: user?.uid,
-    gid: user?.gid,
-    stopSignal: spec.stop_signal,
-    stopTimeoutMs: spec.stop_timeout,
-  }
-}
 
 export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, never, ServiceViews | Store> =>
   Effect.gen(function* () {
@@ -358,30 +326,21 @@ export const makeServiceActor = (init: ActorInit): Effect.Effect<ServiceActor, n
       Effect.gen(function* () {
         const check = spec.health
         if (run === undefined || run.id !== id || check === undefined || !isLive()) return
-        const checkedAt = new Date(at).toISOString()
-        if (result._tag === "Passed") {
-          if (ServiceState.$is("Starting")(state)) {
-            state = ServiceState.Running({ pid: state.pid, startedAt: state.startedAt })
-            capture.note("health check passed; running")
-          } else if (health?.status === "unhealthy") capture.note("health check passed again")
-          health = { status: "healthy", failures: 0, last_error: null, checked_at: checkedAt }
-          return
-        }
         const starting = ServiceState.$is("Starting")(state)
-        if (starting && at - run.startedAt < check.start_period) {
-          health = { status: "starting", failures: 0, last_error: result.reason, checked_at: checkedAt }
-          return
+        const verdict = judgeProbe(check, {
+          result,
+          at,
+          startedAt: run.startedAt,
+          starting,
+          previous: health,
+        })
+        health = verdict.health
+        if (verdict.nowRunning && ServiceState.$is("Starting")(state)) {
+          state = ServiceState.Running({ pid: state.pid, startedAt: state.startedAt })
+          capture.note("health check passed; running")
         }
-        const failures = (health?.failures ?? 0) + 1
-        health = {
-          status: starting ? "starting" : "unhealthy",
-          failures,
-          last_error: result.reason,
-          checked_at: checkedAt,
-        }
-        if (failures >= check.retries) {
-          yield* onFault(`health check failed ${failures} times in a row (${result.reason}); restarting`)
-        }
+        if (verdict.recovered) capture.note("health check passed again")
+        if (verdict.fault !== undefined) yield* onFault(verdict.fault)
       })
 
     const onHalt = (why: string) =>

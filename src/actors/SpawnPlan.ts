@@ -1,0 +1,38 @@
+// How a service's spec becomes a spawn request: the command and args as written (never a
+// shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
+// own env, $PORT and DOCKLESS_SERVICE, and the uid/gid of `user`. Or a sentence saying why not.
+import type { ServiceSpec } from "../config/ServiceSpec.ts"
+import { lookupUser } from "../os/Users.ts"
+import type { SpawnRequest } from "./ProcessRunner.ts"
+
+/** systemd's per-unit variables belong to Dockless, not to the services it starts. */
+const DAEMON_ONLY =
+  /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|INVOCATION_ID)$/
+
+const baseEnv = (): Record<string, string> => {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !DAEMON_ONLY.test(key)) env[key] = value
+  }
+  return env
+}
+
+export const spawnRequest = (spec: ServiceSpec, port: number | undefined): SpawnRequest | string => {
+  const user = spec.user === undefined ? undefined : lookupUser(spec.user)
+  if (user?._tag === "Refused") return user.reason
+  return {
+    command: spec.command,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: {
+      ...baseEnv(),
+      ...spec.env,
+      DOCKLESS_SERVICE: spec.name,
+      ...(port === undefined ? {} : { PORT: String(port) }),
+    },
+    uid: user?.uid,
+    gid: user?.gid,
+    stopSignal: spec.stop_signal,
+    stopTimeoutMs: spec.stop_timeout,
+  }
+}
