@@ -1,5 +1,6 @@
 // `npm run bench [respawn|idle|capture|all]`: builds nothing itself (run `npm run build` first,
 // `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
+import { boot } from "./boot.ts"
 import { capture } from "./capture.ts"
 import { idle } from "./idle.ts"
 import { respawn } from "./respawn.ts"
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   respawn: () => respawn(20),
   idle: () => idle(200, 10),
   capture: () => capture(200_000_000, 3),
+  boot: () => boot([1, 50, 200], 5),
 }
 for (const [name, bench] of Object.entries(benches)) {
   if (which !== "all" && which !== name) continue
