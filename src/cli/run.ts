@@ -10,6 +10,7 @@ import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFi
 import type { ConfigInvalid } from "../config/ConfigError.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { Monitor } from "../monitor/Monitor.ts"
 import { Store } from "../state/Store.ts"
 import { reapLeftovers } from "../supervisors/Leftovers.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
@@ -84,7 +85,8 @@ const daemon = (config: Config) =>
       Layer.provideMerge(ServiceViews.layer),
       Layer.provideMerge(Layer.succeed(Store, store)),
     )
-    const app = HttpServer.layer(config).pipe(Layer.provideMerge(core))
+    const monitored = Monitor.layer.pipe(Layer.provideMerge(core))
+    const app = HttpServer.layer(config).pipe(Layer.provideMerge(monitored))
     yield* Layer.build(app)
     yield* Effect.logInfo(
       `dockless ${version} ready: ${specs.size} services, dashboard on http://${config.listen_host}:${config.listen_port}/`,

@@ -4,12 +4,13 @@ import type { H3Event } from "h3"
 import type { Effect, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import type { ServiceViews } from "../actors/ServiceViews.ts"
+import type { Monitor } from "../monitor/Monitor.ts"
 import type { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import type { Auth } from "./auth.ts"
 import type { HttpFailure } from "./HttpErrors.ts"
 import type { OpenStreams } from "./sse.ts"
 
-export type HttpDeps = RootSupervisor | ServiceViews
+export type HttpDeps = RootSupervisor | ServiceViews | Monitor
 
 export interface HttpContext {
   readonly config: Config

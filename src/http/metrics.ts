@@ -1,9 +1,12 @@
 // GET /metrics in the Prometheus text exposition format (version 0.0.4): per-service gauges
-// and counters from the published ServiceViews, plus Dockless's own process metrics.
+// and counters from the published ServiceViews with the monitor's CPU and memory (a scrape
+// counts as a look, so it samples when the last sample is stale), plus Dockless's own metrics.
 import { Effect } from "effect"
 import { STATE_NAMES } from "../actors/ServiceState.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { Monitor } from "../monitor/Monitor.ts"
+import { withUsage } from "../monitor/Usage.ts"
 import type { Handler } from "./HttpContext.ts"
 
 const label = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")
@@ -54,7 +57,7 @@ export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number
       name: "dockless_service_cpu_seconds_total",
       help: "CPU time used by the service's process tree.",
       type: "counter",
-      samples: perService(views, (v) => v.cpu_seconds ?? null),
+      samples: perService(views, (v) => v.cpu_seconds),
     },
     {
       name: "dockless_service_memory_bytes",
@@ -94,7 +97,10 @@ export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number
 
 export const metrics: Handler = (_event, ctx) =>
   Effect.gen(function* () {
-    const views = yield* (yield* ServiceViews).all
+    const monitor = yield* Monitor
+    yield* monitor.touch
+    const latest = yield* monitor.latest
+    const views = (yield* (yield* ServiceViews).all).map((v) => withUsage(v, latest.get(v.name)))
     return new Response(metricsText(views, ctx.startedAt), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
     })

@@ -14,6 +14,7 @@ import { logStream, recentLogs } from "./logs.ts"
 import { metrics } from "./metrics.ts"
 import { login, logout } from "./session.ts"
 import { staticFile } from "./static.ts"
+import { serviceUsage } from "./usage.ts"
 import type { Route } from "./HttpContext.ts"
 
 export const routes: ReadonlyArray<Route> = [
@@ -35,6 +36,7 @@ export const routes: ReadonlyArray<Route> = [
   },
   { method: "GET", path: "/api/services/:name/logs", access: "token", handler: recentLogs },
   { method: "GET", path: "/api/services/:name/logs/stream", access: "token", handler: logStream },
+  { method: "GET", path: "/api/services/:name/usage", access: "token", handler: serviceUsage },
   { method: "GET", path: "/api/events", access: "token", handler: serviceEvents },
   { method: "GET", path: "/metrics", access: "token", handler: metrics },
   { method: "GET", path: "/**", access: "open", handler: staticFile },

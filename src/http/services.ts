@@ -1,9 +1,12 @@
 // /api/services: list, inspect, register, replace and delete services, and send them
 // start / stop / restart. Handlers only decode, send a message through the supervision tree
-// and encode the ServiceView it answers with; they never touch a process.
+// and encode the ServiceView it answers with; they never touch a process. Every view carries
+// the monitor's latest CPU and memory; reading the list or one service counts as a look.
 import { Clock, Effect } from "effect"
 import { viewAt, type ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { Monitor } from "../monitor/Monitor.ts"
+import { withUsage } from "../monitor/Usage.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
 import { readJsonBody } from "./Body.ts"
@@ -11,7 +14,12 @@ import { BadRequest, json } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import type { Command } from "../actors/ServiceMessage.ts"
 
-const present = (view: ServiceView) => Clock.currentTimeMillis.pipe(Effect.map((now) => viewAt(view, now)))
+const present = (view: ServiceView) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const latest = yield* (yield* Monitor).latest
+    return withUsage(viewAt(view, now), latest.get(view.name))
+  })
 
 const requireObject = (body: unknown) =>
   typeof body === "object" && body !== null && !Array.isArray(body)
@@ -20,6 +28,7 @@ const requireObject = (body: unknown) =>
 
 export const listServices: Handler = () =>
   Effect.gen(function* () {
+    yield* (yield* Monitor).touch
     const views = yield* (yield* ServiceViews).all
     return json(200, yield* Effect.forEach(views, present))
   })
@@ -29,6 +38,7 @@ export const getService: Handler = (event) =>
     const name = param(event, "name")
     const view = yield* (yield* ServiceViews).get(name)
     if (view === undefined) return yield* new ServiceNotFound({ name })
+    yield* (yield* Monitor).touch
     return json(200, yield* present(view))
   })
 

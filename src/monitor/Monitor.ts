@@ -1,0 +1,211 @@
+// CPU and memory of every running service's process group, sampled every 2 s, but only while
+// it matters: while an event stream watches, for 30 s after a one-shot look (`touch`), or while
+// a running service has memory_max. Otherwise its fiber waits on a signal with no timer armed.
+// It keeps the latest usage and 5 minutes of history per service, and enforces memory_max by
+// faulting the actor, which its supervisor then restarts by policy (an OTP child crash).
+import { Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
+import type { ServiceView } from "../actors/ServiceView.ts"
+import type { ServiceSpec } from "../config/ServiceSpec.ts"
+import { ServiceViews } from "../actors/ServiceViews.ts"
+import { sampleGroups, type GroupUsage } from "../os/ProcessTree.ts"
+import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
+import { judgeMemory, MemoryVerdict } from "./MemoryLimit.ts"
+import { nextReading, type Reading, type Usage } from "./Usage.ts"
+import { HISTORY_WINDOW_MS, UsageHistory, type UsagePoint } from "./UsageHistory.ts"
+
+/** Reads the usage of the given process groups (ProcessTree in production, a fake in tests). */
+export type Sampler = (pgids: ReadonlySet<number>) => ReadonlyMap<number, GroupUsage>
+
+/** What the monitor needs of a service's actor: its spec (for memory_max) and a way to fault it. */
+export interface Guarded {
+  readonly spec: () => ServiceSpec
+  readonly fault: (reason: string) => Effect.Effect<void>
+}
+/** Finds a service's actor (through RootSupervisor in production). */
+export type ActorLookup = (name: string) => Effect.Effect<Guarded | undefined>
+
+export interface UsageSample {
+  readonly at: number
+  /** Usage of every running service whose group was found, by service name. */
+  readonly services: ReadonlyMap<string, Usage>
+}
+
+export interface MonitorShape {
+  /** The usage of each service in the latest sample (possibly old: see `touch`). */
+  readonly latest: Effect.Effect<ReadonlyMap<string, Usage>>
+  /** The service's points of the last 5 minutes, oldest first. */
+  readonly history: (name: string) => Effect.Effect<ReadonlyArray<UsagePoint>>
+  /** A one-shot look: samples now unless the last sample is under 1 s old, then keeps sampling for 30 s. */
+  readonly touch: Effect.Effect<void>
+  /** Keeps the monitor sampling while the scope is open, and delivers every sample taken meanwhile. */
+  readonly watch: Effect.Effect<Queue.Dequeue<UsageSample>, never, Scope.Scope>
+}
+
+export const SAMPLE_INTERVAL_MS = 2000
+const FRESH_MS = 1000
+const LOOK_MS = 30_000
+/** A point every 2 s for 5 minutes, plus room for the extra samples of one-shot looks. */
+const HISTORY_CAPACITY = Math.ceil(HISTORY_WINDOW_MS / SAMPLE_INTERVAL_MS) + 30
+
+const isUp = (view: ServiceView) => view.state === "running" || view.state === "starting"
+
+const make = (sampler: Sampler, lookup: ActorLookup) =>
+  Effect.gen(function* () {
+    const views = yield* ServiceViews
+    const watchers = yield* Ref.make(0)
+    const lookUntil = yield* Ref.make(Number.NEGATIVE_INFINITY)
+    const lastAt = yield* Ref.make(Number.NEGATIVE_INFINITY)
+    const latest = yield* Ref.make<ReadonlyMap<string, Usage>>(new Map())
+    const samples = yield* PubSub.sliding<UsageSample>(4)
+    /** Coalesced "something changed" signal: a watcher came, a look, a service changed. */
+    const wake = yield* Queue.dropping<void>(1)
+    const signal = Queue.offer(wake, undefined).pipe(Effect.asVoid)
+    // Only `sample` reads or writes these, one sample at a time under `lock`.
+    const lock = yield* Effect.makeSemaphore(1)
+    const readings = new Map<string, Reading>()
+    const strikes = new Map<string, number>()
+    const histories = new Map<string, UsageHistory>()
+
+    const memoryMaxOf = (name: string) => lookup(name).pipe(Effect.map((actor) => actor?.spec().memory_max))
+
+    const enforce = (view: ServiceView, usage: Usage) =>
+      Effect.gen(function* () {
+        if (!isUp(view)) return strikes.delete(view.name)
+        const verdict = judgeMemory(
+          strikes.get(view.name) ?? 0,
+          usage.rss_bytes,
+          yield* memoryMaxOf(view.name),
+        )
+        yield* MemoryVerdict.$match(verdict, {
+          Within: () => Effect.sync(() => strikes.delete(view.name)),
+          Over: ({ strikes: n }) => Effect.sync(() => strikes.set(view.name, n)),
+          Exceeded: ({ reason }) =>
+            Effect.gen(function* () {
+              strikes.delete(view.name)
+              yield* Effect.logWarning(`${view.name}: ${reason}`)
+              const actor = yield* lookup(view.name)
+              if (actor !== undefined) yield* actor.fault(reason)
+            }),
+        })
+      })
+
+    const sample = Effect.gen(function* () {
+      const at = yield* Clock.currentTimeMillis
+      const all = yield* views.all
+      const running = all.flatMap((v) => (v.pid === null ? [] : [{ view: v, pid: v.pid }]))
+      const groups = yield* Effect.sync(() => sampler(new Set(running.map((r) => r.pid))))
+      const usages = new Map<string, Usage>()
+      for (const { view, pid } of running) {
+        const group = groups.get(pid)
+        if (group === undefined) continue
+        const { reading, usage } = nextReading(readings.get(view.name), pid, group, at)
+        readings.set(view.name, reading)
+        usages.set(view.name, usage)
+        let history = histories.get(view.name)
+        if (history === undefined) {
+          history = new UsageHistory(HISTORY_CAPACITY)
+          histories.set(view.name, history)
+        }
+        history.add(at, usage.cpu_percent, usage.rss_bytes)
+        yield* enforce(view, usage)
+      }
+      const known = new Set(all.map((v) => v.name))
+      for (const name of readings.keys()) if (!usages.has(name)) readings.delete(name)
+      for (const name of strikes.keys()) if (!usages.has(name)) strikes.delete(name)
+      for (const name of histories.keys()) if (!known.has(name)) histories.delete(name)
+      yield* Ref.set(latest, usages)
+      yield* Ref.set(lastAt, at)
+      yield* PubSub.publish(samples, { at, services: usages })
+    })
+
+    /** Samples unless another sample (say, a concurrent look's) is younger than `maxAgeMs`. */
+    const sampleIfOlder = (maxAgeMs: number) =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          if (now - (yield* Ref.get(lastAt)) >= maxAgeMs) yield* sample
+        }),
+      )
+
+    const guardsMemory = Effect.gen(function* () {
+      for (const view of yield* views.all) {
+        if (view.pid !== null && (yield* memoryMaxOf(view.name)) !== undefined) return true
+      }
+      return false
+    })
+
+    const active = (now: number) =>
+      Effect.gen(function* () {
+        if ((yield* Ref.get(watchers)) > 0) return true
+        if (now < (yield* Ref.get(lookUntil))) return true
+        return yield* guardsMemory
+      })
+
+    const loop = Effect.gen(function* () {
+      for (;;) {
+        yield* Queue.takeAll(wake)
+        const now = yield* Clock.currentTimeMillis
+        if (!(yield* active(now))) {
+          yield* Queue.take(wake)
+          continue
+        }
+        const due = (yield* Ref.get(lastAt)) + SAMPLE_INTERVAL_MS
+        if (due > now) {
+          yield* Effect.sleep(Duration.millis(due - now))
+          continue
+        }
+        yield* sampleIfOlder(SAMPLE_INTERVAL_MS / 2)
+      }
+    })
+
+    // Any service change may start or end a memory_max guard: re-judge whether to sleep.
+    const subscription = yield* views.subscribe
+    yield* Queue.takeBetween(subscription.events, 1, Number.MAX_SAFE_INTEGER).pipe(
+      Effect.zipRight(signal),
+      Effect.forever,
+      Effect.forkScoped,
+    )
+    yield* Effect.forkScoped(
+      loop.pipe(Effect.catchAllCause((cause) => Effect.logError("monitor stopped sampling", cause))),
+    )
+
+    const shape: MonitorShape = {
+      latest: Ref.get(latest),
+      history: (name) =>
+        Clock.currentTimeMillis.pipe(Effect.map((now) => histories.get(name)?.read(now) ?? [])),
+      touch: Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* Ref.update(lookUntil, (until) => Math.max(until, now + LOOK_MS))
+        yield* sampleIfOlder(FRESH_MS)
+        yield* signal
+      }),
+      watch: Effect.gen(function* () {
+        const dequeue = yield* PubSub.subscribe(samples)
+        yield* Effect.acquireRelease(Ref.update(watchers, (n) => n + 1).pipe(Effect.zipRight(signal)), () =>
+          Ref.update(watchers, (n) => n - 1),
+        )
+        return dequeue
+      }),
+    }
+    return shape
+  })
+
+const fromRoot = RootSupervisor.pipe(
+  Effect.map(
+    (root): ActorLookup =>
+      (name) =>
+        root.actor(name).pipe(Effect.orElseSucceed(() => undefined)),
+  ),
+)
+
+export class Monitor extends Context.Tag("dockless/monitor/Monitor")<Monitor, MonitorShape>() {
+  static readonly layer: Layer.Layer<Monitor, never, ServiceViews | RootSupervisor> = Layer.scoped(
+    Monitor,
+    fromRoot.pipe(Effect.flatMap((lookup) => make(sampleGroups, lookup))),
+  )
+  /** The monitor reading groups through `sampler` and finding actors through `lookup`. */
+  static readonly layerTest = (
+    sampler: Sampler,
+    lookup: ActorLookup,
+  ): Layer.Layer<Monitor, never, ServiceViews> => Layer.scoped(Monitor, make(sampler, lookup))
+}
