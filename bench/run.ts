@@ -1,8 +1,9 @@
-// `npm run bench [respawn|idle|capture|all]`: builds nothing itself (run `npm run build` first,
-// `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
+// `npm run bench [respawn|idle|capture|boot|monitor|all]`: builds nothing itself (run
+// `npm run build` first, `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
 import { boot } from "./boot.ts"
 import { capture } from "./capture.ts"
 import { idle } from "./idle.ts"
+import { monitor } from "./monitor.ts"
 import { respawn } from "./respawn.ts"
 
 const which = process.argv[2] ?? "all"
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   idle: () => idle(200, 10),
   capture: () => capture(200_000_000, 3),
   boot: () => boot([1, 50, 200], 5),
+  monitor: () => monitor(500, 60),
 }
 for (const [name, bench] of Object.entries(benches)) {
   if (which !== "all" && which !== name) continue
