@@ -2,6 +2,7 @@
 // appends them to the rotated log file, keeps the newest ones in a bounded ring for the API and
 // hands them to live subscribers. Framing works on Buffers, one timestamp per chunk, so
 // capture keeps up with a chatty child; lines are only decoded to strings when someone reads.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 
@@ -22,7 +23,8 @@ export interface CaptureOptions {
 const NEWLINE = 0x0a
 /** A line longer than this is cut into pieces, so one endless line cannot grow memory. */
 const MAX_LINE = 64 * 1024
-const DEFAULT_RING = 256 * 1024
+/** Per service: 200 chatty services cost at most 12.5 MiB; quiet ones cost nothing. */
+const DEFAULT_RING = 64 * 1024
 
 type Subscriber = (framed: Buffer) => void
 
@@ -36,6 +38,7 @@ export class OutputCapture {
 
   constructor(options: CaptureOptions) {
     this.ringLimit = options.ringBytes ?? DEFAULT_RING
+    if (options.file !== undefined) this.primeFrom(options.file.path)
     this.file =
       options.file === undefined
         ? undefined
@@ -110,6 +113,24 @@ export class OutputCapture {
     this.file?.append(framed)
     this.remember(framed)
     for (const subscriber of this.subscribers) subscriber(framed)
+  }
+
+  /** Starts the ring with the end of an existing log, so history survives a restart of Dockless. */
+  private primeFrom(path: string): void {
+    try {
+      const fd = openSync(path, "r")
+      try {
+        const size = fstatSync(fd).size
+        const length = Math.min(size, this.ringLimit)
+        const tail = Buffer.alloc(length)
+        readSync(fd, tail, 0, length, size - length)
+        this.remember(length === size ? tail : tailLines(tail, length))
+      } finally {
+        closeSync(fd)
+      }
+    } catch {
+      // No log yet: nothing to remember.
+    }
   }
 
   private remember(framed: Buffer): void {

@@ -57,6 +57,18 @@ describe("OutputCapture", () => {
     expect(newest.at(-1)?.text).toBe("line number 99 padded to be reasonably long")
   })
 
+  it("remembers the end of an existing log, so history survives a restart of Dockless", async () => {
+    const path = join(dir(), "svc.log")
+    const before = new OutputCapture({ file: { path, maxBytes: 1 << 20, keep: 1 } })
+    for (let i = 0; i < 5000; i++) before.note(`old line ${i}`)
+    await before.close()
+    const after = new OutputCapture({ file: { path, maxBytes: 1 << 20, keep: 1 }, ringBytes: 4096 })
+    const tail = after.tail(3)
+    expect(tail.map((l) => l.text)).toEqual(["old line 4997", "old line 4998", "old line 4999"])
+    expect(after.tail(10_000).every((l) => l.text.startsWith("old line "))).toBe(true)
+    await after.close()
+  })
+
   it("keeps only the newest lines in memory", () => {
     const capture = new OutputCapture({ file: undefined, ringBytes: 4096 })
     for (let i = 0; i < 10_000; i++) capture.note(`line ${i}`)
