@@ -58,6 +58,7 @@ export const restart = (name) => request("POST", `${servicePath(name)}/restart`)
 export const register = (table) => request("POST", "/api/services", table)
 export const update = (name, table) => request("PUT", servicePath(name), table)
 export const remove = (name) => request("DELETE", servicePath(name))
+export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
 export const logs = (name, lines = 200) => request("GET", `${servicePath(name)}/logs?lines=${enc(lines)}`)
 export const eventsUrl = () => "/api/events"
 export const logStreamUrl = (name) => `${servicePath(name)}/logs/stream`

@@ -3,7 +3,9 @@
 //
 // Data flow: the `services` store is the one source of truth for ServiceViews. It is filled by
 // `GET /api/services` and kept live by the `/api/events` SSE stream (`service` and `removed`
-// events); components only read it and send commands through api.js. The CSP build of Alpine
+// events); components only read it and send commands through api.js. `usage` events (every ~2 s)
+// patch cpu/memory into the views in place, so only those cells re-render, and feed the `usage`
+// store's per-service history (seeded from `/usage`) that the sparklines draw. The CSP build of Alpine
 // parses expressions itself (property access, calls, comparisons, ternaries, `=`, literals; no
 // arrow functions, template literals, `??` or `?.`), so every non-trivial expression in
 // index.html is a method here.
@@ -28,12 +30,28 @@ export function formatDuration(totalSeconds) {
   return `${sec}s`
 }
 
-export function formatBytes(bytes) {
+const MIB = 1024 * 1024
+
+/** Memory always in MiB with one decimal, so a column of them lines up and compares at a glance. */
+export function formatMiB(bytes) {
   if (typeof bytes !== "number" || !Number.isFinite(bytes)) return DASH
-  const mib = bytes / (1024 * 1024)
-  if (mib >= 1024) return `${(mib / 1024).toFixed(2)} GiB`
-  return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`
+  return `${(bytes / MIB).toFixed(1)} MiB`
 }
+
+export function formatPercent(value) {
+  return typeof value === "number" && Number.isFinite(value) ? `${value.toFixed(1)}%` : DASH
+}
+
+/** Milliseconds as the config's duration string: 10000 → "10s", 90000 → "90s", 300000 → "5m". */
+export function formatMs(ms) {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return ""
+  if (ms > 0 && ms % 3600000 === 0) return `${ms / 3600000}h`
+  if (ms > 0 && ms % 60000 === 0) return `${ms / 60000}m`
+  if (ms % 1000 === 0) return `${ms / 1000}s`
+  return `${ms}ms`
+}
+
+const DURATION_RE = /^\d+(ms|s|m|h)$/
 
 function formatTime(iso) {
   const d = new Date(iso)
@@ -53,9 +71,35 @@ const msUntil = (iso, now) => {
 }
 
 // The form fields that a validation detail can point at.
-const FORM_FIELDS = ["name", "command", "args", "cwd", "env", "restart", "ports", "autostart"]
+const FORM_FIELDS = [
+  "name",
+  "command",
+  "args",
+  "cwd",
+  "env",
+  "restart",
+  "ports",
+  "port",
+  "depends_on",
+  "autostart",
+  "health",
+  "health_target",
+  "health_interval",
+  "health_retries",
+]
 
-// `services.web.ports.0` → `ports`; `command` → `command`; anything else → null.
+// The form field for each key of the health table; timeout and start_period are not edited, so
+// their issues land on the section as a whole.
+const HEALTH_FIELDS = {
+  http: "health_target",
+  tcp: "health_target",
+  exec: "health_target",
+  interval: "health_interval",
+  retries: "health_retries",
+}
+
+// `services.web.ports.0` → `ports`; `command` → `command`; `health.http` → `health_target`;
+// anything else → null.
 export function fieldOfPath(path) {
   let segs = Array.isArray(path)
     ? path.map(String)
@@ -63,6 +107,7 @@ export function fieldOfPath(path) {
         .split(/[./[\]]+/)
         .filter((s) => s !== "")
   if (segs[0] === "services" && segs.length > 2) segs = segs.slice(2)
+  if (segs[0] === "health") return HEALTH_FIELDS[segs[1]] ?? "health"
   return segs.find((s) => FORM_FIELDS.includes(s)) ?? null
 }
 
@@ -93,6 +138,12 @@ export function parseEnv(text) {
   return { env }
 }
 
+/** "db, cache" → ["db", "cache"]; blanks dropped, order kept. */
+export const parseNames = (text) =>
+  String(text)
+    .split(/[\s,]+/)
+    .filter((n) => n !== "")
+
 const parseArgs = (text) =>
   String(text)
     .split("\n")
@@ -100,7 +151,8 @@ const parseArgs = (text) =>
     .filter((a) => a.trim() !== "")
 
 // Keys of a config.toml service table that the form does not edit; on edit they are carried
-// over from `view.spec` so a PUT does not silently drop a health check or a backoff.
+// over from `view.spec` so a PUT does not silently drop a backoff or a memory limit. (`port` is
+// carried only when it is a fixed number; the form's checkbox owns `port = "auto"`.)
 const CARRIED_KEYS = [
   "user",
   "backoff",
@@ -108,13 +160,124 @@ const CARRIED_KEYS = [
   "stop_signal",
   "stop_timeout",
   "port",
-  "depends_on",
   "memory_max",
-  "health",
   "log",
 ]
 
 const emptyErrors = () => Object.fromEntries(FORM_FIELDS.map((f) => [f, ""]))
+
+const HEALTH_KINDS = ["http", "tcp", "exec"]
+
+const emptyForm = () => ({
+  name: "",
+  command: "",
+  args: "",
+  cwd: "",
+  env: "",
+  restart: "on-failure",
+  ports: "",
+  portAuto: false,
+  depends: "",
+  autostart: true,
+  healthType: "none",
+  healthTarget: "",
+  healthExec: "",
+  healthInterval: "",
+  healthRetries: "",
+})
+
+// ---------- usage history and sparklines ----------
+
+export const USAGE_WINDOW_MS = 5 * 60 * 1000
+export const USAGE_MAX_POINTS = 150
+export const SPARK_W = 100
+export const SPARK_H = 24
+
+/** One sample as the sparkline keeps it: time in ms, cpu %, rss bytes (either may be null). */
+export function toSample(raw) {
+  if (!raw || typeof raw !== "object") return null
+  const t = Date.parse(raw.at)
+  if (Number.isNaN(t)) return null
+  const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null)
+  return { t, cpu: num(raw.cpu_percent), rss: num(raw.rss_bytes) }
+}
+
+/**
+ * Adds `incoming` samples (any order) to `history` (sorted by time): a sample at a time already
+ * there is skipped, and what is older than the window before the newest or beyond the cap is
+ * dropped. Returns a new frozen array (frozen: Alpine leaves it unproxied, it is replaced whole).
+ */
+export function mergeSamples(history, incoming) {
+  const byTime = new Map()
+  for (const p of history) byTime.set(p.t, p)
+  for (const p of incoming) if (p && !byTime.has(p.t)) byTime.set(p.t, p)
+  const all = [...byTime.values()].sort((a, b) => a.t - b.t)
+  const newest = all.length > 0 ? all[all.length - 1].t : 0
+  const kept = all.filter((p) => p.t > newest - USAGE_WINDOW_MS).slice(-USAGE_MAX_POINTS)
+  return Object.freeze(kept)
+}
+
+/**
+ * The `points` of an SVG polyline in a SPARK_W × SPARK_H box: time runs from the oldest sample
+ * kept (at most the window) to the newest, so a young service's line spans the box too; values
+ * over their own range (CPU from 0; memory around its min..max, with at
+ * least 1 MiB or 5 % of span so a flat line stays flat instead of magnifying noise).
+ */
+export function sparklinePoints(samples, metric) {
+  const pts = (Array.isArray(samples) ? samples : []).filter((p) => typeof p[metric] === "number")
+  if (pts.length === 0) return ""
+  const values = pts.map((p) => p[metric])
+  let lo = Math.min(...values)
+  let hi = Math.max(...values)
+  if (metric === "cpu") {
+    lo = 0
+    hi = Math.max(hi, 1)
+  } else {
+    const minSpan = Math.max(hi * 0.05, MIB)
+    if (hi - lo < minSpan) {
+      const mid = (hi + lo) / 2
+      lo = mid - minSpan / 2
+      hi = mid + minSpan / 2
+    }
+  }
+  const end = pts[pts.length - 1].t
+  const start = Math.max(pts[0].t, end - USAGE_WINDOW_MS)
+  const span = Math.max(end - start, 1)
+  const pad = 2
+  const x = (t) => Math.round((Math.max(0, t - start) / span) * SPARK_W * 10) / 10
+  const y = (v) => Math.round((SPARK_H - pad - ((v - lo) / (hi - lo)) * (SPARK_H - 2 * pad)) * 10) / 10
+  // One sample: a flat line across, so a fresh service still shows something.
+  if (pts.length === 1) return `0,${y(values[0])} ${SPARK_W},${y(values[0])}`
+  return pts.map((p) => `${x(p.t)},${y(p[metric])}`).join(" ")
+}
+
+/** "Memory over the last 5 min: 12.1–14.0 MiB" for the sparkline's tooltip. */
+export function sparklineSummary(samples, metric) {
+  const values = (Array.isArray(samples) ? samples : [])
+    .map((p) => p[metric])
+    .filter((v) => typeof v === "number")
+  const what = metric === "cpu" ? "CPU" : "Memory"
+  if (values.length === 0) return `${what}: no samples yet`
+  const fmt = metric === "cpu" ? formatPercent : formatMiB
+  return `${what} over the last ${USAGE_WINDOW_MS / 60000} min: ${fmt(Math.min(...values))} – ${fmt(Math.max(...values))}`
+}
+
+/** The ports of a view, each marked when it is the auto-assigned one (or "auto" not yet assigned). */
+export function portItems(view) {
+  const spec = (view && view.spec) || {}
+  const fixed = Array.isArray(spec.ports) ? spec.ports : []
+  const live = Array.isArray(view && view.ports) ? view.ports : []
+  const auto = spec.port === "auto"
+  const items = live.map((p) => ({
+    key: String(p),
+    text: String(p),
+    auto: auto && !fixed.includes(p),
+  }))
+  for (const p of fixed) if (!live.includes(p)) items.push({ key: String(p), text: String(p), auto: false })
+  // Not assigned yet (e.g. never started): just the "auto" tag.
+  if (auto && !items.some((i) => i.auto)) items.push({ key: "auto", text: "", auto: true })
+  return items
+}
 
 // ---------- Alpine registration ----------
 
@@ -123,6 +286,7 @@ document.addEventListener("alpine:init", () => {
   const services = () => Alpine.store("services")
   const session = () => Alpine.store("session")
   const toasts = () => Alpine.store("toasts")
+  const usage = () => Alpine.store("usage")
   // The current time for live counters: reading the store's `now` makes Alpine re-render them
   // every second; the value itself is taken fresh so a countdown is never a second behind.
   const tick = () => {
@@ -151,6 +315,7 @@ document.addEventListener("alpine:init", () => {
       try {
         const list = await api.listServices()
         services().replace(list)
+        usage().seed(list)
         this.state = "ready"
         this.error = ""
         services().connect()
@@ -179,6 +344,7 @@ document.addEventListener("alpine:init", () => {
       }
       services().disconnect()
       services().replace([])
+      usage().clear()
       this.state = "login"
     },
   })
@@ -215,11 +381,14 @@ document.addEventListener("alpine:init", () => {
     drop(name) {
       const known = this.list.some((s) => s.name === name)
       this.list = this.list.filter((s) => s.name !== name)
+      usage().forget(name)
       if (known) window.dispatchEvent(new CustomEvent("service-removed", { detail: { name } }))
     },
     async resync() {
       try {
-        this.replace(await api.listServices())
+        const list = await api.listServices()
+        this.replace(list)
+        usage().seed(list)
       } catch (e) {
         if (e.status === 401) session().expired()
       }
@@ -242,6 +411,10 @@ document.addEventListener("alpine:init", () => {
         if (Array.isArray(data)) data.forEach((v) => services().upsert(v))
         else services().upsert(data)
       })
+      es.addEventListener("usage", (ev) => {
+        const data = safeParse(ev.data)
+        if (data && data.services && typeof data.services === "object") services().applyUsage(data)
+      })
       es.addEventListener("removed", (ev) => {
         const data = safeParse(ev.data)
         if (data && typeof data.name === "string") services().drop(data.name)
@@ -258,6 +431,21 @@ document.addEventListener("alpine:init", () => {
           }, 2000)
         }
       })
+    },
+    // A `usage` event: cpu and memory are written into the existing views field by field, so
+    // only the cells that read them re-render (no row is replaced, nothing is fetched).
+    applyUsage(data) {
+      for (const [name, u] of Object.entries(data.services)) {
+        if (!u || typeof u !== "object") continue
+        const view = this.list.find((s) => s.name === name)
+        if (view) {
+          for (const key of ["cpu_percent", "rss_bytes", "cpu_seconds"]) {
+            const v = u[key]
+            if (typeof v === "number" && view[key] !== v) view[key] = v
+          }
+        }
+        usage().add(name, toSample({ at: data.at, cpu_percent: u.cpu_percent, rss_bytes: u.rss_bytes }))
+      }
     },
     disconnect() {
       if (events) events.close()
@@ -278,6 +466,58 @@ document.addEventListener("alpine:init", () => {
       } finally {
         delete services().pending[name]
       }
+    },
+  })
+
+  // Per-service cpu/memory history for the sparklines: seeded from `GET /usage` for services the
+  // daemon has measured, then one sample per `usage` event. Histories are frozen arrays replaced
+  // whole, so a row's sparkline re-renders when its own history changes and nothing else does.
+  const seeding = new Set()
+  const METRIC_KEY = "dockless.sparkline"
+  Alpine.store("usage", {
+    history: {},
+    // "rss" (memory) or "cpu": what every sparkline draws.
+    metric: readMetric(METRIC_KEY),
+    setMetric(metric) {
+      this.metric = metric === "cpu" ? "cpu" : "rss"
+      try {
+        localStorage.setItem(METRIC_KEY, this.metric)
+      } catch {
+        // storage unavailable (private mode): the choice lasts for this page only
+      }
+    },
+    add(name, sample) {
+      if (!sample) return
+      this.history[name] = mergeSamples(this.history[name] || [], [sample])
+    },
+    // Only services with a measurement are asked for: a stopped one has nothing recent, and a
+    // daemon without usage monitoring reports none, so it is never asked.
+    seed(list) {
+      for (const view of Array.isArray(list) ? list : []) {
+        const measured = typeof view.rss_bytes === "number" || typeof view.cpu_percent === "number"
+        if (measured && !seeding.has(view.name)) this.load(view.name)
+      }
+    },
+    async load(name) {
+      seeding.add(name)
+      try {
+        const res = await api.usage(name)
+        const samples = (res && Array.isArray(res.history) ? res.history : []).map(toSample)
+        // Samples from events that arrived meanwhile are kept; the merge orders and caps them.
+        if (services().list.some((s) => s.name === name))
+          this.history[name] = mergeSamples(this.history[name] || [], samples)
+      } catch (e) {
+        if (e.status === 401) session().expired()
+        // Anything else: the sparkline starts from the live samples instead.
+      } finally {
+        seeding.delete(name)
+      }
+    },
+    forget(name) {
+      delete this.history[name]
+    },
+    clear() {
+      this.history = {}
     },
   })
 
@@ -362,13 +602,72 @@ document.addEventListener("alpine:init", () => {
       return s.started_at ? `since ${formatDateTime(s.started_at)}` : ""
     },
     cpu(s) {
-      return typeof s.cpu_percent === "number" ? `${s.cpu_percent.toFixed(1)}%` : DASH
+      return formatPercent(s.cpu_percent)
+    },
+    cpuTitle(s) {
+      return typeof s.cpu_seconds === "number" ? `${s.cpu_seconds.toFixed(1)} s of CPU time in total` : ""
     },
     mem(s) {
-      return formatBytes(s.rss_bytes)
+      return formatMiB(s.rss_bytes)
     },
-    ports(s) {
-      return Array.isArray(s.ports) && s.ports.length > 0 ? s.ports.join(", ") : DASH
+    memTitle(s) {
+      return typeof s.rss_bytes === "number" ? `${s.rss_bytes} bytes resident (whole process tree)` : ""
+    },
+    portItems(s) {
+      return portItems(s)
+    },
+    hasPorts(s) {
+      return portItems(s).length > 0
+    },
+    // "after: db, cache" when the service starts after others.
+    after(s) {
+      const deps = s.spec && Array.isArray(s.spec.depends_on) ? s.spec.depends_on : []
+      return deps.length > 0 ? `after: ${deps.join(", ")}` : ""
+    },
+    hasHealth(s) {
+      return Boolean(s.health && typeof s.health.status === "string")
+    },
+    healthText(s) {
+      return s.health && typeof s.health.status === "string" ? s.health.status : ""
+    },
+    healthClass(s) {
+      const st = this.healthText(s)
+      return ["healthy", "unhealthy", "starting"].includes(st) ? `health hl-${st}` : "health hl-starting"
+    },
+    healthTitle(s) {
+      const h = s.health
+      if (!h) return ""
+      const check = s.spec && s.spec.health ? s.spec.health : {}
+      const kind = HEALTH_KINDS.find((k) => check[k] !== undefined)
+      const target = kind === "exec" && Array.isArray(check.exec) ? check.exec.join(" ") : check[kind]
+      const parts = [kind ? `Health check (${kind} ${target}): ${h.status}` : `Health: ${h.status}`]
+      if (h.status === "starting") parts.push("no verdict yet")
+      if (typeof h.failures === "number" && h.failures > 0)
+        parts.push(`${h.failures} failed check${h.failures === 1 ? "" : "s"} in a row`)
+      if (h.last_error) parts.push(`last error: ${h.last_error}`)
+      if (h.checked_at) parts.push(`checked ${formatDateTime(h.checked_at)}`)
+      return parts.join(" · ")
+    },
+    trendLabel() {
+      return usage().metric === "cpu" ? "CPU trend" : "Memory trend"
+    },
+    showingMetric(metric) {
+      return usage().metric === metric
+    },
+    setMetric(metric) {
+      usage().setMetric(metric)
+    },
+    sparkPoints(s) {
+      const u = usage()
+      return sparklinePoints(u.history[s.name], u.metric)
+    },
+    sparkClass(s) {
+      const samples = usage().history[s.name]
+      return samples && samples.length > 0 ? "" : "spark-empty"
+    },
+    sparkTitle(s) {
+      const u = usage()
+      return sparklineSummary(u.history[s.name], u.metric)
     },
     pid(s) {
       return typeof s.pid === "number" ? String(s.pid) : DASH
@@ -419,21 +718,14 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("serviceForm", () => ({
     mode: "register",
     original: "",
-    f: {
-      name: "",
-      command: "",
-      args: "",
-      cwd: "",
-      env: "",
-      restart: "on-failure",
-      ports: "",
-      autostart: true,
-    },
+    f: emptyForm(),
     errors: emptyErrors(),
     formError: "",
     other: [],
     busy: false,
     carried: {},
+    // timeout / start_period of an existing health check, which the form does not edit.
+    healthCarried: {},
     title() {
       return this.mode === "edit" ? `Edit ${this.original}` : "Register a service"
     },
@@ -445,13 +737,17 @@ document.addEventListener("alpine:init", () => {
       this.clearErrors()
       this.busy = false
       this.carried = {}
+      this.healthCarried = {}
       if (detail && detail.mode === "edit") {
         const view = services().list.find((s) => s.name === detail.name)
         if (!view) return
         const spec = view.spec || {}
         this.mode = "edit"
         this.original = view.name
+        const health = spec.health && typeof spec.health === "object" ? spec.health : null
+        const kind = health ? HEALTH_KINDS.find((k) => health[k] !== undefined) : undefined
         this.f = {
+          ...emptyForm(),
           name: view.name,
           command: spec.command || "",
           args: Array.isArray(spec.args) ? spec.args.join("\n") : "",
@@ -463,24 +759,29 @@ document.addEventListener("alpine:init", () => {
             : "",
           restart: spec.restart || "on-failure",
           ports: Array.isArray(spec.ports) ? spec.ports.join(", ") : "",
+          portAuto: spec.port === "auto",
+          depends: Array.isArray(spec.depends_on) ? spec.depends_on.join(", ") : "",
           autostart: spec.autostart !== false,
+          healthType: kind || "none",
+          healthTarget: kind === "http" || kind === "tcp" ? String(health[kind]) : "",
+          healthExec: kind === "exec" && Array.isArray(health.exec) ? health.exec.join("\n") : "",
+          healthInterval: health ? formatMs(health.interval) : "",
+          healthRetries: health && typeof health.retries === "number" ? String(health.retries) : "",
         }
         for (const key of CARRIED_KEYS) {
           if (spec[key] !== undefined && spec[key] !== null) this.carried[key] = spec[key]
         }
+        if (typeof this.carried.port !== "number") delete this.carried.port
+        if (health) {
+          for (const key of ["timeout", "start_period"]) {
+            const text = typeof health[key] === "number" ? formatMs(health[key]) : health[key]
+            if (typeof text === "string" && text !== "") this.healthCarried[key] = text
+          }
+        }
       } else {
         this.mode = "register"
         this.original = ""
-        this.f = {
-          name: "",
-          command: "",
-          args: "",
-          cwd: "",
-          env: "",
-          restart: "on-failure",
-          ports: "",
-          autostart: true,
-        }
+        this.f = emptyForm()
       }
       this.$refs.dialog.showModal()
       this.$nextTick(() => {
@@ -499,6 +800,52 @@ document.addEventListener("alpine:init", () => {
     invalid(field) {
       return this.errors[field] !== ""
     },
+    healthOn() {
+      return this.f.healthType !== "none"
+    },
+    healthIs(kind) {
+      return this.f.healthType === kind
+    },
+    healthTargetLabel() {
+      return this.f.healthType === "tcp" ? "Port to connect to" : "URL to GET (2xx or 3xx is healthy)"
+    },
+    healthTargetPlaceholder() {
+      return this.f.healthType === "tcp" ? "8080" : "http://127.0.0.1:8080/healthz"
+    },
+    // The health table as config.toml would have it, durations as strings ("10s"); field
+    // problems go to `errors` and the result is then not sent.
+    buildHealth() {
+      const f = this.f
+      const kind = f.healthType
+      if (!HEALTH_KINDS.includes(kind)) return undefined
+      const health = {}
+      if (kind === "http") {
+        const url = f.healthTarget.trim()
+        if (!/^https?:\/\/\S+$/.test(url)) this.errors.health_target = "Enter an http:// or https:// URL."
+        health.http = url
+      } else if (kind === "tcp") {
+        const text = f.healthTarget.trim()
+        const n = /^\d+$/.test(text) ? Number(text) : NaN
+        if (!(n >= 1 && n <= 65535)) this.errors.health_target = "Enter a port number (1–65535)."
+        health.tcp = n
+      } else {
+        const argv = parseArgs(f.healthExec)
+        if (argv.length === 0) this.errors.health_target = "Enter the command to run, one argument per line."
+        health.exec = argv
+      }
+      const interval = f.healthInterval.trim()
+      if (interval !== "") {
+        if (DURATION_RE.test(interval)) health.interval = interval
+        else this.errors.health_interval = "A duration like 10s, 500ms or 1m."
+      }
+      const retries = f.healthRetries.trim()
+      if (retries !== "") {
+        const n = /^\d+$/.test(retries) ? Number(retries) : NaN
+        if (n >= 1 && n <= 1000) health.retries = n
+        else this.errors.health_retries = "A whole number from 1 to 1000."
+      }
+      return { ...health, ...this.healthCarried }
+    },
     // The service table as config.toml would have it; empty optional fields are left out.
     build() {
       const f = this.f
@@ -515,6 +862,11 @@ document.addEventListener("alpine:init", () => {
       const ports = parsePorts(f.ports)
       if (ports.error) this.errors.ports = ports.error
       else if (ports.ports.length > 0) table.ports = ports.ports
+      if (f.portAuto) table.port = "auto"
+      const deps = parseNames(f.depends)
+      if (deps.length > 0) table.depends_on = deps
+      const health = this.buildHealth()
+      if (health) table.health = health
       table.autostart = Boolean(f.autostart)
       return table
     },
@@ -733,6 +1085,14 @@ document.addEventListener("alpine:init", () => {
     }
   })
 })
+
+function readMetric(key) {
+  try {
+    return localStorage.getItem(key) === "cpu" ? "cpu" : "rss"
+  } catch {
+    return "rss"
+  }
+}
 
 function safeParse(text) {
   try {

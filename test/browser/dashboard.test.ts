@@ -2,7 +2,7 @@
 // its strict CSP. The tests run in order and share one logged-in page (vitest runs the tests of a
 // file sequentially); each one checks its own outcome, and every test also fails on a console
 // error, an uncaught page error or a JavaScript dialog (see afterEach).
-import { mkdirSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -16,6 +16,9 @@ const CONFIG_SERVICES = `
 command = "/bin/sh"
 args = ["-c", "while true; do echo tick-tock; sleep 5; done"]
 `
+
+// Answers every request with 200 on $PORT: an http health check target, and a port to probe.
+const PORT_SERVER = join(process.cwd(), "test/fixtures/port-server.mjs")
 
 const HELLO_SCRIPT =
   'echo hello-from-dockless; echo oops-on-stderr >&2; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done'
@@ -57,6 +60,14 @@ async function pidOf(name: string): Promise<number> {
   const text = await cellText(name, "c-pid")
   return /^\d+$/.test(text) ? Number(text) : NaN
 }
+
+/** The sparkline's coordinates for a service ("x,y x,y …" → count). */
+const sparkPointCount = async (name: string) =>
+  ((await row(name).locator(".spark polyline").getAttribute("points")) ?? "")
+    .split(" ")
+    .filter((p) => p !== "").length
+
+const healthBadge = (name: string) => row(name).locator(".c-state .badge.health")
 
 async function openRegisterForm() {
   await page.locator(".topbar button.primary").click()
@@ -383,10 +394,263 @@ describe("dashboard", () => {
     expect(await cellText("crashy", "c-exit")).toBe("code 3")
     const countdown = row("crashy").locator(".c-state .sub", { hasText: /restart/ })
     expect(await countdown.textContent()).toMatch(/restart (in \d+s|now)/)
-    // Four services in three states: the picture for docs/dashboard.png.
+  })
+
+  it("shows CPU and memory of a running service within seconds, and no numbers for a stopped one", async () => {
+    const cpu = await until(
+      "hello's CPU column to show a percentage",
+      async () => {
+        const text = await cellText("hello", "c-cpu")
+        return /^\d+\.\d%$/.test(text) ? text : false
+      },
+      10_000,
+    )
+    const mem = await cellText("hello", "c-mem")
+    expect(mem).toMatch(/^\d+\.\d MiB$/)
+    expect(Number.parseFloat(mem)).toBeGreaterThan(0)
+    expect(Number.parseFloat(cpu)).toBeGreaterThanOrEqual(0)
+    // The daemon agrees that it measures this service.
+    const view = (await daemon.api("GET", "/api/services/hello")).body
+    expect(typeof view.rss_bytes).toBe("number")
+    expect(typeof view.cpu_percent).toBe("number")
+    // A failed service has no process to measure.
+    expect(await cellText("nobin", "c-cpu")).toBe("–")
+    expect(await cellText("nobin", "c-mem")).toBe("–")
+  })
+
+  it("updates CPU, memory and the sparkline from usage events in place, without re-rendering or fetching", async () => {
+    const requests: string[] = []
+    const onRequest = (req: { url(): string; method(): string }) =>
+      requests.push(`${req.method()} ${new URL(req.url()).pathname}`)
+    // A marker on the row's element: it survives only if the row is patched, not re-created.
+    await row("hello").evaluate((el) => el.setAttribute("data-probe", "kept"))
+    page.on("request", onRequest)
+    try {
+      const before = await until(
+        "a sparkline for hello",
+        async () => (await sparkPointCount("hello")) || false,
+      )
+      await until(
+        "two more samples on hello's sparkline",
+        async () => (await sparkPointCount("hello")) >= Math.min(before + 2, 150),
+        10_000,
+      )
+    } finally {
+      page.off("request", onRequest)
+    }
+    expect(await row("hello").getAttribute("data-probe")).toBe("kept")
+    expect(requests).toEqual([])
+    expect(await cellText("hello", "c-mem")).toMatch(/^\d+\.\d MiB$/)
+  })
+
+  it("draws a memory sparkline seeded from /usage after a reload, and switches it to CPU", async () => {
+    const seeded = page.waitForResponse(
+      (res) => new URL(res.url()).pathname === "/api/services/hello/usage" && res.status() === 200,
+    )
+    await page.reload()
+    await row("hello").waitFor()
+    const history: unknown[] = (await (await seeded).json()).history
+    expect(Array.isArray(history)).toBe(true)
+    expect(history.length).toBeGreaterThan(1)
+    // Every sample of the seed is drawn, before the next usage events could have delivered them.
+    await until(
+      "the seeded sparkline",
+      async () => (await sparkPointCount("hello")) >= Math.min(history.length, 150),
+    )
+    const points = (await row("hello").locator(".spark polyline").getAttribute("points")) ?? ""
+    for (const pair of points.split(" ")) {
+      const [x, y] = pair.split(",").map(Number)
+      expect(x).toBeGreaterThanOrEqual(0)
+      expect(x).toBeLessThanOrEqual(100)
+      expect(y).toBeGreaterThanOrEqual(0)
+      expect(y).toBeLessThanOrEqual(24)
+    }
+    expect(await page.locator(".services thead .c-trend-h").textContent()).toBe("Memory trend")
+    expect(await row("hello").locator(".spark").getAttribute("aria-label")).toMatch(/^Memory over the last/)
+
+    await page.locator(".seg-btn[data-metric=cpu]").click()
+    expect(await page.locator(".services thead .c-trend-h").textContent()).toBe("CPU trend")
+    expect(await page.locator(".seg-btn[data-metric=cpu]").getAttribute("aria-pressed")).toBe("true")
+    await until("a CPU sparkline", async () =>
+      ((await row("hello").locator(".spark").getAttribute("aria-label")) ?? "").startsWith(
+        "CPU over the last",
+      ),
+    )
+    expect(await sparkPointCount("hello")).toBeGreaterThan(1)
+    await page.locator(".seg-btn[data-metric=rss]").click()
+    expect(await page.locator(".services thead .c-trend-h").textContent()).toBe("Memory trend")
+  })
+
+  it("shows a passing http health check as healthy, and no badge without a check", async () => {
+    const port = await freePort()
+    const created = await daemon.api("POST", "/api/services", {
+      name: "web",
+      command: process.execPath,
+      args: [PORT_SERVER],
+      env: { PORT: String(port) },
+      ports: [port],
+      restart: "never",
+      health: { http: `http://127.0.0.1:${port}/healthz`, interval: "1s", timeout: "1s", retries: 2 },
+    })
+    expect(created.status).toBe(201)
+    await waitForState("web", "running")
+    const badge = healthBadge("web")
+    await until("web to show healthy", async () => (await badge.textContent())?.trim() === "healthy", 20_000)
+    expect(await badge.getAttribute("class")).toContain("hl-healthy")
+    expect(await badge.getAttribute("title")).toContain(`http http://127.0.0.1:${port}/healthz`)
+    const view = (await daemon.api("GET", "/api/services/web")).body
+    expect(view.health.status).toBe("healthy")
+    expect((await row("web").locator(".c-ports").innerText()).trim()).toBe(String(port))
+    // hello has no health check: health is null and no badge shows.
+    expect((await daemon.api("GET", "/api/services/hello")).body.health).toBeNull()
+    expect(await healthBadge("hello").isVisible()).toBe(false)
+  })
+
+  it("shows a health check that starts failing as unhealthy, with failures and last error as a tooltip", async () => {
+    // Healthy while the flag file is absent; retries high enough that the daemon does not
+    // restart it while the test looks.
+    const flag = join(daemon.dir, "sick-flag")
+    const created = await daemon.api("POST", "/api/services", {
+      name: "sick",
+      command: "/bin/sh",
+      args: ["-c", "exec sleep 600"],
+      restart: "never",
+      health: { exec: ["/bin/sh", "-c", `test ! -e '${flag}'`], interval: "300ms", retries: 1000 },
+    })
+    expect(created.status).toBe(201)
+    const badge = healthBadge("sick")
+    await until("sick to show healthy", async () => (await badge.textContent())?.trim() === "healthy", 20_000)
+    writeFileSync(flag, "")
+    const title = await until(
+      "sick to show unhealthy after two failed checks",
+      async () => {
+        const failing = (await badge.textContent())?.trim() === "unhealthy"
+        const text = failing ? ((await badge.getAttribute("title")) ?? "") : ""
+        return /\d+ failed checks in a row/.test(text) ? text : false
+      },
+      20_000,
+    )
+    const view = (await daemon.api("GET", "/api/services/sick")).body
+    expect(view.health.status).toBe("unhealthy")
+    expect(title).toContain("Health check (exec /bin/sh -c")
+    expect(typeof view.health.last_error).toBe("string")
+    expect(title).toContain(`last error: ${view.health.last_error}`)
+    expect(await badge.getAttribute("class")).toContain("hl-unhealthy")
+    expect(await stateOf("sick")).toBe("running")
+    rmSync(flag)
+    await until(
+      "sick to be healthy again",
+      async () => (await badge.textContent())?.trim() === "healthy",
+      20_000,
+    )
+    expect((await daemon.api("DELETE", "/api/services/sick")).status).toBeLessThan(300)
+    await row("sick").waitFor({ state: "detached" })
+  })
+
+  it("registers a service with port auto, depends_on and a health check through the form", async () => {
+    await openRegisterForm()
+    const dialog = page.locator("dialog.form-panel[open]")
+    await dialog.locator("[name=name]").fill("autoport")
+    await dialog.locator("[name=command]").fill(process.execPath)
+    await dialog.locator("[name=args]").fill(PORT_SERVER)
+    await dialog.locator("[name=port_auto]").check()
+    await dialog.locator("[name=depends_on]").fill("hello, web")
+    await dialog.locator("[name=health_type]").selectOption("exec")
+    await dialog.locator("[name=health_exec]").fill("/bin/true")
+    await dialog.locator("[name=health_interval]").fill("1s")
+    await dialog.locator("[name=health_retries]").fill("2")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.waitFor({ state: "detached" })
+
+    await waitForState("autoport", "running")
+    const saved = (await daemon.api("GET", "/api/services/autoport")).body
+    expect(saved.spec.port).toBe("auto")
+    expect(saved.spec.depends_on).toEqual(["hello", "web"])
+    expect(saved.spec.health).toMatchObject({ exec: ["/bin/true"], interval: 1000, retries: 2 })
+    const port = await until("an assigned port", async () => {
+      const res = await daemon.api("GET", "/api/services/autoport")
+      return Array.isArray(res.body.ports) && res.body.ports.length === 1
+        ? (res.body.ports[0] as number)
+        : false
+    })
+    const autoPort = row("autoport").locator(".c-ports .port.port-auto")
+    await until(
+      "the auto port in the row",
+      async () => (await autoPort.locator(".port-n").textContent()) === String(port),
+    )
+    expect(await autoPort.locator(".port-tag").textContent()).toBe("auto")
+    // The service really got it as $PORT.
+    const answer = await until("the service to answer on its port", async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/`)
+      return res.ok ? res.text() : false
+    })
+    expect(answer).toMatch(/^pid \d+/)
+    expect((await row("autoport").locator(".c-name .deps").textContent())?.trim()).toBe("after: hello, web")
+    await until(
+      "autoport to show healthy",
+      async () => (await healthBadge("autoport").textContent())?.trim() === "healthy",
+      20_000,
+    )
+
+    // The edit form reads all of it back.
+    await row("autoport").locator(".act-edit").click()
+    const edit = page.locator("dialog.form-panel[open]")
+    await edit.waitFor()
+    expect(await edit.locator("[name=port_auto]").isChecked()).toBe(true)
+    expect(await edit.locator("[name=depends_on]").inputValue()).toBe("hello, web")
+    expect(await edit.locator("[name=health_type]").inputValue()).toBe("exec")
+    expect(await edit.locator("[name=health_exec]").inputValue()).toBe("/bin/true")
+    expect(await edit.locator("[name=health_interval]").inputValue()).toBe("1s")
+    expect(await edit.locator("[name=health_retries]").inputValue()).toBe("2")
+    await closeDialog("form-panel")
+
+    // Services in several states, with CPU, memory, sparklines and health: docs/dashboard.png.
+    await until(
+      "a few samples on the sparklines",
+      async () => (await sparkPointCount("autoport")) >= 5,
+      20_000,
+    )
     await dismissToasts()
+    await page.mouse.move(0, 0)
     await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true })
     screenshotTaken = true
+  })
+
+  it("maps health, port and depends_on problems to their fields", async () => {
+    await openRegisterForm()
+    const dialog = page.locator("dialog.form-panel[open]")
+    await dialog.locator("[name=name]").fill("checky")
+    await dialog.locator("[name=command]").fill("/bin/true")
+    // Caught before sending: a URL that is not http, retries that are not a number.
+    await dialog.locator("[name=health_type]").selectOption("http")
+    await dialog.locator("[name=health_target]").fill("localhost:8080")
+    await dialog.locator("[name=health_retries]").fill("many")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.locator(".field-error[data-field=health_target]").waitFor()
+    await dialog.locator(".field-error[data-field=health_retries]").waitFor()
+
+    // The server's details: `health.interval` lands at the interval field…
+    allowHttp(400, "/api/services")
+    await dialog.locator("[name=health_target]").fill("http://127.0.0.1:1/healthz")
+    await dialog.locator("[name=health_retries]").fill("")
+    await dialog.locator("[name=health_interval]").fill("0s")
+    await dialog.locator("button[type=submit]").click()
+    const intervalError = dialog.locator(".field-error[data-field=health_interval]")
+    await intervalError.waitFor()
+    expect((await intervalError.textContent())?.trim()).not.toBe("")
+    expect(await dialog.locator(".field-error[data-field=health_target]").isVisible()).toBe(false)
+
+    // …and `services.checky.depends_on` (an unknown service) at the depends_on field.
+    allowHttp(409, "/api/services")
+    await dialog.locator("[name=health_interval]").fill("5s")
+    await dialog.locator("[name=depends_on]").fill("no-such-service")
+    await dialog.locator("button[type=submit]").click()
+    const depsError = dialog.locator(".field-error[data-field=depends_on]")
+    await depsError.waitFor()
+    expect(await depsError.textContent()).toContain("no-such-service")
+    expect(await intervalError.isVisible()).toBe(false)
+    await closeDialog("form-panel")
+    expect(await row("checky").count()).toBe(0)
   })
 
   it("edits a registered service", async () => {
@@ -452,6 +716,13 @@ describe("dashboard", () => {
     await until("the card layout", async () => (await page.locator(".services thead").isVisible()) === false)
     expect(await scrollWidth()).toBeLessThanOrEqual(375)
     expect(await row("hello").locator(".act-restart").isVisible()).toBe(true)
+    // The card keeps CPU, memory, the sparkline, health, ports and dependencies inside the screen.
+    for (const cls of ["c-cpu", "c-mem", "spark", "badge.health", "port-auto", "deps"]) {
+      const el = row("autoport").locator(`.${cls}`).first()
+      expect(await el.isVisible(), cls).toBe(true)
+      const box = await el.boundingBox()
+      expect(box && box.x >= 0 && box.x + box.width <= 375, `${cls} within 375 px`).toBe(true)
+    }
 
     await row("hello").locator(".act-logs").click()
     await page.locator("dialog.logs-panel[open] .log-view .line").first().waitFor()
