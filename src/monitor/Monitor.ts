@@ -5,7 +5,6 @@
 // faulting the actor, which its supervisor then restarts by policy (an OTP child crash).
 import { Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
-import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { sampleGroups, type GroupUsage } from "../os/ProcessTree.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
@@ -16,13 +15,8 @@ import { HISTORY_WINDOW_MS, UsageHistory, type UsagePoint } from "./UsageHistory
 /** Reads the usage of the given process groups (ProcessTree in production, a fake in tests). */
 export type Sampler = (pgids: ReadonlySet<number>) => ReadonlyMap<number, GroupUsage>
 
-/** What the monitor needs of a service's actor: its spec (for memory_max) and a way to fault it. */
-export interface Guarded {
-  readonly spec: () => ServiceSpec
-  readonly fault: (reason: string) => Effect.Effect<void>
-}
-/** Finds a service's actor (through RootSupervisor in production). */
-export type ActorLookup = (name: string) => Effect.Effect<Guarded | undefined>
+/** Faults a service's actor (through RootSupervisor in production); a service gone meanwhile is ignored. */
+export type Fault = (name: string, reason: string) => Effect.Effect<void>
 
 export interface UsageSample {
   readonly at: number
@@ -49,7 +43,21 @@ const HISTORY_CAPACITY = Math.ceil(HISTORY_WINDOW_MS / SAMPLE_INTERVAL_MS) + 30
 
 const isUp = (view: ServiceView) => view.state === "running" || view.state === "starting"
 
-const make = (sampler: Sampler, lookup: ActorLookup) =>
+/**
+ * memory_max in bytes, read from the view: the actor publishes a view with its current spec on
+ * every change, so this is the spec RootSupervisor holds, read without an Effect per service.
+ */
+const memoryMaxOf = (view: ServiceView): number | undefined => {
+  const max = view.spec["memory_max"]
+  return typeof max === "number" ? max : undefined
+}
+
+interface Verdicts {
+  readonly usages: ReadonlyMap<string, Usage>
+  readonly faults: ReadonlyArray<{ readonly name: string; readonly reason: string }>
+}
+
+const make = (sampler: Sampler, fault: Fault) =>
   Effect.gen(function* () {
     const views = yield* ServiceViews
     const watchers = yield* Ref.make(0)
@@ -66,53 +74,52 @@ const make = (sampler: Sampler, lookup: ActorLookup) =>
     const strikes = new Map<string, number>()
     const histories = new Map<string, UsageHistory>()
 
-    const memoryMaxOf = (name: string) => lookup(name).pipe(Effect.map((actor) => actor?.spec().memory_max))
-
-    const enforce = (view: ServiceView, usage: Usage) =>
-      Effect.gen(function* () {
-        if (!isUp(view)) return strikes.delete(view.name)
-        const verdict = judgeMemory(
-          strikes.get(view.name) ?? 0,
-          usage.rss_bytes,
-          yield* memoryMaxOf(view.name),
-        )
-        yield* MemoryVerdict.$match(verdict, {
-          Within: () => Effect.sync(() => strikes.delete(view.name)),
-          Over: ({ strikes: n }) => Effect.sync(() => strikes.set(view.name, n)),
-          Exceeded: ({ reason }) =>
-            Effect.gen(function* () {
-              strikes.delete(view.name)
-              yield* Effect.logWarning(`${view.name}: ${reason}`)
-              const actor = yield* lookup(view.name)
-              if (actor !== undefined) yield* actor.fault(reason)
-            }),
-        })
-      })
-
-    const sample = Effect.gen(function* () {
-      const at = yield* Clock.currentTimeMillis
-      const all = yield* views.all
+    /** One pass, plain code (500 services must stay cheap): usage, history and memory verdicts. */
+    const measure = (all: ReadonlyArray<ServiceView>, at: number): Verdicts => {
       const running = all.flatMap((v) => (v.pid === null ? [] : [{ view: v, pid: v.pid }]))
-      const groups = yield* Effect.sync(() => sampler(new Set(running.map((r) => r.pid))))
+      const groups = sampler(new Set(running.map((r) => r.pid)))
       const usages = new Map<string, Usage>()
+      const faults: Array<{ name: string; reason: string }> = []
       for (const { view, pid } of running) {
         const group = groups.get(pid)
         if (group === undefined) continue
-        const { reading, usage } = nextReading(readings.get(view.name), pid, group, at)
-        readings.set(view.name, reading)
-        usages.set(view.name, usage)
-        let history = histories.get(view.name)
+        const { name } = view
+        const { reading, usage } = nextReading(readings.get(name), pid, group, at)
+        readings.set(name, reading)
+        usages.set(name, usage)
+        let history = histories.get(name)
         if (history === undefined) {
           history = new UsageHistory(HISTORY_CAPACITY)
-          histories.set(view.name, history)
+          histories.set(name, history)
         }
         history.add(at, usage.cpu_percent, usage.rss_bytes)
-        yield* enforce(view, usage)
+        const verdict = isUp(view)
+          ? judgeMemory(strikes.get(name) ?? 0, usage.rss_bytes, memoryMaxOf(view))
+          : MemoryVerdict.Within()
+        MemoryVerdict.$match(verdict, {
+          Within: () => strikes.delete(name),
+          Over: ({ strikes: n }) => strikes.set(name, n),
+          Exceeded: ({ reason }) => {
+            strikes.delete(name)
+            faults.push({ name, reason })
+          },
+        })
       }
       const known = new Set(all.map((v) => v.name))
       for (const name of readings.keys()) if (!usages.has(name)) readings.delete(name)
       for (const name of strikes.keys()) if (!usages.has(name)) strikes.delete(name)
       for (const name of histories.keys()) if (!known.has(name)) histories.delete(name)
+      return { usages, faults }
+    }
+
+    const sample = Effect.gen(function* () {
+      const at = yield* Clock.currentTimeMillis
+      const all = yield* views.all
+      const { usages, faults } = yield* Effect.sync(() => measure(all, at))
+      for (const { name, reason } of faults) {
+        yield* Effect.logWarning(`${name}: ${reason}`)
+        yield* fault(name, reason)
+      }
       yield* Ref.set(latest, usages)
       yield* Ref.set(lastAt, at)
       yield* PubSub.publish(samples, { at, services: usages })
@@ -127,12 +134,9 @@ const make = (sampler: Sampler, lookup: ActorLookup) =>
         }),
       )
 
-    const guardsMemory = Effect.gen(function* () {
-      for (const view of yield* views.all) {
-        if (view.pid !== null && (yield* memoryMaxOf(view.name)) !== undefined) return true
-      }
-      return false
-    })
+    const guardsMemory = views.all.pipe(
+      Effect.map((all) => all.some((v) => v.pid !== null && memoryMaxOf(v) !== undefined)),
+    )
 
     const active = (now: number) =>
       Effect.gen(function* () {
@@ -190,22 +194,23 @@ const make = (sampler: Sampler, lookup: ActorLookup) =>
     return shape
   })
 
-const fromRoot = RootSupervisor.pipe(
+const faultThroughRoot = RootSupervisor.pipe(
   Effect.map(
-    (root): ActorLookup =>
-      (name) =>
-        root.actor(name).pipe(Effect.orElseSucceed(() => undefined)),
+    (root): Fault =>
+      (name, reason) =>
+        root.actor(name).pipe(
+          Effect.flatMap((actor) => actor.fault(reason)),
+          Effect.ignore,
+        ),
   ),
 )
 
 export class Monitor extends Context.Tag("dockless/monitor/Monitor")<Monitor, MonitorShape>() {
   static readonly layer: Layer.Layer<Monitor, never, ServiceViews | RootSupervisor> = Layer.scoped(
     Monitor,
-    fromRoot.pipe(Effect.flatMap((lookup) => make(sampleGroups, lookup))),
+    faultThroughRoot.pipe(Effect.flatMap((fault) => make(sampleGroups, fault))),
   )
-  /** The monitor reading groups through `sampler` and finding actors through `lookup`. */
-  static readonly layerTest = (
-    sampler: Sampler,
-    lookup: ActorLookup,
-  ): Layer.Layer<Monitor, never, ServiceViews> => Layer.scoped(Monitor, make(sampler, lookup))
+  /** The monitor reading groups through `sampler` and faulting services through `fault`. */
+  static readonly layerTest = (sampler: Sampler, fault: Fault): Layer.Layer<Monitor, never, ServiceViews> =>
+    Layer.scoped(Monitor, make(sampler, fault))
 }

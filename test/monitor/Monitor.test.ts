@@ -7,7 +7,7 @@ import { ServiceState } from "../../src/actors/ServiceState.ts"
 import { makeView } from "../../src/actors/ServiceView.ts"
 import { ServiceViews } from "../../src/actors/ServiceViews.ts"
 import type { GroupUsage } from "../../src/os/ProcessTree.ts"
-import { Monitor, type Guarded } from "../../src/monitor/Monitor.ts"
+import { Monitor } from "../../src/monitor/Monitor.ts"
 import { specOf } from "../support/specs.ts"
 
 const MiB = 1024 * 1024
@@ -39,12 +39,8 @@ const setup = (table: Record<string, unknown>, rss?: () => number) =>
     const proc = fakeProc(rss)
     const faults: Array<string> = []
     const spec = specOf("svc", { command: "sleep", ...table })
-    const actor: Guarded = {
-      spec: () => spec,
-      fault: (reason) => Effect.sync(() => void faults.push(reason)),
-    }
-    const layer = Monitor.layerTest(proc.sampler, (name) =>
-      Effect.succeed(name === "svc" ? actor : undefined),
+    const layer = Monitor.layerTest(proc.sampler, (name, reason) =>
+      Effect.sync(() => void faults.push(`${name}: ${reason}`)),
     ).pipe(Layer.provideMerge(ServiceViews.layer))
     const context = yield* Layer.build(layer)
     const views = Context.get(context, ServiceViews)
@@ -135,7 +131,7 @@ describe("Monitor under TestClock", () => {
       expect(proc.calls.length).toBe(1)
       expect(faults).toEqual([])
       yield* advance(2000)
-      expect(faults).toEqual(["memory 100 MiB above memory_max 64 MiB for two samples; restarting"])
+      expect(faults).toEqual(["svc: memory 100 MiB above memory_max 64 MiB for two samples; restarting"])
       // The strikes start again after a fault.
       yield* advance(2000)
       expect(faults.length).toBe(1)
