@@ -2,6 +2,7 @@
 // 127.0.0.1) or exec (a command that exits 0, run without a shell in its own process group),
 // each bounded by its timeout. A probe never fails as an Effect: its answer is data.
 import { connect } from "node:net"
+import type { Readable } from "node:stream"
 import { Effect } from "effect"
 import type { HealthCheck } from "../config/ServiceSpec.ts"
 import { spawn, type SpawnRequest } from "./ProcessRunner.ts"
@@ -37,6 +38,12 @@ const tcpProbe = (port: number) =>
     return Effect.sync(() => socket.destroy())
   })
 
+const closed = (stream: Readable) =>
+  Effect.async<void>((resume) => {
+    if (stream.closed) return resume(Effect.void)
+    stream.once("close", () => resume(Effect.void))
+  })
+
 const execProbe = (command: ReadonlyArray<string>, base: Omit<SpawnRequest, "command" | "args">) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -47,6 +54,8 @@ const execProbe = (command: ReadonlyArray<string>, base: Omit<SpawnRequest, "com
       proc.stdout.on("data", keep)
       proc.stderr.on("data", keep)
       const exit = yield* proc.exit
+      // What it printed may arrive after its exit; the whole probe is bounded by its timeout.
+      yield* Effect.all([closed(proc.stdout), closed(proc.stderr)], { concurrency: 2 })
       if (exit.code === 0) return passed
       const how =
         exit.signal === null ? `exited with code ${exit.code ?? "?"}` : `was killed by ${exit.signal}`
