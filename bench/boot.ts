@@ -1,7 +1,7 @@
 // Boot time: from spawning the daemon to its API answering, and to every service running,
 // for 1, 50 and 200 `sleep` services (median of 5 boots each). Polls every 5 ms.
 import { spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -39,6 +39,7 @@ const bootOnce = async (count: number, port: number) => {
   const allRunning = performance.now() - t0
   child.kill("SIGTERM")
   await new Promise((r) => child.once("exit", r))
+  rmSync(dir, { recursive: true, force: true })
   return { listening, allRunning }
 }
 

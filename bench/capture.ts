@@ -3,7 +3,7 @@
 // byte is in the log file (its exact size is known, so a stat tells). The daemon's RSS
 // is sampled throughout: it must not grow with the volume. `child > file` is timed as a reference.
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, statSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -20,6 +20,9 @@ export const capture = async (bytes = 200_000_000, runs = 3) => {
   let peakRss = 0
   let baseRss = 0
   for (let run = 0; run < runs; run++) {
+    // Every run starts with no dirty pages left by the one before, so the disk's writeback
+    // of an earlier run does not slow a later one down.
+    spawnSync("sync")
     const daemon = await startDaemon(
       `[services.chatty]\ncommand = "node"\nargs = ["${chatty}"]\nenv = { BYTES = "${bytes}" }\nautostart = false\nrestart = "never"\nlog = { max_bytes = "4GiB", keep = 1 }\n`,
       3183,
@@ -44,11 +47,13 @@ export const capture = async (bytes = 200_000_000, runs = 3) => {
     }
   }
   const dir = mkdtempSync(join(tmpdir(), "dockless-bench-"))
+  spawnSync("sync")
   const t0 = performance.now()
   spawnSync("sh", ["-c", `node ${chatty} > ${join(dir, "out")}`], {
     env: { ...process.env, BYTES: String(bytes) },
   })
   const direct = bytes / 1048576 / ((performance.now() - t0) / 1000)
+  rmSync(dir, { recursive: true, force: true })
   return {
     bytes,
     median_mib_s: +median(results).toFixed(0),

@@ -10,7 +10,7 @@ const which = process.argv[2] ?? "all"
 const benches: Record<string, () => Promise<unknown>> = {
   respawn: () => respawn(20),
   idle: () => idle(200, 10),
-  capture: () => capture(200_000_000, 3),
+  capture: () => capture(200_000_000, 5),
   boot: () => boot([1, 50, 200], 5),
   monitor: () => monitor(500, 60),
 }

@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: a daemon on a generated config, RSS and CPU readings from
 // /proc, and medians (the machine is shared and noisy, so we never quote a single run).
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { nodeFlags } from "../src/version.ts"
@@ -93,6 +93,7 @@ export const startDaemon = async (
     stop: async () => {
       child.kill("SIGTERM")
       await new Promise((r) => child.once("exit", r))
+      rmSync(dir, { recursive: true, force: true })
     },
   }
   await waitFor("daemon health", async () => ((await fetch(`${url}/api/health`)).ok ? true : undefined))

@@ -33,6 +33,8 @@ export class OutputCapture {
   private readonly sources = new Set<Readable>()
   private readonly subscribers = new Set<Subscriber>()
   private ring: Array<Buffer> = []
+  /** Newline offsets of the chunk being framed; reused, grown when a chunk has more lines. */
+  private newlines: Int32Array = new Int32Array(4096)
   private ringSize = 0
   private readonly ringLimit: number
 
@@ -83,27 +85,33 @@ export class OutputCapture {
     return this.file?.close() ?? Promise.resolve()
   }
 
-  /** Frames every complete line of `chunk` (after the carried-over `partial`); returns the new partial. */
+  /**
+   * Frames every complete line of `chunk` (after the carried-over `partial`); returns the new
+   * partial. For short lines the native calls per line are what costs, so the newlines are
+   * found once (their offsets kept in a reused array) and each line is then one copy.
+   */
   private frame(chunk: Buffer, partial: Buffer | undefined, prefix: Buffer): Buffer | undefined {
-    const last = chunk.lastIndexOf(NEWLINE)
-    if (last === -1) {
+    let lines = 0
+    for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
+      if (lines === this.newlines.length) this.newlines = growOffsets(this.newlines)
+      this.newlines[lines++] = at
+    }
+    if (lines === 0) {
       const joined = partial === undefined ? Buffer.from(chunk) : Buffer.concat([partial, chunk])
       if (joined.length < MAX_LINE) return joined
       this.emit(Buffer.concat([prefix, joined, Buffer.from("\n")]))
       return undefined
     }
-    let lines = 0
-    for (let at = chunk.indexOf(NEWLINE); at !== -1 && at <= last; at = chunk.indexOf(NEWLINE, at + 1))
-      lines++
-    const head = partial?.length ?? 0
-    const out = Buffer.allocUnsafe(head + last + 1 + lines * prefix.length)
+    const last = this.newlines[lines - 1] ?? 0
+    const out = Buffer.allocUnsafe((partial?.length ?? 0) + last + 1 + lines * prefix.length)
     let pos = prefix.copy(out, 0)
     if (partial !== undefined) pos += partial.copy(out, pos)
     let start = 0
-    for (let at = chunk.indexOf(NEWLINE); at !== -1 && at <= last; at = chunk.indexOf(NEWLINE, at + 1)) {
-      pos += chunk.copy(out, pos, start, at + 1)
-      start = at + 1
-      if (start <= last) pos += prefix.copy(out, pos)
+    for (let i = 0; i < lines; i++) {
+      const end = (this.newlines[i] ?? 0) + 1
+      if (i > 0) pos += prefix.copy(out, pos)
+      pos += chunk.copy(out, pos, start, end)
+      start = end
     }
     this.emit(out)
     return start < chunk.length ? Buffer.from(chunk.subarray(start)) : undefined
@@ -142,6 +150,12 @@ export class OutputCapture {
       this.ringSize -= this.ring.shift()?.length ?? 0
     }
   }
+}
+
+const growOffsets = (offsets: Int32Array): Int32Array => {
+  const grown = new Int32Array(offsets.length * 2)
+  grown.set(offsets)
+  return grown
 }
 
 const tailLines = (framed: Buffer, limit: number): Buffer => {
