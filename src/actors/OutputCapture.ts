@@ -33,8 +33,6 @@ export class OutputCapture {
   private readonly sources = new Set<Readable>()
   private readonly subscribers = new Set<Subscriber>()
   private ring: Array<Buffer> = []
-  /** Newline offsets of the chunk being framed; reused, grown when a chunk has more lines. */
-  private newlines: Int32Array = new Int32Array(4096)
   private ringSize = 0
   private readonly ringLimit: number
 
@@ -93,8 +91,8 @@ export class OutputCapture {
   private frame(chunk: Buffer, partial: Buffer | undefined, prefix: Buffer): Buffer | undefined {
     let lines = 0
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
-      if (lines === this.newlines.length) this.newlines = growOffsets(this.newlines)
-      this.newlines[lines++] = at
+      if (lines === newlines.length) newlines = growOffsets(newlines)
+      newlines[lines++] = at
     }
     if (lines === 0) {
       const joined = partial === undefined ? Buffer.from(chunk) : Buffer.concat([partial, chunk])
@@ -102,13 +100,13 @@ export class OutputCapture {
       this.emit(Buffer.concat([prefix, joined, Buffer.from("\n")]))
       return undefined
     }
-    const last = this.newlines[lines - 1] ?? 0
+    const last = newlines[lines - 1] ?? 0
     const out = Buffer.allocUnsafe((partial?.length ?? 0) + last + 1 + lines * prefix.length)
     let pos = prefix.copy(out, 0)
     if (partial !== undefined) pos += partial.copy(out, pos)
     let start = 0
     for (let i = 0; i < lines; i++) {
-      const end = (this.newlines[i] ?? 0) + 1
+      const end = (newlines[i] ?? 0) + 1
       if (i > 0) pos += prefix.copy(out, pos)
       pos += chunk.copy(out, pos, start, end)
       start = end
@@ -151,6 +149,12 @@ export class OutputCapture {
     }
   }
 }
+
+/**
+ * Newline offsets of the chunk being framed, shared by every capture: framing is synchronous,
+ * so one array serves all services (one per service would cost 16 KiB each for nothing).
+ */
+let newlines: Int32Array = new Int32Array(4096)
 
 const growOffsets = (offsets: Int32Array): Int32Array => {
   const grown = new Int32Array(offsets.length * 2)
