@@ -99,3 +99,38 @@ export const startDaemon = async (
   await waitFor("daemon health", async () => ((await fetch(`${url}/api/health`)).ok ? true : undefined))
   return daemon
 }
+
+/** `count` services that do nothing: `sleep 3600` each. */
+export const idleServices = (count: number): string =>
+  Array.from({ length: count }, (_, i) => `[services.idle${i}]\ncommand = "sleep"\nargs = ["3600"]\n`).join(
+    "",
+  )
+
+export const waitAllRunning = (daemon: BenchDaemon, count: number, ms: number) =>
+  waitFor(
+    `${count} services running`,
+    async () => {
+      const views: Array<{ state: string }> = await daemon.get("/api/services")
+      return views.filter((v) => v.state === "running").length === count ? true : undefined
+    },
+    ms,
+  )
+
+/** The daemon's CPU seconds over `seconds`, and its RSS sampled each second (median). */
+export const measureWindow = async (pid: number, seconds: number) => {
+  const cpu0 = cpuSeconds(pid)
+  const rss: Array<number> = []
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000)
+    rss.push(rssBytes(pid))
+  }
+  const cpu = cpuSeconds(pid) - cpu0
+  return {
+    cpu_seconds: +cpu.toFixed(2),
+    cpu_percent_of_core: +((cpu / seconds) * 100).toFixed(2),
+    rss_mib: +(median(rss) / 1048576).toFixed(1),
+  }
+}
+
+/** A look at /api/services keeps the monitor sampling this long; benches wait it out. */
+export const LOOK_WINDOW_MS = 30_000
