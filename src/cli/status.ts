@@ -40,6 +40,10 @@ export const table = (views: ReadonlyArray<ServiceView>): string => {
   return [line(header), ...rows.map(line), ...(errors.length > 0 ? ["", ...errors] : [])].join("\n")
 }
 
+/** The daemon's own answer; checked only as far as the table needs. */
+const isView = (value: unknown): value is ServiceView =>
+  typeof value === "object" && value !== null && "name" in value && "state" in value
+
 export const status = (configPath: string | undefined, name: string | undefined, asJson: boolean) =>
   Effect.gen(function* () {
     const daemon = yield* connect(configPath)
@@ -55,7 +59,7 @@ export const status = (configPath: string | undefined, name: string | undefined,
       yield* Console.log(JSON.stringify(body, null, 2))
       return 0
     }
-    const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : [body as ServiceView]
+    const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : isView(body) ? [body] : []
     yield* Console.log(views.length === 0 ? "no services" : table(views))
     return 0
   })

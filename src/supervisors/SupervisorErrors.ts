@@ -21,12 +21,19 @@ export class ServiceFromConfig extends Data.TaggedError("ServiceFromConfig")<{ r
   }
 }
 
-/** The spec itself is malformed (400). */
+/** The spec itself is malformed (400). The sentence names the first problem; `details` has them all. */
 export class SpecInvalid extends Data.TaggedError("SpecInvalid")<{
   readonly issues: ReadonlyArray<ConfigIssue>
 }> {
   override get message(): string {
-    return `invalid service: ${this.issues.map((i) => (i.path === "" ? i.message : `${i.path}: ${i.message}`)).join("; ")}`
+    const [first] = this.issues
+    if (first === undefined) return "invalid service"
+    const where = first.path === "" ? "" : `${first.path}: `
+    const more =
+      this.issues.length > 1
+        ? ` (and ${this.issues.length - 1} more problem${this.issues.length > 2 ? "s" : ""})`
+        : ""
+    return `invalid service: ${where}${first.message}${more}`
   }
 }
 
