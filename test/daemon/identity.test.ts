@@ -1,0 +1,73 @@
+// What a service runs as, and what Dockless keeps secret: `user` drops the process to that
+// user's uid and gid (Dockless runs as root here), an unknown user fails with the reason, and
+// the generated API token is 64 hex characters in a file only root can read.
+import { readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import {
+  freePort,
+  launch,
+  startDaemon,
+  tempDir,
+  waitFor,
+  waitForView,
+  type Daemon,
+} from "../support/daemon.ts"
+
+const started: Array<Daemon> = []
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((d) => d.stop()))
+})
+
+const passwdEntry = (user: string) => {
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${user}:`))
+  const [, , uid, gid] = (line ?? "").split(":")
+  return `${uid} ${gid}`
+}
+
+describe.runIf(process.getuid?.() === 0)("user", () => {
+  it("runs the service as the given user", async () => {
+    const d = await startDaemon({
+      body: `[services.who]\ncommand = "/bin/sh"\nargs = ["-c", "echo \\"ids $(id -u) $(id -g)\\"; exec sleep 600"]\nuser = "nobody"\n`,
+    })
+    started.push(d)
+    await waitForView(d, "who", "running", (v) => v.state === "running")
+    const line = await waitFor("the id line", async () => {
+      const { lines } = await d.json("GET", "/api/services/who/logs?lines=10")
+      return lines.find((l: { text: string }) => l.text.startsWith("ids "))?.text
+    })
+    expect(line).toBe(`ids ${passwdEntry("nobody")}`)
+  })
+
+  it("fails a service whose user does not exist, saying so", async () => {
+    const d = await startDaemon({
+      body: `[services.ghost]\ncommand = "/bin/true"\nuser = "no-such-user-here"\n`,
+    })
+    started.push(d)
+    const failed = await waitForView(d, "ghost", "failed", (v) => v.state === "failed")
+    expect(failed.error).toBe('no user named "no-such-user-here" in /etc/passwd')
+  })
+})
+
+describe("token", () => {
+  it("is generated on first start as 64 hex characters, mode 0600, and kept across restarts", async () => {
+    const dir = tempDir()
+    const port = await freePort()
+    const configPath = join(dir, "config.toml")
+    writeFileSync(configPath, `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n`)
+    const first = await launch(dir, configPath, port)
+    started.push(first)
+    const path = join(dir, "data/token")
+    const token = readFileSync(path, "utf8").trim()
+    expect(token).toMatch(/^[0-9a-f]{64}$/)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    const ok = await fetch(`${first.url}/api/services`, { headers: { authorization: `Bearer ${token}` } })
+    expect(ok.status).toBe(200)
+    await first.stop()
+    const second = await launch(dir, configPath, port)
+    started.push(second)
+    expect(readFileSync(path, "utf8").trim()).toBe(token)
+  })
+})
