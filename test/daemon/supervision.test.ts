@@ -173,6 +173,23 @@ describe("crash recovery", () => {
     expect(second.output).toContain(`leftover process group (pid ${before.pid})`)
   })
 
+  it("keeps every write the API acknowledged through a kill -9 of Dockless", async () => {
+    const first = await daemonWith(service("kept", sleeper))
+    await waitForView(first, "kept", "running", (v) => v.state === "running")
+    expect(
+      (await first.api("POST", "/api/services", { name: "added", command: `${FIXTURES}/sleeper.sh` })).status,
+    ).toBe(201)
+    expect((await first.api("POST", "/api/services/kept/stop")).status).toBe(202)
+    first.child.kill("SIGKILL")
+    await first.exited
+    const second = await launch(first.dir, first.configPath, first.port)
+    started.push(second)
+    const added = await waitForView(second, "added", "running", (v) => v.state === "running")
+    expect(added.source).toBe("api")
+    const kept = await view(second, "kept")
+    expect([kept.state, kept.desired]).toEqual(["stopped", "stopped"])
+  })
+
   it("never touches a process whose pid matches state.json but whose start time does not", async () => {
     const d = await daemonWith(service("s", sleeper))
     await d.stop()
