@@ -130,13 +130,13 @@ const makeRoot = (
         return port
       })
 
-    const spawnActor = (spec: ServiceSpec, source: Source, port: number | undefined) =>
+    const spawnActor = (spec: ServiceSpec, source: Source, port: number | undefined, desired: Desired) =>
       Effect.gen(function* () {
         const scope = yield* Scope.fork(rootScope, ExecutionStrategy.sequential)
         const actor = yield* makeServiceActor({
           spec,
           source,
-          desired: "stopped",
+          desired,
           port,
           capture: new OutputCapture({ file: logPathOf(config, spec) }),
           scope,
@@ -157,7 +157,10 @@ const makeRoot = (
         }),
       )
 
-    /** Starts `actor` once every service it waits for is running (healthy, when it has a check). */
+    /**
+     * Starts `actor` once every service it waits for is running (healthy, when it has a check).
+     * It resumes rather than starts: if a person stopped the service meanwhile, it stays stopped.
+     */
     const startWhenReady = (actor: ServiceActor, after: ReadonlyArray<string>) =>
       Effect.scoped(
         Effect.gen(function* () {
@@ -173,7 +176,7 @@ const makeRoot = (
             said = true
             yield* Queue.take(subscription.events)
           }
-          yield* actor.send("start")
+          yield* actor.resume
         }),
       )
 
@@ -246,7 +249,7 @@ const makeRoot = (
           Effect.logError(`${spec.name}: ${e.message}`).pipe(Effect.as(undefined)),
         ),
       )
-      yield* spawnActor(spec, source, port)
+      yield* spawnActor(spec, source, port, desiredFrom(records.get(spec.name), spec))
     }
     for (const group of config.supervisors) {
       const booted = yield* current
@@ -277,7 +280,7 @@ const makeRoot = (
             const spec = yield* decode(raw, nameOf(raw))
             if ((yield* current).has(spec.name)) return yield* new ServiceExists({ name: spec.name })
             yield* crossCheck(spec)
-            const actor = yield* spawnActor(spec, "api", yield* portFor(spec, undefined))
+            const actor = yield* spawnActor(spec, "api", yield* portFor(spec, undefined), "stopped")
             yield* saveRegistered
             return yield* actor.send(spec.autostart ? "start" : "stop")
           }),

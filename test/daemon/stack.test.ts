@@ -176,6 +176,24 @@ describe("dependencies", () => {
     expect(Date.parse(app.started_at)).toBeGreaterThan(Date.parse(db.started_at) + 700)
   })
 
+  it("leaves a waiting service stopped when a person stopped it before its dependency came up_regression", async () => {
+    const port = await freePort()
+    const d = await daemonWith(
+      `[services.app]\n${sleeper}\ndepends_on = ["db"]\n` +
+        `[services.db]\n${healthServer(port, `, DELAY_MS = "1500"`)}\nhealth = { tcp = ${port}, interval = "200ms", start_period = "10s" }\n`,
+    )
+    expect((await d.api("POST", "/api/services/app/stop")).status).toBe(202)
+    await waitForView(d, "db", "running", (v) => v.state === "running")
+    const { lines } = await d.json("GET", "/api/services/app/logs?lines=20")
+    expect(lines.some((l: { text: string }) => l.text === "waiting for db to be running")).toBe(true)
+    // The dependency is up; give the (wrong) late start every chance to show before looking.
+    await waitFor("app's log to settle", async () =>
+      (await view(d, "db")).health.status === "healthy" ? true : undefined,
+    )
+    const app = await view(d, "app")
+    expect([app.state, app.desired, app.pid]).toEqual(["stopped", "stopped", null])
+  })
+
   it("refuses a depends_on cycle, naming it", async () => {
     const dir = tempDir()
     const config = join(dir, "config.toml")
