@@ -1,0 +1,210 @@
+// The `serviceForm` component: the register / edit dialog. Fills the form from a view's spec,
+// builds the service table config.toml would have (carrying the keys the form does not edit),
+// sends it, and maps the API's field issues back onto the fields.
+
+import * as api from "../../api.js"
+import { formatMs } from "../format.js"
+import {
+  CARRIED_KEYS,
+  DURATION_RE,
+  emptyErrors,
+  emptyForm,
+  FORM_FIELDS,
+  fieldOfPath,
+  HEALTH_KINDS,
+  parseArgs,
+  parseEnv,
+  parseNames,
+  parsePorts,
+} from "../form.js"
+import { services, session, toasts } from "../stores/access.js"
+
+export const serviceForm = () => ({
+  mode: "register",
+  original: "",
+  f: emptyForm(),
+  errors: emptyErrors(),
+  formError: "",
+  other: [],
+  busy: false,
+  carried: {},
+  // timeout / start_period of an existing health check, which the form does not edit.
+  healthCarried: {},
+  title() {
+    return this.mode === "edit" ? `Edit ${this.original}` : "Register a service"
+  },
+  submitLabel() {
+    if (this.busy) return this.mode === "edit" ? "Saving…" : "Registering…"
+    return this.mode === "edit" ? "Save and apply" : "Register"
+  },
+  show(detail) {
+    this.clearErrors()
+    this.busy = false
+    this.carried = {}
+    this.healthCarried = {}
+    if (detail && detail.mode === "edit") {
+      const view = services().list.find((s) => s.name === detail.name)
+      if (!view) return
+      const spec = view.spec || {}
+      this.mode = "edit"
+      this.original = view.name
+      const health = spec.health && typeof spec.health === "object" ? spec.health : null
+      const kind = health ? HEALTH_KINDS.find((k) => health[k] !== undefined) : undefined
+      this.f = {
+        ...emptyForm(),
+        name: view.name,
+        command: spec.command || "",
+        args: Array.isArray(spec.args) ? spec.args.join("\n") : "",
+        cwd: spec.cwd || "",
+        env: spec.env
+          ? Object.entries(spec.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join("\n")
+          : "",
+        restart: spec.restart || "on-failure",
+        ports: Array.isArray(spec.ports) ? spec.ports.join(", ") : "",
+        portAuto: spec.port === "auto",
+        depends: Array.isArray(spec.depends_on) ? spec.depends_on.join(", ") : "",
+        autostart: spec.autostart !== false,
+        healthType: kind || "none",
+        healthTarget: kind === "http" || kind === "tcp" ? String(health[kind]) : "",
+        healthExec: kind === "exec" && Array.isArray(health.exec) ? health.exec.join("\n") : "",
+        healthInterval: health ? formatMs(health.interval) : "",
+        healthRetries: health && typeof health.retries === "number" ? String(health.retries) : "",
+      }
+      for (const key of CARRIED_KEYS) {
+        if (spec[key] !== undefined && spec[key] !== null) this.carried[key] = spec[key]
+      }
+      if (typeof this.carried.port !== "number") delete this.carried.port
+      if (health) {
+        for (const key of ["timeout", "start_period"]) {
+          const text = typeof health[key] === "number" ? formatMs(health[key]) : health[key]
+          if (typeof text === "string" && text !== "") this.healthCarried[key] = text
+        }
+      }
+    } else {
+      this.mode = "register"
+      this.original = ""
+      this.f = emptyForm()
+    }
+    this.$refs.dialog.showModal()
+    this.$nextTick(() => {
+      const first = this.$refs.dialog.querySelector(this.mode === "edit" ? "[name=command]" : "[name=name]")
+      if (first) first.focus()
+    })
+  },
+  close() {
+    this.$refs.dialog.close()
+  },
+  clearErrors() {
+    this.errors = emptyErrors()
+    this.formError = ""
+    this.other = []
+  },
+  invalid(field) {
+    return this.errors[field] !== ""
+  },
+  healthOn() {
+    return this.f.healthType !== "none"
+  },
+  healthIs(kind) {
+    return this.f.healthType === kind
+  },
+  healthTargetLabel() {
+    return this.f.healthType === "tcp" ? "Port to connect to" : "URL to GET (2xx or 3xx is healthy)"
+  },
+  healthTargetPlaceholder() {
+    return this.f.healthType === "tcp" ? "8080" : "http://127.0.0.1:8080/healthz"
+  },
+  // The health table as config.toml would have it, durations as strings ("10s"); field
+  // problems go to `errors` and the result is then not sent.
+  buildHealth() {
+    const f = this.f
+    const kind = f.healthType
+    if (!HEALTH_KINDS.includes(kind)) return undefined
+    const health = {}
+    if (kind === "http") {
+      const url = f.healthTarget.trim()
+      if (!/^https?:\/\/\S+$/.test(url)) this.errors.health_target = "Enter an http:// or https:// URL."
+      health.http = url
+    } else if (kind === "tcp") {
+      const text = f.healthTarget.trim()
+      const n = /^\d+$/.test(text) ? Number(text) : NaN
+      if (!(n >= 1 && n <= 65535)) this.errors.health_target = "Enter a port number (1–65535)."
+      health.tcp = n
+    } else {
+      const argv = parseArgs(f.healthExec)
+      if (argv.length === 0) this.errors.health_target = "Enter the command to run, one argument per line."
+      health.exec = argv
+    }
+    const interval = f.healthInterval.trim()
+    if (interval !== "") {
+      if (DURATION_RE.test(interval)) health.interval = interval
+      else this.errors.health_interval = "A duration like 10s, 500ms or 1m."
+    }
+    const retries = f.healthRetries.trim()
+    if (retries !== "") {
+      const n = /^\d+$/.test(retries) ? Number(retries) : NaN
+      if (n >= 1 && n <= 1000) health.retries = n
+      else this.errors.health_retries = "A whole number from 1 to 1000."
+    }
+    return { ...health, ...this.healthCarried }
+  },
+  // The service table as config.toml would have it; empty optional fields are left out.
+  build() {
+    const f = this.f
+    const table = this.mode === "edit" ? { ...this.carried } : {}
+    if (this.mode === "register") table.name = f.name.trim()
+    table.command = f.command.trim()
+    const args = parseArgs(f.args)
+    if (args.length > 0) table.args = args
+    if (f.cwd.trim() !== "") table.cwd = f.cwd.trim()
+    const env = parseEnv(f.env)
+    if (env.error) this.errors.env = env.error
+    else if (Object.keys(env.env).length > 0) table.env = env.env
+    table.restart = f.restart
+    const ports = parsePorts(f.ports)
+    if (ports.error) this.errors.ports = ports.error
+    else if (ports.ports.length > 0) table.ports = ports.ports
+    if (f.portAuto) table.port = "auto"
+    const deps = parseNames(f.depends)
+    if (deps.length > 0) table.depends_on = deps
+    const health = this.buildHealth()
+    if (health) table.health = health
+    table.autostart = Boolean(f.autostart)
+    return table
+  },
+  async submit() {
+    if (this.busy) return
+    this.clearErrors()
+    const table = this.build()
+    if (FORM_FIELDS.some((k) => this.errors[k] !== "")) {
+      this.formError = "Fix the marked fields."
+      return
+    }
+    this.busy = true
+    try {
+      const view = this.mode === "edit" ? await api.update(this.original, table) : await api.register(table)
+      services().accept(view)
+      toasts().push(
+        this.mode === "edit" ? `Saved ${this.original}.` : `Registered ${view ? view.name : table.name}.`,
+        "ok",
+      )
+      this.close()
+    } catch (e) {
+      if (e.status === 401) session().expired()
+      this.formError = e.message
+      for (const d of e.details || []) {
+        const message = d && typeof d.message === "string" ? d.message : String(d)
+        const field = d ? fieldOfPath(d.path) : null
+        if (field) this.errors[field] = this.errors[field] ? `${this.errors[field]} ${message}` : message
+        else
+          this.other.push(
+            d && d.path ? `${Array.isArray(d.path) ? d.path.join(".") : d.path}: ${message}` : message,
+          )
+      }
+    } finally {
+      this.busy = false
+    }
+  },
+})

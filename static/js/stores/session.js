@@ -1,0 +1,50 @@
+// The `session` store: whether we are checking, logged in (`ready`), asked to log in (`login`)
+// or cut off from the daemon (`unreachable`, retried every 3 s). A successful check fills the
+// services store and opens its event stream; logout closes it and clears what we showed.
+
+import * as api from "../../api.js"
+import { services, session, toasts, usage } from "./access.js"
+
+export function sessionStore() {
+  return {
+    // checking | login | ready | unreachable
+    state: "checking",
+    error: "",
+    async check() {
+      try {
+        const list = await api.listServices()
+        services().replace(list)
+        usage().seed(list)
+        this.state = "ready"
+        this.error = ""
+        services().connect()
+      } catch (e) {
+        services().disconnect()
+        if (e.status === 401) {
+          this.state = "login"
+        } else {
+          this.state = "unreachable"
+          this.error = e.message
+          setTimeout(() => {
+            if (session().state === "unreachable") session().check()
+          }, 3000)
+        }
+      }
+    },
+    // An API call answered 401 while we thought we were in: the session ended.
+    expired() {
+      if (this.state === "ready") this.check()
+    },
+    async logout() {
+      try {
+        await api.logout()
+      } catch (e) {
+        if (e.status !== 401) toasts().push(e.message)
+      }
+      services().disconnect()
+      services().replace([])
+      usage().clear()
+      this.state = "login"
+    },
+  }
+}
