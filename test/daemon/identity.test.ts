@@ -11,13 +11,10 @@ import {
   tempDir,
   waitFor,
   waitForView,
-  type Daemon,
+  useDaemons,
 } from "../support/daemon.ts"
 
-const started: Array<Daemon> = []
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((d) => d.stop()))
-})
+const daemons = useDaemons()
 
 const passwdEntry = (user: string) => {
   const line = readFileSync("/etc/passwd", "utf8")
@@ -32,7 +29,7 @@ describe.runIf(process.getuid?.() === 0)("user", () => {
     const d = await startDaemon({
       body: `[services.who]\ncommand = "/bin/sh"\nargs = ["-c", "echo \\"ids $(id -u) $(id -g)\\"; exec sleep 600"]\nuser = "nobody"\n`,
     })
-    started.push(d)
+    daemons.track(d)
     await waitForView(d, "who", "running", (v) => v.state === "running")
     const line = await waitFor("the id line", async () => {
       const { lines } = await d.json("GET", "/api/services/who/logs?lines=10")
@@ -45,7 +42,7 @@ describe.runIf(process.getuid?.() === 0)("user", () => {
     const d = await startDaemon({
       body: `[services.ghost]\ncommand = "/bin/true"\nuser = "no-such-user-here"\n`,
     })
-    started.push(d)
+    daemons.track(d)
     const failed = await waitForView(d, "ghost", "failed", (v) => v.state === "failed")
     expect(failed.error).toBe('no user named "no-such-user-here" in /etc/passwd')
   })
@@ -58,7 +55,7 @@ describe("token", () => {
     const configPath = join(dir, "config.toml")
     writeFileSync(configPath, `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n`)
     const first = await launch(dir, configPath, port)
-    started.push(first)
+    daemons.track(first)
     const path = join(dir, "data/token")
     const token = readFileSync(path, "utf8").trim()
     expect(token).toMatch(/^[0-9a-f]{64}$/)
@@ -67,7 +64,7 @@ describe("token", () => {
     expect(ok.status).toBe(200)
     await first.stop()
     const second = await launch(dir, configPath, port)
-    started.push(second)
+    daemons.track(second)
     expect(readFileSync(path, "utf8").trim()).toBe(token)
   })
 })

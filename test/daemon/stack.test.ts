@@ -11,27 +11,21 @@ import {
   FIXTURES,
   freePort,
   launch,
-  startDaemon,
   tempDir,
   view,
   waitFor,
   waitForView,
   type Daemon,
+  useDaemons,
 } from "../support/daemon.ts"
 
-const started: Array<Daemon> = []
+const daemons = useDaemons()
+const daemonWith = daemons.start
 const servers: Array<Server> = []
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((d) => d.stop()))
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
 })
 
-const daemonWith = async (body: string, portsPlaceholder?: never) => {
-  void portsPlaceholder
-  const daemon = await startDaemon({ body })
-  started.push(daemon)
-  return daemon
-}
 const sleeper = `command = "${FIXTURES}/sleeper.sh"`
 const healthServer = (port: number, extra = "") =>
   `command = "node"\nargs = ["${FIXTURES}/health-server.mjs"]\nports = [${port}]\nenv = { PORT = "${port}"${extra} }`
@@ -95,7 +89,7 @@ describe("ports", () => {
     expect(answer).toBe(`pid ${first.pid}\n`)
     await d.stop()
     const again = await launch(d.dir, d.configPath, d.port)
-    started.push(again)
+    daemons.track(again)
     const second = await waitForView(again, "auto", "running again", (v) => v.state === "running")
     expect(second.ports).toEqual([port])
   })

@@ -9,25 +9,18 @@ import {
   freePort,
   isAlive,
   launch,
-  startDaemon,
   view,
   waitFor,
   waitForView,
-  type Daemon,
+  useDaemons,
 } from "../support/daemon.ts"
 
-const started: Array<Daemon> = []
+const daemons = useDaemons()
+const daemonWith = daemons.start
 const pids: Array<number> = []
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((d) => d.stop()))
+afterEach(() => {
   for (const pid of pids.splice(0)) if (isAlive(pid)) process.kill(pid, "SIGKILL")
 })
-
-const daemonWith = async (body: string) => {
-  const daemon = await startDaemon({ body })
-  started.push(daemon)
-  return daemon
-}
 
 const service = (name: string, lines: string) => `[services.${name}]\n${lines}\n`
 const sleeper = `command = "${FIXTURES}/sleeper.sh"`
@@ -118,7 +111,7 @@ describe("supervision of real processes", () => {
     await waitForView(d, "extra", "running", (v) => v.state === "running")
     expect(await d.stop()).toBe(0)
     const again = await launch(d.dir, d.configPath, d.port)
-    started.push(again)
+    daemons.track(again)
     const extra = await waitForView(again, "extra", "running", (v) => v.state === "running")
     expect(extra.source).toBe("api")
     const kept = await view(again, "kept")
@@ -130,7 +123,7 @@ describe("supervision of real processes", () => {
     await d.stop()
     writeFileSync(join(d.dir, "data/state.json"), "{ this is not json")
     const again = await launch(d.dir, d.configPath, d.port)
-    started.push(again)
+    daemons.track(again)
     await waitForView(again, "s", "running", (v) => v.state === "running")
     const moved = readdirSync(join(d.dir, "data")).filter((f) => f.startsWith("state.json.corrupt-"))
     expect(moved).toHaveLength(1)
@@ -156,7 +149,7 @@ describe("crash recovery", () => {
     await first.exited
     expect(isAlive(before.pid)).toBe(true)
     const second = await launch(first.dir, first.configPath, first.port)
-    started.push(second)
+    daemons.track(second)
     const after = await waitForView(
       second,
       "web",
@@ -183,7 +176,7 @@ describe("crash recovery", () => {
     first.child.kill("SIGKILL")
     await first.exited
     const second = await launch(first.dir, first.configPath, first.port)
-    started.push(second)
+    daemons.track(second)
     const added = await waitForView(second, "added", "running", (v) => v.state === "running")
     expect(added.source).toBe("api")
     const kept = await view(second, "kept")
@@ -205,7 +198,7 @@ describe("crash recovery", () => {
       }),
     )
     const again = await launch(d.dir, d.configPath, d.port)
-    started.push(again)
+    daemons.track(again)
     await waitForView(again, "s", "running", (v) => v.state === "running")
     expect(isAlive(pid)).toBe(true)
   })

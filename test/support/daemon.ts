@@ -1,6 +1,7 @@
 // Starts a real Dockless daemon (the built bundle, dist/dockless.mjs) on a free port in a
 // temp dir, and cleans it up by pid. Tests wait on conditions with deadlines, never sleeps.
 import { spawn, type ChildProcess } from "node:child_process"
+import { afterEach } from "vitest"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -161,3 +162,20 @@ export const waitForView = (
     },
     ms,
   )
+
+/** The daemons a test file starts, each stopped (by pid) after every test, even a failed one. */
+export const useDaemons = () => {
+  const started: Array<Daemon> = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((d) => d.stop()))
+  })
+  const track = (daemon: Daemon): Daemon => {
+    started.push(daemon)
+    return daemon
+  }
+  return {
+    track,
+    /** Starts a daemon on a config whose services are `body`. */
+    start: async (body: string) => track(await startDaemon({ body })),
+  }
+}
