@@ -29,7 +29,6 @@ export interface Loaded {
 
 export interface StoreShape {
   readonly load: Effect.Effect<Loaded>
-  readonly record: (name: string) => Effect.Effect<ServiceRecord | undefined>
   /** Changes one service's record and waits until state.json holds it. */
   readonly update: (
     name: string,
@@ -148,7 +147,6 @@ export class Store extends Context.Tag("dockless/state/Store")<Store, StoreShape
 
         return {
           load,
-          record: (name) => Ref.get(records).pipe(Effect.map((m) => m.get(name))),
           update: (name, change) =>
             Ref.update(records, (m) => new Map(m).set(name, change(m.get(name) ?? emptyRecord))).pipe(
               Effect.zipRight(stateFile),
