@@ -1,13 +1,16 @@
 // Every failure an HTTP client can cause, and the one place each maps to a status code and
 // the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
-// a 500 means Dockless itself failed (for example, the disk refused a write).
+// a write the disk refused is 507 and changed nothing; a 500 means a bug in Dockless.
 import { Data } from "effect"
 import type { ConfigIssue } from "../config/ConfigError.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import type {
+  RootClosing,
+  ServiceClosing,
   ServiceExists,
   ServiceFromConfig,
   ServiceNotFound,
+  ServiceUnresponsive,
   SpecConflict,
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
@@ -29,6 +32,9 @@ export type HttpFailure =
   | ServiceFromConfig
   | SpecInvalid
   | SpecConflict
+  | ServiceClosing
+  | RootClosing
+  | ServiceUnresponsive
   | StateFileUnwritable
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
@@ -59,7 +65,13 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return json(400, { error: failure.message, details: details(failure.issues) })
     case "SpecConflict":
       return json(409, { error: failure.message, details: details(failure.issues) })
+    case "ServiceClosing":
+    case "RootClosing":
+      return json(409, { error: failure.message, details: [] })
+    case "ServiceUnresponsive":
+      return json(503, { error: failure.message, details: [] }, { "retry-after": "1" })
     case "StateFileUnwritable":
-      return json(500, { error: failure.message, details: [] })
+      // Nothing was changed: the write that would have made it durable failed.
+      return json(507, { error: `nothing was changed: ${failure.message}`, details: [] })
   }
 }

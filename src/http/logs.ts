@@ -24,13 +24,13 @@ const lineCount = (raw: string | null) => {
 export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
     const lines = yield* lineCount(event.url.searchParams.get("lines"))
-    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
+    const actor = yield* (yield* RootSupervisor).service(param(event, "name"))
     return json(200, { lines: actor.capture.tail(lines) })
   })
 
 export const logStream: Handler = (event, ctx) =>
   Effect.gen(function* () {
-    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
+    const actor = yield* (yield* RootSupervisor).service(param(event, "name"))
     return sseResponse(ctx.runtime, ctx.streams, (channel) =>
       Effect.gen(function* () {
         const chunks = yield* Queue.sliding<Buffer>(1024)
