@@ -31,7 +31,7 @@ export const recentLogs: Handler = (event) =>
 export const logStream: Handler = (event, ctx) =>
   Effect.gen(function* () {
     const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
-    return sseResponse(ctx.runtime, ctx.streams, (channel) =>
+    return yield* sseResponse(ctx.runtime, ctx.streams, (channel) =>
       Effect.gen(function* () {
         const chunks = yield* Queue.sliding<Buffer>(1024)
         yield* Effect.acquireRelease(

@@ -1,0 +1,29 @@
+// Every limit the HTTP server enforces, in one place. They keep the dashboard and the API
+// answering (and the daemon's file descriptors free for its services) when clients are slow,
+// stuck or too many. None is a config key yet; see the README's HTTP API section.
+
+/** A client must send its request headers within this time of connecting, or be cut off (408). */
+export const HEADERS_TIMEOUT_MS = 10_000
+/**
+ * The whole request, headers and body, must be in within this time. Bodies are at most
+ * BODY_LIMIT, so a body that stalls or trickles is cut off; a response is never timed:
+ * Node stops counting once the request is in, so event streams stay open.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000
+/** How often Node looks for requests past those deadlines (its default, 30 s, triples them). */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000
+/** An idle keep-alive connection is closed after this (Node's default, stated). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000
+
+/** Concurrent connections served; the request of one more is answered 503 and it is closed. */
+export const MAX_CONNECTIONS = 256
+/**
+ * Past this many, a connection is closed as it is accepted, without an answer: a flood must
+ * not take the file descriptors that services' pipes and logs need (the usual soft limit is 1024).
+ */
+export const HARD_CONNECTION_LIMIT = 2 * MAX_CONNECTIONS
+/** Open Server-Sent Event streams (/api/events and log streams together); one more gets 503. */
+export const MAX_EVENT_STREAMS = 64
+
+/** The largest request body read (413 beyond). */
+export const BODY_LIMIT = 64 * 1024
