@@ -1,8 +1,13 @@
 // Every limit the HTTP server enforces, in one place. They keep the dashboard and the API
 // answering (and the daemon's file descriptors free for its services) when clients are slow,
-// stuck or too many. None is a config key yet; see the README's HTTP API section.
+// stuck or too many. None is a config key yet (proposed: [http] headers_timeout,
+// request_timeout, keep_alive_timeout, max_connections, max_event_streams, max_body).
 
-/** A client must send its request headers within this time of connecting, or be cut off (408). */
+/**
+ * A request's headers must be in within this time of its first byte, or the client is cut off
+ * (408, closed); a new connection that sends nothing is cut off this long after it opened.
+ * Checked by Node (not a socket idle timer), so a client trickling 1 byte every 5 s is caught.
+ */
 export const HEADERS_TIMEOUT_MS = 10_000
 /**
  * The whole request, headers and body, must be in within this time. Bodies are at most
@@ -10,9 +15,9 @@ export const HEADERS_TIMEOUT_MS = 10_000
  * Node stops counting once the request is in, so event streams stay open.
  */
 export const REQUEST_TIMEOUT_MS = 10_000
-/** How often Node looks for requests past those deadlines (its default, 30 s, triples them). */
+/** How often Node looks for requests past those deadlines (with its default, 30 s: up to 40 s). */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1_000
-/** An idle keep-alive connection is closed after this (Node's default, stated). */
+/** An idle keep-alive connection is closed after this, plus the 1 s Node adds (its default, stated). */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000
 
 /** Concurrent connections served; the request of one more is answered 503 and it is closed. */

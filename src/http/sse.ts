@@ -28,7 +28,10 @@ export class OpenStreams {
   readonly closeAll = Effect.suspend(() => Fiber.interruptAll([...this.fibers]))
 }
 
-/** The stream, or StreamLimitReached; the check and the count happen in one synchronous step. */
+/**
+ * The stream, or StreamLimitReached. The check and the count are one synchronous step: the
+ * ReadableStream constructor runs `start`, which registers the fiber.
+ */
 export const sseResponse = <R>(
   runtime: Runtime.Runtime<R>,
   streams: OpenStreams,
