@@ -20,6 +20,12 @@ export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ reado
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
 export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
 export class RouteNotFound extends Data.TaggedError("RouteNotFound")<{ readonly path: string }> {}
+/** More connections than HttpLimits.MAX_CONNECTIONS are open. */
+export class ConnectionLimitReached extends Data.TaggedError("ConnectionLimitReached")<{
+  readonly limit: number
+}> {}
+/** More event streams than HttpLimits.MAX_EVENT_STREAMS are open. */
+export class StreamLimitReached extends Data.TaggedError("StreamLimitReached")<{ readonly limit: number }> {}
 
 export type HttpFailure =
   | BadRequest
@@ -27,6 +33,8 @@ export type HttpFailure =
   | Unauthorized
   | ForeignOrigin
   | RouteNotFound
+  | ConnectionLimitReached
+  | StreamLimitReached
   | ServiceNotFound
   | ServiceExists
   | ServiceFromConfig
@@ -42,6 +50,9 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 
+/** Seconds a client refused for being one too many should wait: others come and go quickly. */
+const RETRY_AFTER_S = "5"
+
 const details = (issues: ReadonlyArray<ConfigIssue>) => issues.map(({ path, message }) => ({ path, message }))
 
 export const failureResponse = (failure: HttpFailure): Response => {
@@ -56,6 +67,26 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return json(403, { error: `writes from another origin (${failure.origin}) are refused`, details: [] })
     case "RouteNotFound":
       return json(404, { error: `no such endpoint: ${failure.path}`, details: [] })
+    case "ConnectionLimitReached":
+      return json(
+        503,
+        {
+          error: `Dockless is serving its limit of ${failure.limit} connections at once; retry in a few seconds`,
+          details: [],
+        },
+        { "retry-after": RETRY_AFTER_S },
+      )
+    case "StreamLimitReached":
+      return json(
+        503,
+        {
+          error:
+            `Dockless is already streaming to its limit of ${failure.limit} clients ` +
+            "(/api/events and log streams together); close one, such as another dashboard tab, or retry later",
+          details: [],
+        },
+        { "retry-after": RETRY_AFTER_S },
+      )
     case "ServiceNotFound":
       return json(404, { error: failure.message, details: [] })
     case "ServiceExists":
