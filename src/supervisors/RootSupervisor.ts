@@ -135,7 +135,8 @@ const makeRoot = (
 
     // Owned by the root fiber; other fibers read snapshots.
     let services = new Map<string, ServiceSupervisor>()
-    const removing = new Set<string>()
+    /** Deleted services still stopping: they answer every command with 409 and the reason. */
+    const removing = new Map<string, ServiceSupervisor>()
     const groups: Array<GroupSupervisor> = []
 
     const entries = (): Array<Entry> =>
@@ -241,6 +242,12 @@ const makeRoot = (
         const found = services.get(name)
         return found === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(found)
       })
+    /** A service, or one still being deleted (whose commands are then refused with the reason). */
+    const findForCommand = (name: string) =>
+      Effect.suspend(() => {
+        const found = services.get(name) ?? removing.get(name)
+        return found === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(found)
+      })
 
     const register = (raw: unknown) =>
       Effect.gen(function* () {
@@ -295,7 +302,7 @@ const makeRoot = (
         const next = new Map(services)
         next.delete(name)
         services = next
-        removing.add(name)
+        removing.set(name, service)
         yield* Effect.forkIn(
           Effect.gen(function* () {
             yield* service.close("the service was deleted")
@@ -351,7 +358,7 @@ const makeRoot = (
     const shape: RootSupervisorShape = {
       service: find,
       services: Effect.sync(() => [...services.values()]),
-      command: (name, command) => find(name).pipe(Effect.flatMap((s) => s.command(command))),
+      command: (name, command) => findForCommand(name).pipe(Effect.flatMap((s) => s.command(command))),
       register: (raw) =>
         call<ServiceView, RegisterFailure>((reply) => RootRequest.Register({ raw, reply }), COMMAND_BOUND_MS),
       replace: (name, raw) =>

@@ -122,6 +122,7 @@ export const makeServiceSupervisor = (
     })
 
     const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
+    const runRef = (c: CurrentRun) => ({ marker: runMarker(c.id), pgid: c.worker.pid })
     const toldEscaped = (what: string) => (pids: ReadonlyArray<number>) =>
       Effect.sync(() => {
         if (pids.length > 0) capture.note(`${what} ${pids.join(", ")}, which had left its process group`)
@@ -170,7 +171,7 @@ export const makeServiceSupervisor = (
             const run = current
             if (run === undefined) return Effect.void
             const escaped = escapees
-              .signal(runMarker(run.id), signal)
+              .signal(runRef(run), signal)
               .pipe(Effect.flatMap(toldEscaped(`sent ${signal} to`)))
             return run.worker.signalGroup(signal).pipe(Effect.zipRight(Effect.forkIn(escaped, run.scope)))
           }),
@@ -185,7 +186,7 @@ export const makeServiceSupervisor = (
           onCurrent(run, (c) => {
             current = undefined
             return Scope.close(c.scope, Exit.void).pipe(
-              Effect.zipRight(escapees.sweep(runMarker(run), toldEscaped("killed"))),
+              Effect.zipRight(escapees.sweep(runRef(c), toldEscaped("killed"))),
             )
           }),
         Note: ({ text }) => Effect.sync(() => capture.note(text)),
