@@ -6,9 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
-  readlinkSync,
   renameSync,
   rmSync,
   statfsSync,
@@ -20,6 +18,7 @@ import { PassThrough } from "node:stream"
 import { afterEach, describe, expect, it } from "vitest"
 import { OutputCapture, parseLines } from "../../src/actors/OutputCapture.ts"
 import { FIXTURES, waitFor } from "../support/daemon.ts"
+import { openFiles, ticksIn } from "../support/logs.ts"
 import { mountReadOnly, mountTmpfs, unmount, unmountAll } from "../support/mounts.ts"
 
 const dir = () => mkdtempSync(join(tmpdir(), "dockless-capture-"))
@@ -112,28 +111,7 @@ describe("OutputCapture", () => {
   })
 })
 
-/** The tick numbers of test/fixtures/ticker.mjs found in `path` (none when it is missing). */
-const ticksIn = (path: string): Array<number> => {
-  try {
-    return parseLines(readFileSync(path))
-      .filter((l) => l.text.startsWith("tick "))
-      .map((l) => Number(l.text.slice(5)))
-  } catch {
-    return []
-  }
-}
-
 const lastTick = (capture: OutputCapture): number => Number(capture.tail(1)[0]?.text.slice(5) ?? -1)
-
-/** What this process has open, as /proc shows it. */
-const openFiles = (pid: number): Array<string> =>
-  readdirSync(`/proc/${pid}/fd`).map((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`)
-    } catch {
-      return ""
-    }
-  })
 
 describe("OutputCapture when the disk fails", () => {
   const children: Array<ChildProcess> = []

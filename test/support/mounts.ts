@@ -2,6 +2,7 @@
 // where mounting is not permitted, `mount` returns the reason so the test can skip saying so.
 // Everything mounted is unmounted by `unmountAll` (lazily if something still holds it open).
 import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 
 const mounted: Array<string> = []
 
@@ -22,15 +23,21 @@ export const mountTmpfs = (dir: string, size: string): string | undefined => {
   return failed
 }
 
+const isMountPoint = (dir: string): boolean =>
+  readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .some((line) => line.split(" ")[1] === dir)
+
 /**
- * Binds `dir` onto itself, then makes that mount read-only; the reason when not permitted. A
- * file opened for writing through the new mount in between makes the remount busy until it is
- * closed, so the remount is tried again for a while (asynchronously: the writer must go on).
+ * Binds `dir` onto itself read-only; the reason when not permitted. `mount --bind -o ro` binds,
+ * then remounts read-only; a file opened for writing through the new mount in between makes
+ * that remount busy until it is closed, so it is tried again for a while (asynchronously: the
+ * writer must go on).
  */
 export const mountReadOnly = async (dir: string): Promise<string | undefined> => {
-  const failed = run(["--bind", dir, dir])
-  if (failed !== undefined) return failed
-  mounted.push(dir)
+  const failed = run(["--bind", "-o", "ro", dir, dir])
+  if (isMountPoint(dir)) mounted.push(dir)
+  if (failed === undefined || !mounted.includes(dir)) return failed
   const deadline = Date.now() + 5000
   for (;;) {
     const busy = run(["-o", "remount,ro,bind", dir])
