@@ -9,6 +9,7 @@ import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import { LOG_DIR_MODE } from "../actors/LogFile.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { Monitor } from "../monitor/Monitor.ts"
 import { Store } from "../state/Store.ts"
@@ -62,7 +63,7 @@ const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, un
 
 const openDataDir = (config: Config) =>
   Effect.try({
-    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: 0o700 }),
+    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: LOG_DIR_MODE }),
     catch: (error) => `cannot create the data dir ${config.data_dir}: ${String(error)}`,
   })
 
