@@ -10,6 +10,7 @@ import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFi
 import type { ConfigInvalid } from "../config/ConfigError.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import { Escapees } from "../actors/Escapees.ts"
+import { LOG_DIR_MODE } from "../actors/LogFile.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { instanceOf } from "../os/Markers.ts"
 import { Monitor } from "../monitor/Monitor.ts"
@@ -65,7 +66,7 @@ const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, un
 
 const openDataDir = (config: Config) =>
   Effect.try({
-    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: 0o700 }),
+    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: LOG_DIR_MODE }),
     catch: (error) => `cannot create the data dir ${config.data_dir}: ${String(error)}`,
   })
 
