@@ -32,6 +32,11 @@ export class Mailbox<M> {
       Effect.asVoid,
     )
 
+  /** postInternal for plain callbacks outside Effect (a write's error handler). */
+  unsafePostInternal(message: M): void {
+    Queue.unsafeOffer(this.queue, message)
+  }
+
   get take(): Effect.Effect<M> {
     return Queue.take(this.queue)
   }

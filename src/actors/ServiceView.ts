@@ -41,6 +41,8 @@ export interface ServiceView {
   readonly rss_bytes: number | null
   readonly ports: ReadonlyArray<number>
   readonly health: HealthView | null
+  /** Why the service's output is not reaching its log file right now, or null. */
+  readonly log_error: string | null
   readonly spec: Record<string, unknown>
 }
 

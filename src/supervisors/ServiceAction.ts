@@ -33,6 +33,8 @@ export type ServiceAction = Data.TaggedEnum<{
   EndRun: { readonly run: number }
   /** One of Dockless's own lines in the service's log. */
   Note: { readonly text: string }
+  /** A line in Dockless's own log (journald), for what cannot go to the service's log. */
+  Log: { readonly level: "info" | "warning"; readonly text: string }
   /** Remember pid and start time for crash recovery (not acknowledged to anyone: written lazily). */
   RecordRun: { readonly pid: number; readonly startedAt: number }
   Report: { readonly report: ChildReport }

@@ -42,6 +42,8 @@ export type ServiceEvent = Data.TaggedEnum<{
   BackoffElapsed: { readonly epoch: number }
   StopOverdue: { readonly run: number }
   KillOverdue: { readonly run: number }
+  /** Its log file became unwritable (with the reason) or writable again (null). */
+  LogErrorChanged: { readonly error: string | null }
 }>
 
 export const ServiceEvent = Data.taggedEnum<ServiceEvent>()

@@ -30,6 +30,8 @@ export interface ServiceModel {
   readonly history: RestartHistory
   readonly lastExit: { readonly exit: ExitInfo; readonly at: number } | undefined
   readonly health: HealthView | null
+  /** Why its output cannot be written to its log now (full disk, removed directory), or null. */
+  readonly logError: string | null
   /** The current timer's epoch: a BackoffElapsed of another epoch is stale. */
   readonly epoch: number
   /** The id of the newest run: reports of other runs are stale. */
@@ -56,6 +58,7 @@ export const initialModel = (init: ModelInit): ServiceModel => ({
   history: freshHistory,
   lastExit: undefined,
   health: null,
+  logError: null,
   epoch: 0,
   runs: 0,
   givenUpFor: "",
@@ -102,6 +105,7 @@ export const viewOf = (model: ServiceModel): ServiceView => {
     rss_bytes: null,
     ports: ownPorts(model),
     health: model.health,
+    log_error: model.logError,
     spec: encodedSpec(model.spec),
   }
 }
@@ -124,5 +128,6 @@ export const visibleKey = (model: ServiceModel): string => {
     model.lastExit?.at ?? "",
     health === null ? "" : `${health.status}/${health.failures}`,
     model.port ?? "",
+    model.logError ?? "",
   ].join("|")
 }

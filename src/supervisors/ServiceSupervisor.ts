@@ -190,6 +190,7 @@ export const makeServiceSupervisor = (
             )
           }),
         Note: ({ text }) => Effect.sync(() => capture.note(text)),
+        Log: ({ level, text }) => (level === "info" ? Effect.logInfo(text) : Effect.logWarning(text)),
         RecordRun: ({ pid, startedAt }) =>
           store.recordRun(name, {
             pid,
@@ -255,6 +256,13 @@ export const makeServiceSupervisor = (
       yield* answerLeftovers
     })
     const fiber = yield* Effect.forkIn(loop, scope)
+    // The capture calls back from inside a write: it may only enqueue.
+    const unwatch = capture.onLogError((error) =>
+      mailbox.unsafePostInternal(ServiceEvent.LogErrorChanged({ error })),
+    )
+    yield* Scope.addFinalizer(scope, Effect.sync(unwatch))
+    if (capture.logError !== null)
+      yield* mailbox.postInternal(ServiceEvent.LogErrorChanged({ error: capture.logError }))
 
     const call = (make: (reply: Reply) => ServiceEvent) =>
       Effect.gen(function* () {

@@ -367,6 +367,18 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
       return onStopOverdue(model, event.run)
     case "KillOverdue":
       return onKillOverdue(model, event.run, now)
+    case "LogErrorChanged": {
+      const name = model.spec.name
+      return result(
+        { ...model, logError: event.error },
+        event.error === null
+          ? A.Log({ level: "info", text: `${name}: its log is written again` })
+          : A.Log({
+              level: "warning",
+              text: `${name}: ${event.error}; its output is dropped until this clears`,
+            }),
+      )
+    }
   }
 }
 
