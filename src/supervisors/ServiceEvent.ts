@@ -31,11 +31,12 @@ export type ServiceEvent = Data.TaggedEnum<{
   Close: { readonly why: string; readonly reply: DownReply }
   /** A fault seen from outside (memory_max): stop it and judge the end as a crash. */
   Fault: { readonly reason: string }
+  /** The outcomes of a Spawn action, each tagged with the run it was for. */
   Spawned: { readonly run: number; readonly pid: number; readonly startedAt: number }
-  SpawnRefused: { readonly reason: string }
-  PortBusy: { readonly error: string }
+  SpawnRefused: { readonly run: number; readonly reason: string }
+  PortBusy: { readonly run: number; readonly error: string }
   /** The spawn budget is spent: the restart may happen at `until`, reserved for it. */
-  SpawnDeferred: { readonly until: number }
+  SpawnDeferred: { readonly run: number; readonly until: number }
   /** `unit` is a random number in [0, 1) for the backoff's jitter, drawn by the interpreter. */
   Exited: { readonly run: number; readonly exit: ExitInfo; readonly unit: number }
   HealthChecked: { readonly run: number; readonly result: ProbeResult; readonly at: number }

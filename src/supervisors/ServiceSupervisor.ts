@@ -137,13 +137,15 @@ export const makeServiceSupervisor = (
           instance: init.identity.instance,
           run: runMarker(run),
         })
-        if (typeof request === "string") return yield* step(ServiceEvent.SpawnRefused({ reason: request }))
+        if (typeof request === "string")
+          return yield* step(ServiceEvent.SpawnRefused({ run, reason: request }))
         const busy = firstTaken(ownPorts(model))
-        if (busy !== undefined) return yield* step(ServiceEvent.PortBusy({ error: describePortBusy(busy) }))
+        if (busy !== undefined)
+          return yield* step(ServiceEvent.PortBusy({ run, error: describePortBusy(busy) }))
         if (allowance === "ask") {
           const at = yield* budget.reserve
           if (at > (yield* Clock.currentTimeMillis))
-            return yield* step(ServiceEvent.SpawnDeferred({ until: at }))
+            return yield* step(ServiceEvent.SpawnDeferred({ run, until: at }))
         }
         const runScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
         const started = yield* startWorker(request, capture, model.spec.health, reportsFor(run)).pipe(
@@ -152,7 +154,7 @@ export const makeServiceSupervisor = (
         )
         if (started._tag === "Left") {
           yield* Scope.close(runScope, Exit.void)
-          return yield* step(ServiceEvent.SpawnRefused({ reason: started.left.reason }))
+          return yield* step(ServiceEvent.SpawnRefused({ run, reason: started.left.reason }))
         }
         const worker = started.right
         current = { id: run, worker, scope: runScope }

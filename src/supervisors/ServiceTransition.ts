@@ -139,15 +139,22 @@ const onResume = (model: ServiceModel): Transition => {
   return then(cancelBackoff(m), (c) => spawn(c, "free"))
 }
 
+/**
+ * A group stops a sibling for a restart, and holds it until it starts it again. One that had
+ * ended for good (exited by its policy, or failed) is not the group's to start: it is left so.
+ */
 const onHalt = (model: ServiceModel, why: string, reply: DownReply): Transition =>
-  then(cancelBackoff({ ...model, held: true }), (m) => {
-    const { state } = m
-    if (state._tag === "Stopping") return stopTowards(waitFor(m, reply), "halt")
-    if (isLive(state))
-      return then(result(waitFor(m, reply), A.Note({ text: why })), (n) => beginStop(n, state, "halt"))
-    const stopped = state._tag === "Backoff" ? { ...m, state: ServiceState.Stopped() } : m
-    return result(stopped, A.Release({ waiters: [reply] }))
-  })
+  then(
+    cancelBackoff({ ...model, held: model.state._tag !== "Exited" && model.state._tag !== "Failed" }),
+    (m) => {
+      const { state } = m
+      if (state._tag === "Stopping") return stopTowards(waitFor(m, reply), "halt")
+      if (isLive(state))
+        return then(result(waitFor(m, reply), A.Note({ text: why })), (n) => beginStop(n, state, "halt"))
+      const stopped = state._tag === "Backoff" ? { ...m, state: ServiceState.Stopped() } : m
+      return result(stopped, A.Release({ waiters: [reply] }))
+    },
+  )
 
 const onGiveUp = (model: ServiceModel, reason: string, reply: DownReply): Transition =>
   then(cancelBackoff({ ...model, held: false, givenUpFor: reason }), (m) => {
@@ -172,8 +179,12 @@ const onClose = (model: ServiceModel, why: string, reply: DownReply): Transition
 
 // ---- what happened to the worker ----
 
+/** The outcome of a spawn is news only for the spawn just asked for, while no process runs. */
+const awaitsSpawn = (model: ServiceModel, run: number): boolean =>
+  run === model.runs && liveOf(model.state) === undefined
+
 const onSpawned = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Spawned" }>): Transition => {
-  if (event.run !== model.runs) return result(model)
+  if (!awaitsSpawn(model, event.run)) return result(model)
   const live: Live = { run: event.run, pid: event.pid, startedAt: event.startedAt }
   const checked = model.spec.health !== undefined
   return result(
@@ -346,14 +357,17 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
     case "Spawned":
       return onSpawned(model, event)
     case "SpawnRefused":
+      if (!awaitsSpawn(model, event.run)) return result(model)
       return result(
         { ...model, state: ServiceState.Failed({ error: event.reason }) },
         A.Note({ text: `cannot start: ${event.reason}` }),
       )
     case "PortBusy":
-      return onPortBusy(model, event.error, now)
+      return awaitsSpawn(model, event.run) ? onPortBusy(model, event.error, now) : result(model)
     case "SpawnDeferred":
-      return armBackoff(model, event.until, now, { error: null, reserved: true })
+      return awaitsSpawn(model, event.run)
+        ? armBackoff(model, event.until, now, { error: null, reserved: true })
+        : result(model)
     case "Exited":
       return onExited(model, event.run, event.exit, now, event.unit)
     case "HealthChecked":
