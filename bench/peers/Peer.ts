@@ -31,6 +31,8 @@ export interface Peer {
   readonly version: string
   /** Bytes the peer writes in front of each captured line (Dockless: `ISO-TIME stdout `, 32). */
   readonly linePrefix: number
+  /** Lines the peer writes into a service's log on its own (Dockless: `ISO-TIME dockless started (pid N)`). */
+  readonly ownLine: RegExp | undefined
   readonly start: (dir: string, services: ReadonlyArray<ServiceDef>) => Promise<Running>
 }
 

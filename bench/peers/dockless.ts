@@ -45,6 +45,7 @@ export const dockless: Peer = {
   name: "Dockless",
   version: `Dockless ${version}`,
   linePrefix: 32,
+  ownLine: /^\S+ dockless /,
   start: async (dir, services) => {
     const port = await freePort()
     const file = join(dir, "config.toml")

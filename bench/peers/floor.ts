@@ -12,6 +12,7 @@ export const floor: Peer = {
   name: "bare Node floor",
   version: `bench/peers/floor.mjs on Node ${process.version}`,
   linePrefix: 0,
+  ownLine: undefined,
   start: async (dir, services) => {
     const logOf = (service: string) => join(dir, `${service}.log`)
     const file = join(dir, "services.json")

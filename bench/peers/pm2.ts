@@ -50,6 +50,7 @@ export const pm2 = (): Peer => {
     name: "PM2",
     version: `PM2 ${pkg.version}`,
     linePrefix: 0,
+    ownLine: undefined,
     start: async (dir, services) => {
       const home = join(dir, "pm2-home")
       const env = { ...process.env, PM2_HOME: home }

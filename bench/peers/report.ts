@@ -16,6 +16,7 @@ export interface CaptureResult {
   readonly peakRssMiB: number
   readonly complete: boolean
   readonly lines: number
+  readonly ownLines: number
   readonly otherLines: number
 }
 

@@ -58,6 +58,7 @@ export const supervisord = (): Peer | undefined => {
     name: "supervisord",
     version: `supervisord ${version}`,
     linePrefix: 0,
+    ownLine: undefined,
     start: async (dir, services) => {
       const file = join(dir, "supervisord.conf")
       mkdirSync(join(dir, "logs"), { recursive: true })

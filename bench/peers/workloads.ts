@@ -170,9 +170,11 @@ const release = (fd: number) => {
   closeSync(fd)
 }
 
-/** Lines of the log that are exactly the firehose's (behind the peer's prefix), and any others. */
-const checkLog = (file: string, prefix: number) => {
+/** Lines of the log that are exactly the firehose's (behind the peer's prefix), the peer's own, and any others. */
+const checkLog = (file: string, peer: Peer) => {
+  const prefix = peer.linePrefix
   let good = 0
+  let own = 0
   let other = 0
   const fd = openSync(file, "r")
   const buffer = Buffer.alloc(4 * MiB)
@@ -186,6 +188,7 @@ const checkLog = (file: string, prefix: number) => {
         buffer.compare(TEXT, 0, TEXT.length, start + prefix, nl) === 0 &&
         (prefix === 0 || FRAME.test(buffer.toString("latin1", start, start + prefix)))
       if (ok) good++
+      else if (peer.ownLine?.test(buffer.toString("latin1", start, nl))) own++
       else other++
       start = nl + 1
     }
@@ -193,7 +196,7 @@ const checkLog = (file: string, prefix: number) => {
     read = readSync(fd, buffer, kept, buffer.length - kept, null)
   }
   closeSync(fd)
-  return { good, other: other + (kept > 0 ? 1 : 0) }
+  return { good, own, other: other + (kept > 0 ? 1 : 0) }
 }
 
 /**
@@ -210,24 +213,26 @@ export const capture = (peer: Peer, s: Settings) =>
       const gate = await gateOpen(session.dir)
       childrenOf(pid).forEach((kid) => session.seen.add(kid))
       const log = session.running.logOf("firehose")
-      const expected = (s.captureBytes / LINE) * (LINE + peer.linePrefix)
+      const size = () => (existsSync(log) ? statSync(log).size : 0)
+      // What the peer wrote on its own before the gate opens (Dockless: "started") is not payload.
+      const expected = size() + (s.captureBytes / LINE) * (LINE + peer.linePrefix)
       const idleRss = rssBytes(pid)
       let peakRss = idleRss
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pid))), 20)
       const cpu0 = cpuSeconds(pid)
       const t0 = performance.now()
       release(gate)
-      let size = 0
+      let written = 0
       let grown = t0
-      while (size < expected && performance.now() - grown < 10_000) {
+      while (written < expected && performance.now() - grown < 10_000) {
         await sleep(5)
-        const now = existsSync(log) ? statSync(log).size : 0
-        if (now > size) [size, grown] = [now, performance.now()]
+        const now = size()
+        if (now > written) [written, grown] = [now, performance.now()]
       }
       const seconds = (grown - t0) / 1000
       const cpuMs = Math.round((cpuSeconds(pid) - cpu0) * 1000)
       clearInterval(sampler)
-      const lines = checkLog(log, peer.linePrefix)
+      const lines = checkLog(log, peer)
       return {
         mibS: (lines.good * LINE) / MiB / seconds,
         cpuMs,
@@ -235,6 +240,7 @@ export const capture = (peer: Peer, s: Settings) =>
         peakRssMiB: peakRss / MiB,
         complete: lines.good === s.captureBytes / LINE && lines.other === 0,
         lines: lines.good,
+        ownLines: lines.own,
         otherLines: lines.other,
       }
     },
