@@ -61,7 +61,10 @@ export const withPeer = async <A>(
     if (graceful && !(await settle(stop(), STOP_MS)))
       console.error(`${peer.name}: its stop took over ${STOP_MS} ms`)
     const killed = await reap(pid, seen, graceful ? 10_000 : 0)
-    if (killed.length > 0) console.error(`${peer.name}: had to SIGKILL pids ${killed.join(" ")}`)
+    if (killed.length > 0)
+      console.error(
+        `${peer.name}: had to SIGKILL ${killed.length} processes (${killed.slice(0, 5).join(" ")} …)`,
+      )
     rmSync(dir, { recursive: true, force: true })
   }
   const interrupted = () => cleanup(false)

@@ -296,7 +296,7 @@ export const render = (run: Run): string => {
   const s = run.settings
   const m = run.machine
   const quick = s.quick
-    ? `> **Quick run** (\`npm run bench -- --peers --quick\`): ${s.reps} repetition, ${s.kills} kills, ${s.captureBytes / 1024 ** 2} MiB of log, CPU windows of ${s.cpuWindowMs / 1000} s starting ${s.cpuWindowStartsMs[0] / 1000} s and ${s.cpuWindowStartsMs[1] / 1000} s after all are up (the full run: 3 repetitions, 20 kills each, 200 MiB, 20 s windows at 5 s and 60 s). It proves the bench works; its figures are not the ones to quote.\n\n`
+    ? `> **Quick run** (\`npm run bench -- --peers --quick\`): ${s.reps} repetition, ${s.kills} kills, no 1000-service run, ${s.captureBytes / 1024 ** 2} MiB of log, CPU windows of ${s.cpuWindowMs / 1000} s starting ${s.cpuWindowStartsMs[0] / 1000} s and ${s.cpuWindowStartsMs[1] / 1000} s after all are up (the full run: 3 repetitions, 20 kills each, 200 MiB, 20 s windows at 5 s and 60 s). It proves the bench works; its figures are not the ones to quote.\n\n`
     : ""
   const versions = run.results.map((r) => `- ${r.peer.version}`).join("\n")
   return `# Benchmarks: Dockless beside PM2, supervisord and a bare Node floor
