@@ -16,10 +16,12 @@ const BUNDLE_BUDGET = 550 * KiB
 /** Measured 263 modules (164 of them effect's, 78 our own) when this budget was set. */
 const MODULE_BUDGET = 300
 /**
- * Measured 1.41–1.45 (daemon 58–62 MiB, bare node 41–43 MiB) on 2 shared, busy cores when
- * this budget was set; the headroom is for noise, not for growth.
+ * When this budget was set the bare node sat at 41.4 MiB and the daemon settled at 61.5 MiB
+ * (ratio 1.48) in about two starts out of three and at 69.1 MiB (1.67) in the rest, steady in
+ * each, on 2 shared cores at load 9 (not malloc arenas: MALLOC_ARENA_MAX=1 changes nothing).
+ * 1.9 accepts both with about 9 MiB to spare: growth past that is a regression, not noise.
  */
-const RSS_RATIO_BUDGET = 1.7
+const RSS_RATIO_BUDGET = 1.9
 /** Packages that must never load at startup: barrels and transports we do not use (STACK.md). */
 const FORBIDDEN = [
   "listhen",
