@@ -5,53 +5,10 @@ import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { cpus, loadavg, release, totalmem } from "node:os"
 import { nodeFlags } from "../../src/version.ts"
-import { median, ROOT } from "../support.ts"
-import type { Peer } from "./Peer.ts"
+import { ROOT } from "../support.ts"
+import { counts, med, type ApiResult, type Machine, type PeerResults, type Run } from "./Results.ts"
+import { targets } from "./targets.ts"
 import type { Settings } from "./workloads.ts"
-
-export interface CaptureResult {
-  readonly mibS: number
-  readonly cpuMs: number
-  readonly idleRssMiB: number
-  readonly peakRssMiB: number
-  readonly complete: boolean
-  readonly lines: number
-  readonly ownLines: number
-  readonly otherLines: number
-}
-
-export interface PeerResults {
-  readonly peer: Peer
-  readonly respawnMs: Array<number>
-  readonly rssMiB: Map<number, Array<number>>
-  readonly coldMs: Array<number>
-  readonly cpuEarlyMs: Array<number>
-  readonly cpuLateMs: Array<number>
-  readonly stopMs: Array<number>
-  readonly capture: Array<CaptureResult>
-}
-
-interface Latency {
-  readonly rps: number
-  readonly p99Ms: number
-}
-export interface ApiResult {
-  readonly quiet: Latency
-  readonly busy: Latency
-  readonly logMiBs: number
-}
-
-export interface Machine {
-  readonly cpu: string
-  readonly cores: number
-  readonly ramGiB: number
-  readonly kernel: string
-  readonly os: string
-  readonly node: string
-  readonly commit: string
-  readonly date: string
-  readonly loadAtStart: string
-}
 
 const git = (...args: Array<string>) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim()
 const load = () =>
@@ -71,14 +28,6 @@ export const machine = (): Machine => ({
   loadAtStart: load(),
 })
 
-interface Run {
-  readonly settings: Settings
-  readonly machine: Machine
-  readonly results: ReadonlyArray<PeerResults>
-  readonly api: ReadonlyArray<ApiResult>
-  readonly seconds: number
-}
-
 /** A metric: its median per peer (undefined: not measured for that peer). */
 interface Row {
   readonly label: string
@@ -86,7 +35,6 @@ interface Row {
   readonly digits: number
 }
 
-const med = (xs: ReadonlyArray<number>): number | undefined => (xs.length === 0 ? undefined : median(xs))
 const fmt = (x: number | undefined, digits: number) => (x === undefined ? "—" : x.toFixed(digits))
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? "—" : b === 0 ? (a === 0 ? "1.00" : "n/a (0)") : (a / b).toFixed(2)
@@ -97,13 +45,11 @@ const rows = (s: Settings): Array<Row> => {
   const mib = s.captureBytes / 1024 ** 2
   return [
     { label: "SIGKILL → new process alive, median (ms)", of: (r) => r.respawnMs, digits: 1 },
-    ...[...s.idleCounts, 200]
-      .sort((a, b) => a - b)
-      .map((n) => ({
-        label: `daemon RSS, ${n} idle (MiB)`,
-        of: (r: PeerResults) => r.rssMiB.get(n) ?? [],
-        digits: 1,
-      })),
+    ...counts(s).map((n) => ({
+      label: `daemon RSS, ${n} idle (MiB)`,
+      of: (r: PeerResults) => r.rssMiB.get(n) ?? [],
+      digits: 1,
+    })),
     {
       label: `daemon CPU, 200 idle, ${w} s from ${early} s after all up (ms)`,
       of: (r) => r.cpuEarlyMs,
@@ -178,86 +124,6 @@ const apiTable = (run: Run) => {
   ].join("\n")
 }
 
-/** Issue 10's targets, each as met or missed with the numbers of this run. */
-const targets = (run: Run) => {
-  const by = (name: string) => run.results.find((r) => r.peer.name === name)
-  const d = by("Dockless")
-  const floor = by("bare Node floor")
-  const pm2 = by("PM2")
-  if (d === undefined || floor === undefined || pm2 === undefined)
-    return "(needs Dockless, PM2 and the floor)"
-  const m = (r: PeerResults, f: (r: PeerResults) => ReadonlyArray<number>) => med(f(r)) ?? NaN
-  const mibS = (r: PeerResults) => r.capture.map((c) => c.mibS)
-  const cpuPerMiB = (r: PeerResults) => r.capture.map((c) => c.cpuMs)
-  const growth = (r: PeerResults) => r.capture.map((c) => c.peakRssMiB - c.idleRssMiB)
-  const rss = (n: number) => (r: PeerResults) => r.rssMiB.get(n) ?? []
-  const counts = [...run.settings.idleCounts, 200].sort((a, b) => a - b)
-  const apiMed = (f: (a: ApiResult) => number) => med(run.api.map(f)) ?? NaN
-  const check = (what: string, ok: boolean, numbers: string) =>
-    `| ${what} | ${ok ? "met" : "**missed**"} | ${numbers} |`
-  const x = (a: number, b: number) => `${(a / b).toFixed(2)} ×`
-  return [
-    "| target | | this run |",
-    "|---|---|---|",
-    check("log MiB/s ≥ 1.0 × the floor", m(d, mibS) >= m(floor, mibS), x(m(d, mibS), m(floor, mibS))),
-    check("log MiB/s ≥ 3 × PM2", m(d, mibS) >= 3 * m(pm2, mibS), x(m(d, mibS), m(pm2, mibS))),
-    check(
-      "daemon CPU per MiB logged ≤ 1.5 × the floor's",
-      m(d, cpuPerMiB) <= 1.5 * m(floor, cpuPerMiB),
-      x(m(d, cpuPerMiB), m(floor, cpuPerMiB)),
-    ),
-    check("peak RSS while logging ≤ idle + 20 MiB", m(d, growth) <= 20, `+${m(d, growth).toFixed(1)} MiB`),
-    check(
-      "every line in the log",
-      d.capture.every((c) => c.complete),
-      d.capture.every((c) => c.complete) ? "yes" : "no",
-    ),
-    check(
-      "restart median ≤ 1.25 × the floor",
-      m(d, (r) => r.respawnMs) <= 1.25 * m(floor, (r) => r.respawnMs),
-      x(
-        m(d, (r) => r.respawnMs),
-        m(floor, (r) => r.respawnMs),
-      ),
-    ),
-    check(
-      "daemon RSS ≤ 0.9 × PM2's at every N",
-      counts.every((n) => m(d, rss(n)) <= 0.9 * m(pm2, rss(n))),
-      counts.map((n) => `${n}: ${x(m(d, rss(n)), m(pm2, rss(n)))}`).join(", "),
-    ),
-    check(
-      "daemon RSS ≤ floor + 12 MiB at 200",
-      m(d, rss(200)) <= m(floor, rss(200)) + 12,
-      `floor + ${(m(d, rss(200)) - m(floor, rss(200))).toFixed(1)} MiB`,
-    ),
-    check("idle CPU 0 in the late window", m(d, (r) => r.cpuLateMs) === 0, `${m(d, (r) => r.cpuLateMs)} ms`),
-    check(
-      "idle CPU ≤ PM2's in the early window",
-      m(d, (r) => r.cpuEarlyMs) <= m(pm2, (r) => r.cpuEarlyMs),
-      `${m(d, (r) => r.cpuEarlyMs)} ms vs ${m(pm2, (r) => r.cpuEarlyMs)} ms`,
-    ),
-    check(
-      "cold start of 200 ≤ 1.5 × the floor",
-      m(d, (r) => r.coldMs) <= 1.5 * m(floor, (r) => r.coldMs),
-      x(
-        m(d, (r) => r.coldMs),
-        m(floor, (r) => r.coldMs),
-      ),
-    ),
-    check(
-      "API ≥ 2,000 requests/s",
-      apiMed((a) => a.quiet.rps) >= 2000,
-      `${apiMed((a) => a.quiet.rps).toFixed(0)}`,
-    ),
-    check("API p99 ≤ 20 ms", apiMed((a) => a.quiet.p99Ms) <= 20, `${apiMed((a) => a.quiet.p99Ms)} ms`),
-    check(
-      "API p99 added while one service logs at full speed ≤ 10 ms",
-      apiMed((a) => a.busy.p99Ms - a.quiet.p99Ms) <= 10,
-      `+${apiMed((a) => a.busy.p99Ms - a.quiet.p99Ms)} ms`,
-    ),
-  ].join("\n")
-}
-
 const samples = (run: Run) =>
   rows(run.settings)
     .map((row) => {
@@ -287,7 +153,7 @@ const method = (s: Settings) => {
 - **SIGKILL → new process**: one service; ${s.kills} times per repetition, 200 ms after the last start, the bench SIGKILLs the child by pid and reads the daemon's children in a tight loop until a new one is alive.
 - **RSS with N idle**: ${s.settleMs / 1000} s after all N are alive, median of samples every 250 ms over ${s.rssWindowMs / 1000} s (200: the median over the first CPU window).
 - **The 200-service run**: cold start is from spawning the peer (its CLI, for PM2) until all 200 are alive; CPU windows of ${s.cpuWindowMs / 1000} s starting ${early} s and ${late} s after all are up, nobody looking at any API; graceful stop is from the stop (signal or \`pm2 kill\` spawned) until all 200 processes are gone.
-- **Log**: one service (\`bench/fixtures/gated-firehose.mjs\`) writes ${s.captureBytes / 1024 ** 2} MiB of 64-byte lines to stdout as fast as the pipe takes them, once the bench opens its FIFO gate, then idles (no restart involved). Timed from the gate's opening until the log file holds every line (polled every 5 ms; Dockless frames each as \`ISO-TIME stdout TEXT\`, 32 more bytes, so its file is 1.5 × the payload); MiB/s counts payload only. Then the whole file is read back and every line checked. Daemon CPU over the same time; RSS sampled every 20 ms.
+- **Log**: one service (\`bench/fixtures/gated-firehose.mjs\`) writes ${s.captureBytes / 1024 ** 2} MiB of 64-byte lines to stdout as fast as the pipe takes them, once the bench opens its FIFO gate, then idles (no restart involved). Timed from the gate's opening until the log file holds every line (polled every 5 ms; Dockless frames each as \`ISO-TIME stdout TEXT\`, 32 more bytes, so its file is 1.5 × the payload); MiB/s counts payload only. Then the whole file is read back and every line checked (Dockless's own \`dockless started (pid N)\` line, written before the gate opens, is not payload and not counted). Daemon CPU over the same time; RSS sampled every 20 ms.
 - **API** (Dockless only; PM2 and supervisord have no comparable HTTP list): 200 idle services and the gated firehose; autocannon (its own process, ${s.apiConnections} connections, ${s.apiSeconds} s, on loopback) on \`GET /api/services\`, then again with the firehose released.
 - **Clean-up**: after each workload the peer's own stop, then every pid the bench saw (daemon and children) is checked gone, SIGKILLed if not; temp dirs removed. Ctrl-C does the same by pid.`
 }
@@ -296,7 +162,7 @@ export const render = (run: Run): string => {
   const s = run.settings
   const m = run.machine
   const quick = s.quick
-    ? `> **Quick run** (\`npm run bench -- --peers --quick\`): ${s.reps} repetition, ${s.kills} kills, no 1000-service run, ${s.captureBytes / 1024 ** 2} MiB of log, CPU windows of ${s.cpuWindowMs / 1000} s starting ${s.cpuWindowStartsMs[0] / 1000} s and ${s.cpuWindowStartsMs[1] / 1000} s after all are up (the full run: 3 repetitions, 20 kills each, 200 MiB, 20 s windows at 5 s and 60 s). It proves the bench works; its figures are not the ones to quote.\n\n`
+    ? `> **Quick run** (\`npm run bench -- --peers --quick\`): ${s.reps} repetition, ${s.kills} kills, idle runs of ${counts(s).join(" / ")} services, ${s.captureBytes / 1024 ** 2} MiB of log, CPU windows of ${s.cpuWindowMs / 1000} s starting ${s.cpuWindowStartsMs[0] / 1000} s and ${s.cpuWindowStartsMs[1] / 1000} s after all are up (the full run: 3 repetitions, 20 kills each, 1 / 50 / 200 / 1000 services, 200 MiB, 20 s windows at 5 s and 60 s). It proves the bench works; its figures are not the ones to quote.\n\n`
     : ""
   const versions = run.results.map((r) => `- ${r.peer.version}`).join("\n")
   return `# Benchmarks: Dockless beside PM2, supervisord and a bare Node floor
