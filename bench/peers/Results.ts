@@ -47,6 +47,8 @@ export interface Machine {
   readonly commit: string
   readonly date: string
   readonly loadAtStart: string
+  /** The 1-minute load average at the start. */
+  readonly loadAverage: number
 }
 
 export interface Run {

@@ -23,8 +23,12 @@ export interface Session {
 const STOP_MS = 180_000
 const open = new Set<() => Promise<void>>()
 
-const settle = <A>(promise: Promise<A>, ms: number) =>
-  Promise.race([promise.then(() => true), sleep(ms).then(() => false)])
+/** Whether `promise` settles within `ms`; the timer is cleared either way, so it holds no exit back. */
+const settle = <A>(promise: Promise<A>, ms: number) => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer))
+}
 
 /** Starts `peer` on the services (built knowing the session's dir), runs `body`, cleans up. */
 export const withPeer = async <A>(

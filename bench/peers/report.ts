@@ -26,6 +26,7 @@ export const machine = (): Machine => ({
   commit: `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") === "" ? "" : " (with uncommitted changes)"}`,
   date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
   loadAtStart: load(),
+  loadAverage: loadavg()[0] ?? 0,
 })
 
 /** A metric: its median per peer (undefined: not measured for that peer). */
@@ -164,10 +165,15 @@ export const render = (run: Run): string => {
   const quick = s.quick
     ? `> **Quick run** (\`npm run bench -- --peers --quick\`): ${s.reps} repetition, ${s.kills} kills, idle runs of ${counts(s).join(" / ")} services, ${s.captureBytes / 1024 ** 2} MiB of log, CPU windows of ${s.cpuWindowMs / 1000} s starting ${s.cpuWindowStartsMs[0] / 1000} s and ${s.cpuWindowStartsMs[1] / 1000} s after all are up (the full run: 3 repetitions, 20 kills each, 1 / 50 / 200 / 1000 services, 200 MiB, 20 s windows at 5 s and 60 s). It proves the bench works; its figures are not the ones to quote.\n\n`
     : ""
+  // Other work on the machine moves every figure; say so where the reader starts.
+  const busy =
+    m.loadAverage > m.cores / 2
+      ? `> **Busy machine**: load average ${m.loadAverage.toFixed(2)} on ${m.cores} cores at the start. Other work shared the CPUs, so the timings are inflated and noisy; run again on an idle machine before quoting them.\n\n`
+      : ""
   const versions = run.results.map((r) => `- ${r.peer.version}`).join("\n")
   return `# Benchmarks: Dockless beside PM2, supervisord and a bare Node floor
 
-${quick}Written by \`npm run bench -- --peers${s.quick ? " --quick" : ""}\` on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
+${quick}${busy}Written by \`npm run bench -- --peers${s.quick ? " --quick" : ""}\` on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
 
 ## Machine
 
