@@ -3,6 +3,8 @@
 import { counts, med, type ApiResult, type PeerResults, type Run } from "./Results.ts"
 
 /** Issue 10's targets, each as met or missed with the numbers of this run. */
+const signed = (x: number, digits: number) => `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`
+
 export const targets = (run: Run) => {
   const by = (name: string) => run.results.find((r) => r.peer.name === name)
   const d = by("Dockless")
@@ -30,7 +32,7 @@ export const targets = (run: Run) => {
       m(d, cpuLog) <= 1.5 * m(floor, cpuLog),
       x(m(d, cpuLog), m(floor, cpuLog)),
     ),
-    check("peak RSS while logging ≤ idle + 20 MiB", m(d, growth) <= 20, `+${m(d, growth).toFixed(1)} MiB`),
+    check("peak RSS while logging ≤ idle + 20 MiB", m(d, growth) <= 20, `${signed(m(d, growth), 1)} MiB`),
     check(
       "every line in the log",
       d.capture.every((c) => c.complete),
@@ -79,7 +81,10 @@ export const targets = (run: Run) => {
     check(
       "API p99 added while one service logs at full speed ≤ 10 ms",
       apiMed((a) => a.busy.p99Ms - a.quiet.p99Ms) <= 10,
-      `+${apiMed((a) => a.busy.p99Ms - a.quiet.p99Ms)} ms`,
+      `${signed(
+        apiMed((a) => a.busy.p99Ms - a.quiet.p99Ms),
+        0,
+      )} ms`,
     ),
   ].join("\n")
 }
