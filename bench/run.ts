@@ -1,14 +1,17 @@
 // `npm run bench [respawn|idle|capture|boot|monitor|storm|shutdown|all]`: builds nothing itself (run
 // `npm run build` first, `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
+// `npm run bench -- --peers [--quick]`: Dockless beside PM2, supervisord and a bare Node floor
+// (bench/peers/), written to BENCHMARKS.md.
 import { boot } from "./boot.ts"
 import { capture } from "./capture.ts"
 import { idle } from "./idle.ts"
 import { monitor } from "./monitor.ts"
+import { peersBench } from "./peers/runner.ts"
 import { respawn } from "./respawn.ts"
 import { shutdown } from "./shutdown.ts"
 import { storm } from "./storm.ts"
 
-const which = process.argv[2] ?? "all"
+const args = process.argv.slice(2)
 const benches: Record<string, () => Promise<unknown>> = {
   respawn: () => respawn(20),
   idle: () => idle(200, 10),
@@ -18,7 +21,11 @@ const benches: Record<string, () => Promise<unknown>> = {
   storm: () => storm(100, Number(process.env["STORM_SECONDS"] ?? 300)),
   shutdown: () => shutdown(100, 100, 3),
 }
-for (const [name, bench] of Object.entries(benches)) {
-  if (which !== "all" && which !== name) continue
-  console.log(JSON.stringify({ bench: name, ...((await bench()) as object) }))
+if (args.includes("--peers")) await peersBench(args.includes("--quick"))
+else {
+  const which = args[0] ?? "all"
+  for (const [name, bench] of Object.entries(benches)) {
+    if (which !== "all" && which !== name) continue
+    console.log(JSON.stringify({ bench: name, ...((await bench()) as object) }))
+  }
 }

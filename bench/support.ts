@@ -2,6 +2,7 @@
 // /proc, and medians (the machine is shared and noisy, so we never quote a single run).
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { nodeFlags } from "../src/version.ts"
@@ -30,13 +31,50 @@ export const cpuSeconds = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/** The children of a process's main thread (where Node and Python spawn); none once it is gone. */
 export const childrenOf = (pid: number): Array<number> => {
   const out: Array<number> = []
-  for (const task of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")) {
+  let list = ""
+  try {
+    list = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+  } catch {
+    return out
+  }
+  for (const task of list.trim().split(" ")) {
     if (task !== "") out.push(Number(task))
   }
   return out
 }
+
+/** A process's argv as it is now: empty for a zombie or a pid that is gone. */
+export const argvOf = (pid: number): Array<string> => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1)
+  } catch {
+    return []
+  }
+}
+
+/** Gone means exited: no /proc entry, or a zombie waiting for its parent to reap it. */
+export const isGone = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat[stat.lastIndexOf(")") + 2] === "Z"
+  } catch {
+    return true
+  }
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer()
+    server.once("error", fail)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => done(port))
+    })
+  })
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
