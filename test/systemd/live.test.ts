@@ -1,9 +1,11 @@
 // Dockless under a real systemd (PID 1 of a sandbox on this machine, test/support/systemdSandbox.ts),
 // as a user runs it: `dockless install` → active, dashboard up, READY=1 from the main pid; kill -9
 // → systemd restarts it with the same services, one process each; `systemctl restart` keeps what
-// a person stopped; `systemctl stop` leaves no process; a reboot of the same disk brings
-// everything back; an invalid config fails the unit with the reason in its journal; `uninstall`.
-// One sandbox (one disk) for the whole file, booted twice: the steps build on each other.
+// a person stopped; installing again restarts it only for a new build; `systemctl stop` leaves no
+// process; a reboot of the same disk brings everything back; an invalid config fails the unit with
+// the reason in its journal; uninstall leaves no failed unit, a new install picks up config and
+// data; `uninstall --purge` leaves nothing. One sandbox (one disk) for the whole file, booted
+// twice: the steps build on each other.
 import { existsSync } from "node:fs"
 import { appendFile, cp } from "node:fs/promises"
 import { join } from "node:path"
@@ -72,6 +74,7 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
       return ok(log) ? log : undefined
     })
   const count = (log: string, text: string) => log.split(text).length - 1
+  const present = async (path: string) => (await sandbox.exec(["test", "-e", path])).code === 0
   const systemctl = async (...args: ReadonlyArray<string>) =>
     (await sandbox.exec(["systemctl", ...args])).stdout.trim()
 
@@ -253,31 +256,43 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
       NRestarts: restarts,
     })
     await journalWhen("every problem dockless check lists", (l) => problems.every((p) => l.includes(p)))
+  })
 
-    // Fixed, a plain restart brings it back.
+  it("uninstall of a failed dockless leaves no failed unit behind; install again brings every service back", async () => {
+    const removed = await sandbox.exec([layout.launcher, "uninstall"])
+    expect(removed.code, removed.stdout + removed.stderr).toBe(0)
+    expect(removed.stdout).toContain("uninstall: ran systemctl reset-failed dockless.service\n")
+    expect(await systemctl("list-units", "--all", "--failed", "--plain", "--no-legend")).not.toContain(
+      "dockless",
+    )
+    expect(await systemctl("is-failed", "dockless")).not.toBe("failed")
+    for (const path of [layout.unit, layout.launcher, layout.libDir])
+      expect(await present(path), path).toBe(false)
+
+    // config.toml and the data dir stayed: with the config fixed, a new install picks up where it was.
     await sandbox.writeFile(layout.config, configToml())
-    await sandbox.run(["systemctl", "restart", "dockless"])
+    await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT })
+    expect(await systemctl("is-active", "dockless")).toBe("active")
     expectServicesBack(await views())
   })
 
-  it("uninstall stops dockless and its services and removes the unit, keeping config and data", async () => {
-    const removed = await sandbox.exec([layout.launcher, "uninstall"])
+  it("uninstall --purge stops dockless and its services and removes every trace", async () => {
+    const removed = await sandbox.exec([layout.launcher, "uninstall", "--purge"])
     expect(removed.code, removed.stdout + removed.stderr).toBe(0)
     expect(removed.stdout).toContain("uninstall: ran systemctl disable --now dockless.service\n")
+    expect(removed.stdout).not.toContain("reset-failed")
     expect(await systemctl("is-active", "dockless")).toBe("inactive")
     expect((await sandbox.exec(["systemctl", "cat", "dockless"])).code).not.toBe(0)
     expect(sandbox.processes().filter((p) => p.env.has("DOCKLESS_SERVICE"))).toEqual([])
     expect(daemons()).toEqual([])
     await expect(fetch(`${url()}/api/health`)).rejects.toThrow()
-    const present = async (path: string) => (await sandbox.exec(["test", "-e", path])).code === 0
     for (const path of [
       layout.unit,
       layout.launcher,
       layout.libDir,
+      layout.configDir,
       "/etc/systemd/system/multi-user.target.wants/dockless.service",
     ])
       expect(await present(path), path).toBe(false)
-    for (const path of [layout.config, join(layout.dataDir, "token"), join(layout.dataDir, "services.json")])
-      expect(await present(path), path).toBe(true)
   })
 })
