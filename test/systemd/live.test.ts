@@ -132,6 +132,8 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
 
     token = (await sandbox.readFile(join(layout.dataDir, "token"))).trim()
     expect(token).toMatch(/^[0-9a-f]{64}$/)
+    // The launcher on PATH finds the installed daemon through /etc/dockless/config.toml.
+    expect(await sandbox.run(["dockless", "status"])).toMatch(/^conf\s+running/m)
   })
 
   it("kill -9 of dockless: systemd restarts it, with the same services, one process each", async () => {
