@@ -4,7 +4,7 @@
 // because they would act on the host (the sandbox shares its kernel, clock, network and /tmp).
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs"
-import { readdir, rmdir } from "node:fs/promises"
+import { readdir, rm, rmdir } from "node:fs/promises"
 import { join, relative } from "node:path"
 
 export const systemdBinary = ["/lib/systemd/systemd", "/usr/lib/systemd/systemd"].find((path) =>
@@ -63,7 +63,7 @@ export const cgroupMounts = (): ReadonlyArray<CgroupMount> => {
 export const sandboxUnavailable: string | undefined = (() => {
   if (process.platform !== "linux") return "it needs Linux"
   if (process.getuid?.() !== 0) return "it needs root (namespaces, mounts, cgroups)"
-  const missing = ["unshare", "nsenter", "systemctl", "journalctl"].filter((c) => !has(c))
+  const missing = ["unshare", "nsenter", "setpriv", "systemctl", "journalctl"].filter((c) => !has(c))
   if (systemdBinary === undefined) missing.push("systemd")
   if (missing.length > 0)
     return `${missing.join(", ")} not found: apt-get install -y systemd util-linux (.ci/run does)`
@@ -141,4 +141,28 @@ export const removeCgroup = async (dir: string): Promise<void> => {
   await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error
   })
+}
+
+const isRunning = (pid: number): boolean => existsSync(`/proc/${pid}`)
+
+/**
+ * Removes what sandboxes of test processes that no longer run left behind: their sandbox died
+ * with them (see systemdSandbox.ts), but not their empty cgroups or state dirs. Names carry the
+ * test process's pid; anything whose pid still runs is left alone.
+ */
+export const sweepStaleSandboxes = async (stateRoot: string): Promise<void> => {
+  const stale = (name: string, prefix: string) => {
+    const pid = Number.parseInt(name.slice(prefix.length), 10)
+    return name.startsWith(prefix) && !Number.isNaN(pid) && !isRunning(pid)
+  }
+  for (const { ownDir } of cgroupMounts()) {
+    if (ownDir === undefined) continue
+    for (const name of await readdir(ownDir))
+      if (stale(name, "dockless-sandbox-")) await removeCgroup(join(ownDir, name)).catch(() => undefined)
+  }
+  for (const name of await readdir(stateRoot))
+    if (stale(name, "dockless-systemd-")) {
+      spawnSync("umount", [join(stateRoot, name)], { stdio: "ignore" }) // the tmpfs of an overlayfs host, if any
+      await rm(join(stateRoot, name), { recursive: true, force: true })
+    }
 }

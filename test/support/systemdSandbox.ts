@@ -19,6 +19,7 @@ import {
   hostFacingUnits,
   removeCgroup,
   sandboxUnavailable,
+  sweepStaleSandboxes,
   systemdBinary,
 } from "./sandboxHost.ts"
 
@@ -61,7 +62,10 @@ export interface SystemdSandbox {
     options?: { readonly input?: string; readonly cwd?: string; readonly timeoutMs?: number },
   ) => Promise<CommandResult>
   /** Like exec, but fails with what the command said unless it exits 0; resolves with stdout. */
-  readonly run: (args: ReadonlyArray<string>, options?: { readonly cwd?: string }) => Promise<string>
+  readonly run: (
+    args: ReadonlyArray<string>,
+    options?: { readonly cwd?: string; readonly timeoutMs?: number },
+  ) => Promise<string>
   readonly writeFile: (path: string, content: string) => Promise<void>
   readonly readFile: (path: string) => Promise<string>
   /** `systemctl show -p KEY` values of a unit. */
@@ -71,14 +75,19 @@ export interface SystemdSandbox {
   readonly poweroff: () => Promise<void>
 }
 
+/** Where state dirs go: the host's disk (the upper layers hold a whole install), as the shared tool does. */
+const stateRoot = "/var/tmp"
+
 /** The PATH systemd gives services; commands run inside get the same. */
 const insidePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Runs as the sandbox's first process: joins the cgroups made for it, then unshares. --kill-child:
-// when unshare dies, so does the PID 1 below it, and with it everything in the sandbox.
+// Runs as the sandbox's first process: joins the cgroups made for it, then unshares. The sandbox
+// lives no longer than the test process: unshare gets SIGKILL when its parent (this process)
+// dies, even by kill -9 (--pdeathsig), and takes its PID 1, hence the whole sandbox, with it
+// (--kill-child).
 const outerScript = `set -eu
 while IFS= read -r dir; do [ -z "$dir" ] || echo $$ > "$dir/cgroup.procs"; done <<< "$SANDBOX_CGROUPS"
-exec unshare --cgroup --pid --fork --kill-child --mount --mount-proc --propagation private bash -c "$SANDBOX_INNER"`
+exec setpriv --pdeathsig KILL -- unshare --cgroup --pid --fork --kill-child --mount --mount-proc --propagation private bash -c "$SANDBOX_INNER"`
 
 // Runs as PID 1 inside until it execs systemd: overlays, a fresh /run, cgroup mounts whose root
 // is the sandbox's own cgroup, the masks, a journal kept in /run; then systemd, in container mode.
@@ -300,6 +309,7 @@ export const useSystemdSandboxes = () => {
   const booted: Array<SystemdSandbox> = []
   const dirs: Array<string> = []
   const tmpfsMounts: Array<string> = []
+  let swept: Promise<void> | undefined
   afterAll(async () => {
     for (const sandbox of booted.splice(0)) await sandbox.poweroff()
     for (const dir of tmpfsMounts.splice(0)) spawnSync("umount", [dir])
@@ -308,7 +318,7 @@ export const useSystemdSandboxes = () => {
   return {
     /** A new state dir (a blank disk) in the host's /var/tmp, removed after the file's tests. */
     stateDir: (): string => {
-      const dir = mkdtempSync("/var/tmp/dockless-systemd-")
+      const dir = mkdtempSync(join(stateRoot, `dockless-systemd-${process.pid}-`))
       dirs.push(dir)
       // An overlay's upper layer cannot live on overlayfs (a container's own root): use a tmpfs there.
       const fs = spawnSync("stat", ["-f", "-c", "%T", dir], { encoding: "utf8" }).stdout.trim()
@@ -328,6 +338,7 @@ export const useSystemdSandboxes = () => {
       return dir
     },
     boot: async (stateDir: string): Promise<SystemdSandbox> => {
+      await (swept ??= sweepStaleSandboxes(stateRoot))
       const sandbox = await bootSandbox(stateDir)
       booted.push(sandbox)
       return sandbox

@@ -27,7 +27,8 @@ interface View {
 
 const sleeper = join(FIXTURES, "sleeper.sh")
 
-describe.skipIf(skip)("dockless under a real systemd", () => {
+// Booting, installing and restarting a real service under load take seconds each: room for a slow CI.
+describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () => {
   const sandboxes = useSystemdSandboxes()
   let stateDir = ""
   let sandbox: SystemdSandbox
@@ -101,12 +102,12 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
     // install refuses when systemd's PATH has no node; link the one running the tests, as its message says.
     if (!systemdPath.some((dir) => existsSync(join(dir, "node"))))
       await sandbox.run(["ln", "-s", process.execPath, "/usr/local/bin/node"])
-  })
+  }, 60_000)
 
   it("install enables and starts the unit, which is ready (Type=notify) only once the dashboard answers", async () => {
     const installed = await sandbox.exec([process.execPath, BUNDLE, "install"], {
       cwd: ROOT,
-      timeoutMs: 30_000,
+      timeoutMs: 45_000,
     })
     expect(installed.code, installed.stdout + installed.stderr).toBe(0)
     expect(installed.stdout).toContain(`install: kept ${layout.config}`)
@@ -188,7 +189,7 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
 
   it("install again: unchanged files leave dockless running, a new build restarts it with the same services", async () => {
     const { MainPID: running } = await sandbox.show("dockless", "MainPID")
-    const same = await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT })
+    const same = await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT, timeoutMs: 45_000 })
     expect(same).toContain(`install: unchanged ${layout.bundle}\n`)
     expect(same).not.toContain("try-restart")
     expect((await sandbox.show("dockless", "MainPID")).MainPID).toBe(running)
@@ -197,7 +198,9 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
     const release = sandboxes.hostDir()
     await cp(join(ROOT, "dist"), release, { recursive: true })
     await appendFile(join(release, "dockless.mjs"), "\n")
-    const upgraded = await sandbox.run([process.execPath, join(release, "dockless.mjs"), "install"])
+    const upgraded = await sandbox.run([process.execPath, join(release, "dockless.mjs"), "install"], {
+      timeoutMs: 45_000,
+    })
     expect(upgraded).toContain(`install: wrote ${layout.bundle}\n`)
     expect(upgraded).toContain("install: ran systemctl try-restart dockless.service\n")
     const unit = await sandbox.show("dockless", "MainPID", "SubState")
@@ -273,7 +276,7 @@ describe.skipIf(skip)("dockless under a real systemd", () => {
 
     // config.toml and the data dir stayed: with the config fixed, a new install picks up where it was.
     await sandbox.writeFile(layout.config, configToml())
-    await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT })
+    await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT, timeoutMs: 45_000 })
     expect(await systemctl("is-active", "dockless")).toBe("active")
     expectServicesBack(await views())
   })

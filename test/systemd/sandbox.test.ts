@@ -10,7 +10,7 @@ import { skipsLiveSystemd, useSystemdSandboxes } from "../support/systemdSandbox
 
 const skip = skipsLiveSystemd("test/systemd/sandbox.test.ts")
 
-describe.skipIf(skip)("the systemd sandbox", () => {
+describe.skipIf(skip)("the systemd sandbox", { timeout: 60_000 }, () => {
   const sandboxes = useSystemdSandboxes()
 
   it("runs systemd in its own namespaces and cgroup, keeps /etc to itself, and leaves nothing after poweroff", async () => {
