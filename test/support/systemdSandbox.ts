@@ -71,8 +71,11 @@ export interface SystemdSandbox {
   /** `systemctl show -p KEY` values of a unit. */
   readonly show: (unit: string, ...keys: ReadonlyArray<string>) => Promise<Record<string, string>>
   readonly processes: () => ReadonlyArray<SandboxProcess>
-  /** Shuts it down as `systemctl poweroff` does (every unit stopped); SIGKILL to its systemd after a deadline. */
-  readonly poweroff: () => Promise<void>
+  /**
+   * Shuts it down as `systemctl poweroff` does (every unit stopped in order), or, when that has
+   * not finished within 15 s, with SIGKILL; says which. Already off: "off".
+   */
+  readonly poweroff: () => Promise<"powered off" | "killed" | "off">
 }
 
 /** Where state dirs go: the host's disk (the upper layers hold a whole install), as the shared tool does. */
@@ -263,9 +266,17 @@ export const bootSandbox = async (stateDir: string): Promise<SystemdSandbox> => 
       console.warn(`systemd sandbox booted degraded; failed units:\n${failed.stdout}`)
     }
   } catch (error) {
+    // What systemd was still waiting for, while it can still be asked.
+    const jobs =
+      pid === 0 || !running()
+        ? undefined
+        : await exec(["systemctl", "list-jobs", "--no-pager"]).catch(() => undefined)
     kill()
     await cleanUp()
-    throw error
+    if (jobs === undefined) throw error
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\npending jobs:\n${jobs.stdout}`,
+    )
   }
   const pidNamespace = readlinkSync(`/proc/${pid}/ns/pid`)
 
@@ -289,14 +300,20 @@ export const bootSandbox = async (stateDir: string): Promise<SystemdSandbox> => 
         .filter((name) => /^\d+$/.test(name))
         .flatMap((name) => readProcess(Number(name), pidNamespace) ?? []),
     poweroff: async () => {
+      let ended: "powered off" | "killed" | "off" = "off"
       if (running()) {
+        ended = "powered off"
         // A poweroff that cannot even be asked for is settled by the kill below.
         await exec(["systemctl", "poweroff"], { timeoutMs: 10_000 }).catch(() => undefined)
-        const timer = setTimeout(kill, 15_000)
+        const timer = setTimeout(() => {
+          ended = "killed"
+          kill()
+        }, 15_000)
         await exited
         clearTimeout(timer)
       }
       await cleanUp()
+      return ended
     },
   }
 }

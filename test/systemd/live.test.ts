@@ -1,8 +1,8 @@
 // Dockless under a real systemd (PID 1 of a sandbox on this machine, test/support/systemdSandbox.ts),
 // as a user runs it: `dockless install` → active, dashboard up, READY=1 from the main pid; kill -9
 // → systemd restarts it with the same services, one process each; `systemctl restart` keeps what
-// a person stopped; installing a new build restarts it on that build; `systemctl stop` leaves no
-// process; a reboot of the same disk brings everything back; an invalid config fails the unit with
+// a person stopped; installing a new build restarts it on that build; a reboot of the same disk
+// brings everything back; `systemctl stop` leaves no process; an invalid config fails the unit with
 // the reason in its journal; uninstall leaves no failed unit, a new install picks up config and
 // data; `uninstall --purge` leaves nothing. One sandbox (one disk) for the whole file, booted
 // twice: the steps build on each other.
@@ -205,6 +205,16 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     expectServicesBack(await views())
   })
 
+  it("after a reboot of the same disk dockless starts at boot, with every service and desired state back", async () => {
+    // Dockless runs at poweroff: systemd stops it, and everything else, within the deadline.
+    expect(await sandbox.poweroff()).toBe("powered off")
+    sandbox = await sandboxes.boot(stateDir)
+    // is-system-running --wait returned, so the boot's jobs (dockless included) are done.
+    expect(await systemctl("is-active", "dockless")).toBe("active")
+    expect((await sandbox.readFile(join(layout.dataDir, "token"))).trim()).toBe(token)
+    expectServicesBack(await views())
+  })
+
   it("systemctl stop: dockless stops its services and exits cleanly, leaving no process", async () => {
     const journal = await journalWhen("the last start", (l) => l.includes("Started dockless.service"))
     const stops = count(journal, "Stopped dockless.service")
@@ -222,15 +232,6 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     // so systemd found nothing left in the cgroup to kill.
     const log = await journalWhen("the stop", (l) => count(l, "Stopped dockless.service") === stops + 1)
     expect(count(log, "Killing process")).toBe(count(journal, "Killing process"))
-  })
-
-  it("after a reboot of the same disk dockless starts at boot, with every service and desired state back", async () => {
-    await sandbox.poweroff()
-    sandbox = await sandboxes.boot(stateDir)
-    // is-system-running --wait returned, so the boot's jobs (dockless included) are done.
-    expect(await systemctl("is-active", "dockless")).toBe("active")
-    expect((await sandbox.readFile(join(layout.dataDir, "token"))).trim()).toBe(token)
-    expectServicesBack(await views())
   })
 
   it("an invalid config.toml fails the unit without restarts, and journalctl -u dockless says why", async () => {

@@ -28,7 +28,7 @@ describe.skipIf(skip)("the systemd sandbox", { timeout: 60_000 }, () => {
     expect(inside).toContain(sandbox.pid)
     expect(sandbox.cgroups.every((dir) => existsSync(dir))).toBe(true)
 
-    await sandbox.poweroff()
+    expect(await sandbox.poweroff()).toBe("powered off")
     expect(inside.filter(isAlive)).toEqual([])
     expect(sandbox.cgroups.filter((dir) => existsSync(dir))).toEqual([])
     expect(readdirSync(join(stateDir, "etc.up"))).toContain(probe.slice("/etc/".length))
