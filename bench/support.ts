@@ -91,8 +91,10 @@ export const startDaemon = async (
     get: async (path) => (await fetch(`${url}${path}`, { headers })).json(),
     post: (path) => fetch(`${url}${path}`, { method: "POST", headers }),
     stop: async () => {
-      child.kill("SIGTERM")
-      await new Promise((r) => child.once("exit", r))
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM")
+        await new Promise((r) => child.once("exit", r))
+      }
       rmSync(dir, { recursive: true, force: true })
     },
   }

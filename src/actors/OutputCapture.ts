@@ -2,7 +2,9 @@
 // appends them to the rotated log file, keeps the newest ones in a bounded ring for the API and
 // hands them to live subscribers. Framing works on Buffers, one timestamp per chunk, so
 // capture keeps up with a chatty child; lines are only decoded to strings when someone reads.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs"
+// A log that cannot be written never stops the service: its lines still reach the ring and
+// subscribers, and `logError` says why the file misses them until the disk recovers.
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 
@@ -27,11 +29,13 @@ const MAX_LINE = 64 * 1024
 const DEFAULT_RING = 64 * 1024
 
 type Subscriber = (framed: Buffer) => void
+type LogErrorListener = (error: string | null) => void
 
 export class OutputCapture {
   private readonly file: LogFile | undefined
   private readonly sources = new Set<Readable>()
   private readonly subscribers = new Set<Subscriber>()
+  private readonly logErrorListeners = new Set<LogErrorListener>()
   private ring: Array<Buffer> = []
   private ringSize = 0
   private readonly ringLimit: number
@@ -42,28 +46,51 @@ export class OutputCapture {
     this.file =
       options.file === undefined
         ? undefined
-        : new LogFile({ ...options.file, onDrain: () => this.sources.forEach((s) => s.resume()) })
+        : new LogFile({
+            ...options.file,
+            onDrain: () => this.sources.forEach((s) => s.resume()),
+            onError: (error) => this.logErrorListeners.forEach((listener) => listener(error)),
+          })
   }
 
-  /** Captures one pipe until it ends; a partial last line is written when the pipe closes. */
+  /** Why the log file cannot be written now ("cannot write …: no space left on device (ENOSPC)"), or null. */
+  get logError(): string | null {
+    return this.file?.error ?? null
+  }
+
+  /** Calls `listener` each time `logError` changes: once when the log fails, once when it recovers. */
+  onLogError(listener: LogErrorListener): () => void {
+    this.logErrorListeners.add(listener)
+    return () => this.logErrorListeners.delete(listener)
+  }
+
+  /**
+   * Captures one pipe until it ends; a partial last line is written when the pipe closes. The
+   * log file stays open while a pipe is attached; with none, it is closed after each write.
+   */
   attach(source: Readable, stream: "stdout" | "stderr"): void {
     const prefixFor = (ts: string) => Buffer.from(`${ts} ${stream} `)
     let partial: Buffer | undefined
     this.sources.add(source)
+    this.file?.hold()
     source.on("data", (chunk: Buffer) => {
       partial = this.frame(chunk, partial, prefixFor(new Date().toISOString()))
       if (this.file !== undefined && this.file.queued > HIGH_WATER) source.pause()
     })
     source.once("close", () => {
-      this.sources.delete(source)
       if (partial !== undefined && partial.length > 0) {
         this.emit(Buffer.concat([prefixFor(new Date().toISOString()), partial, Buffer.from("\n")]))
       }
       partial = undefined
+      this.sources.delete(source)
+      if (this.sources.size === 0) this.file?.release()
     })
   }
 
-  /** One of Dockless's own lines about this service ("exited with code 3, restarting in 600ms"). */
+  /**
+   * One of Dockless's own lines about this service ("exited with code 3, restarting in 600ms").
+   * With no process attached, the file is opened for it and closed again.
+   */
   note(text: string): void {
     this.emit(Buffer.from(`${new Date().toISOString()} dockless ${text.replaceAll("\n", " ")}\n`))
   }
@@ -124,7 +151,7 @@ export class OutputCapture {
   /** Starts the ring with the end of an existing log, so history survives a restart of Dockless. */
   private primeFrom(path: string): void {
     try {
-      const fd = openSync(path, "r")
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
       try {
         const size = fstatSync(fd).size
         const length = Math.min(size, this.ringLimit)
@@ -135,7 +162,7 @@ export class OutputCapture {
         closeSync(fd)
       }
     } catch {
-      // No log yet: nothing to remember.
+      // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
     }
   }
 

@@ -30,9 +30,10 @@ export interface RunningProcess {
   readonly exit: Effect.Effect<ExitInfo>
   /** Sends a signal to the whole process group; a group that is already gone is not an error. */
   readonly signalGroup: (signal: NodeJS.Signals) => Effect.Effect<void>
-  /** stop_signal, wait up to stop_timeout, SIGKILL; then SIGKILL the group for stragglers. */
-  readonly stop: Effect.Effect<ExitInfo>
 }
+
+/** How long a process may take to vanish after SIGKILL before Dockless stops waiting for it. */
+export const KILL_GRACE_MS = 5000
 
 export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
   readonly command: string
@@ -71,6 +72,16 @@ const signalGroupNow = (pid: number, signal: NodeJS.Signals | number): void => {
 export const signalGroup = (pid: number, signal: NodeJS.Signals | number): Effect.Effect<void> =>
   Effect.sync(() => signalGroupNow(pid, signal))
 
+/** Signals one process (one that left its group); a process already gone is not an error. */
+export const signalProcess = (pid: number, signal: NodeJS.Signals): Effect.Effect<void> =>
+  Effect.sync(() => {
+    try {
+      process.kill(pid, signal)
+    } catch {
+      // ESRCH: gone already.
+    }
+  })
+
 const acquire = (request: SpawnRequest) =>
   Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
     (resume) => {
@@ -106,7 +117,8 @@ const acquire = (request: SpawnRequest) =>
 
 /**
  * Spawns a process whose lifetime is bound to the current scope. The release is uninterruptible except for
- * the bounded wait inside `stop` (STACK pitfall 11): closing the scope always ends the whole group.
+ * its bounded waits (STACK pitfall 11): closing the scope always ends the whole group, and never hangs,
+ * even on a process stuck in the kernel that ignores SIGKILL.
  */
 export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
@@ -123,19 +135,21 @@ export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, Spaw
       stderr,
       exit: Deferred.await(exited),
       signalGroup: (signal) => signalGroup(pid, signal),
-      stop: stopGroup(pid, exited, request),
     }
   })
 
+const waitFor = (exited: Deferred.Deferred<ExitInfo>, ms: number) =>
+  Effect.interruptible(Deferred.await(exited)).pipe(Effect.timeout(ms), Effect.option)
+
+/** stop_signal to the group, up to stop_timeout, SIGKILL, up to KILL_GRACE_MS; then SIGKILL for stragglers. */
 const stopGroup = (pid: number, exited: Deferred.Deferred<ExitInfo>, request: SpawnRequest) =>
   Effect.gen(function* () {
     if (Option.isNone(yield* Deferred.poll(exited))) {
       signalGroupNow(pid, request.stopSignal)
-      const ended = yield* Effect.interruptible(Deferred.await(exited)).pipe(
-        Effect.timeout(request.stopTimeoutMs),
-        Effect.option,
-      )
-      if (Option.isNone(ended)) signalGroupNow(pid, "SIGKILL")
+      if (Option.isNone(yield* waitFor(exited, request.stopTimeoutMs))) {
+        signalGroupNow(pid, "SIGKILL")
+        yield* waitFor(exited, KILL_GRACE_MS)
+      }
     }
-    return yield* Deferred.await(exited)
+    signalGroupNow(pid, "SIGKILL")
   })

@@ -1,6 +1,8 @@
 // How a service's spec becomes a spawn request: the command and args as written (never a
 // shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
-// own env, $PORT and DOCKLESS_SERVICE, and the uid/gid of `user`. Or a sentence saying why not.
+// own env, $PORT, the markers that find its processes even outside its process group
+// (DOCKLESS_SERVICE, DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence
+// saying why not.
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { lookupUser } from "../os/Users.ts"
 import type { SpawnRequest } from "./ProcessRunner.ts"
@@ -17,7 +19,17 @@ const baseEnv = (): Record<string, string> => {
   return env
 }
 
-export const spawnRequest = (spec: ServiceSpec, port: number | undefined): SpawnRequest | string => {
+/** What marks a run's processes: the daemon instance (its data dir) and the run's own id. */
+export interface RunMarkers {
+  readonly instance: string
+  readonly run: string
+}
+
+export const spawnRequest = (
+  spec: ServiceSpec,
+  port: number | undefined,
+  markers: RunMarkers,
+): SpawnRequest | string => {
   const user = spec.user === undefined ? undefined : lookupUser(spec.user)
   if (user?._tag === "Refused") return user.reason
   return {
@@ -28,6 +40,8 @@ export const spawnRequest = (spec: ServiceSpec, port: number | undefined): Spawn
       ...baseEnv(),
       ...spec.env,
       DOCKLESS_SERVICE: spec.name,
+      DOCKLESS_INSTANCE: markers.instance,
+      DOCKLESS_RUN: markers.run,
       ...(port === undefined ? {} : { PORT: String(port) }),
     },
     uid: user?.uid,

@@ -1,7 +1,7 @@
 // `dockless start|stop|restart NAME`: sends the message to the service's actor through the
 // running daemon and prints the state it answered with. Exit 3 for an unknown service.
 import { Console, Effect } from "effect"
-import type { Command } from "../actors/ServiceMessage.ts"
+import type { Command } from "../supervisors/ServiceEvent.ts"
 import { apiError, connect, ClientFailed } from "./Client.ts"
 
 export const control = (configPath: string | undefined, command: Command, name: string) =>

@@ -4,16 +4,20 @@
 // closes the scope: the HTTP server first, then every service in reverse start order.
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import { Escapees } from "../actors/Escapees.ts"
+import { LOG_DIR_MODE } from "../actors/LogFile.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { instanceOf } from "../os/Markers.ts"
 import { Monitor } from "../monitor/Monitor.ts"
 import { Store } from "../state/Store.ts"
 import { reapLeftovers } from "../supervisors/Leftovers.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
+import { SpawnBudget } from "../supervisors/SpawnBudget.ts"
 import { HttpServer } from "../http/server.ts"
 import { notifyReady } from "./notify.ts"
 import { version } from "../version.ts"
@@ -62,20 +66,20 @@ const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, un
 
 const openDataDir = (config: Config) =>
   Effect.try({
-    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: 0o700 }),
+    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: LOG_DIR_MODE }),
     catch: (error) => `cannot create the data dir ${config.data_dir}: ${String(error)}`,
   })
 
 const daemon = (config: Config) =>
   Effect.gen(function* () {
     yield* openDataDir(config)
-    const storeLayer = Store.layer(config.data_dir)
-    const store = yield* Effect.provide(Store, storeLayer)
+    // Built first, so it is released last: writes still pending are flushed after every service stopped.
+    const store = Context.get(yield* Layer.build(Store.layer(config.data_dir)), Store)
     const loaded = yield* store.load
     for (const problem of loaded.problems) yield* Effect.logWarning(problem.message)
     const registered = yield* restoreRegistered(config, loaded.registered)
     const specs = new Map([...config.services, ...registered].map((s) => [s.name, s]))
-    const reaped = yield* reapLeftovers(loaded.records, specs)
+    const reaped = yield* reapLeftovers(loaded.records, specs, instanceOf(config.data_dir))
     for (const leftover of reaped) {
       yield* Effect.logInfo(
         `stopped ${leftover.name}'s leftover process group (pid ${leftover.pid}) from a previous run`,
@@ -83,6 +87,8 @@ const daemon = (config: Config) =>
     }
     const core = RootSupervisor.layer(config, registered, loaded.records).pipe(
       Layer.provideMerge(ServiceViews.layer),
+      Layer.provideMerge(SpawnBudget.layer),
+      Layer.provideMerge(Escapees.layer),
       Layer.provideMerge(Layer.succeed(Store, store)),
     )
     const monitored = Monitor.layer.pipe(Layer.provideMerge(core))

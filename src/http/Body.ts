@@ -2,8 +2,8 @@
 // or endless body is refused with 413 without being buffered first.
 import { Effect } from "effect"
 import { BadRequest, PayloadTooLarge } from "./HttpErrors.ts"
+import { BODY_LIMIT } from "./HttpLimits.ts"
 
-export const BODY_LIMIT = 64 * 1024
 const DRAIN_LIMIT = 16 * 1024 * 1024
 
 const readCapped = (request: Request, limit: number) =>

@@ -64,5 +64,4 @@ const streamViews = (channel: SseChannel) =>
     yield* Effect.raceFirst(changes, usage)
   })
 
-export const serviceEvents: Handler = (_event, ctx) =>
-  Effect.succeed(sseResponse(ctx.runtime, ctx.streams, streamViews))
+export const serviceEvents: Handler = (_event, ctx) => sseResponse(ctx.runtime, ctx.streams, streamViews)

@@ -24,18 +24,18 @@ const lineCount = (raw: string | null) => {
 export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
     const lines = yield* lineCount(event.url.searchParams.get("lines"))
-    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
-    return json(200, { lines: actor.capture.tail(lines) })
+    const service = yield* (yield* RootSupervisor).service(param(event, "name"))
+    return json(200, { lines: service.capture.tail(lines) })
   })
 
 export const logStream: Handler = (event, ctx) =>
   Effect.gen(function* () {
-    const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
-    return sseResponse(ctx.runtime, ctx.streams, (channel) =>
+    const service = yield* (yield* RootSupervisor).service(param(event, "name"))
+    return yield* sseResponse(ctx.runtime, ctx.streams, (channel) =>
       Effect.gen(function* () {
         const chunks = yield* Queue.sliding<Buffer>(1024)
         yield* Effect.acquireRelease(
-          Effect.sync(() => actor.capture.subscribe((framed) => Queue.unsafeOffer(chunks, framed))),
+          Effect.sync(() => service.capture.subscribe((framed) => Queue.unsafeOffer(chunks, framed))),
           (unsubscribe) => Effect.sync(unsubscribe),
         )
         for (;;) {

@@ -2,7 +2,7 @@
 // and counters from the published ServiceViews with the monitor's CPU and memory (a scrape
 // counts as a look, so it samples when the last sample is stale), plus Dockless's own metrics.
 import { Effect } from "effect"
-import { STATE_NAMES } from "../actors/ServiceState.ts"
+import { STATE_NAMES } from "../actors/ServiceView.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { Monitor } from "../monitor/Monitor.ts"

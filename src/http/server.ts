@@ -1,14 +1,25 @@
 // The HTTP server: an h3 app built from routes.ts on a plain node:http server, listening on
-// listen_host:listen_port inside an Effect scope. Closing the scope ends open event streams
-// first (the server waits for them otherwise), then closes the server. listhen is not used:
-// it adds ~8 MiB of RSS and 500 KiB of bundle for tunnels, QR codes and a dev watcher
-// that a daemon never needs, and its defaults (autoClose, port fallback) are wrong for one.
-import { createServer, type Server } from "node:http"
+// listen_host:listen_port inside an Effect scope, with the timeouts and caps of HttpLimits.
+// Closing the scope ends open event streams first (the server waits for them otherwise), then
+// closes the server. listhen is not used: it adds ~8 MiB of RSS and 500 KiB of bundle for
+// tunnels, QR codes and a dev watcher that a daemon never needs, and its defaults (autoClose,
+// port fallback) are wrong for one.
+import { createServer, type RequestListener, type Server } from "node:http"
 import { H3, toNodeHandler, type H3Event } from "h3"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { loadToken, makeAuth } from "./auth.ts"
+import { limitConnections } from "./ConnectionLimit.ts"
 import { BadRequest, failureResponse, json, RouteNotFound } from "./HttpErrors.ts"
+import {
+  HARD_CONNECTION_LIMIT,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  MAX_EVENT_STREAMS,
+  REQUEST_TIMEOUT_MS,
+  TIMEOUT_CHECK_INTERVAL_MS,
+} from "./HttpLimits.ts"
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
 import { routes } from "./routes.ts"
 import { OpenStreams } from "./sse.ts"
@@ -26,6 +37,15 @@ export interface HttpServerShape {
   readonly url: string
 }
 
+/**
+ * HEAD is GET without the body (RFC 9110 9.3.2). The body is cancelled rather than dropped, so
+ * an event stream a HEAD opened ends at once and gives its place back.
+ */
+const withoutBody = (response: Response) =>
+  Effect.promise(() => response.body?.cancel() ?? Promise.resolve()).pipe(
+    Effect.as(new Response(null, { status: response.status, headers: response.headers })),
+  )
+
 const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
   Runtime.runPromise(ctx.runtime)(
     Effect.gen(function* () {
@@ -39,6 +59,9 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
           Effect.as(json(500, { error: "Dockless hit an internal error; see its log", details: [] })),
         ),
       ),
+      Effect.flatMap((response) =>
+        event.req.method === "HEAD" ? withoutBody(response) : Effect.succeed(response),
+      ),
     ),
   )
 
@@ -51,7 +74,12 @@ const buildApp = (ctx: HttpContext): H3 => {
         ? failureResponse(new BadRequest({ reason: "the URL path is not valid percent-encoding" }))
         : undefined,
   })
-  for (const route of routes) app.on(route.method, route.path, serve(route, ctx))
+  for (const route of routes) {
+    app.on(route.method, route.path, serve(route, ctx))
+    // Without this h3 would route a HEAD to the catch-all below (its GET fallback only applies
+    // when no route at all matches).
+    if (route.method === "GET") app.on("HEAD", route.path, serve(route, ctx))
+  }
   app.on("", "/**", (event) =>
     failureResponse(new RouteNotFound({ path: `${event.req.method} ${event.url.pathname}` })),
   )
@@ -78,6 +106,21 @@ const listenOn = (server: Server, config: Config) =>
     server.listen(config.listen_port, config.listen_host, () => resume(Effect.succeed(server)))
   })
 
+/**
+ * node:http with the limits of HttpLimits. Node counts its request timeouts only until the
+ * request is in, so responses that last (event streams) are never cut by them.
+ */
+const makeServer = (handler: RequestListener): Server => {
+  const server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  })
+  limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
+  return server
+}
+
 const closeServer = (server: Server) =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
@@ -98,11 +141,11 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
         const ctx: HttpContext = {
           config,
           auth: makeAuth(token),
-          streams: new OpenStreams(),
+          streams: new OpenStreams(MAX_EVENT_STREAMS),
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
         }
-        yield* Effect.acquireRelease(listenOn(createServer(toNodeHandler(buildApp(ctx))), config), (server) =>
+        yield* Effect.acquireRelease(listenOn(makeServer(toNodeHandler(buildApp(ctx))), config), (server) =>
           ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(server))),
         )
         return { url: `http://${address}/` }

@@ -12,7 +12,7 @@ import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
 import { readJsonBody } from "./Body.ts"
 import { BadRequest, json } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
-import type { Command } from "../actors/ServiceMessage.ts"
+import type { Command } from "../supervisors/ServiceEvent.ts"
 
 const present = (view: ServiceView) =>
   Effect.gen(function* () {

@@ -1,8 +1,10 @@
 // Server-Sent Events as a web Response driven by an Effect. A client that stops reading is
 // cut off once its unread backlog passes a limit, never buffered without bound: EventSource
 // reconnects and the endpoint resends a snapshot. A comment every 15 s keeps proxies open.
-// Open streams are tracked so the server can end them before it closes (STACK pitfall 7).
+// Open streams are tracked so the server can end them before it closes (STACK pitfall 7), and
+// counted: past HttpLimits.MAX_EVENT_STREAMS a new one is refused with 503 before it starts.
 import { Effect, Fiber, Runtime, Schedule, type Scope } from "effect"
+import { StreamLimitReached } from "./HttpErrors.ts"
 
 export interface SseChannel {
   /** Queues one event; false once the client has fallen too far behind and the stream is ending. */
@@ -15,6 +17,10 @@ const HEARTBEAT = "15 seconds"
 
 export class OpenStreams {
   private readonly fibers = new Set<Fiber.RuntimeFiber<void>>()
+  constructor(readonly limit: number) {}
+  get full(): boolean {
+    return this.fibers.size >= this.limit
+  }
   add(fiber: Fiber.RuntimeFiber<void>): void {
     this.fibers.add(fiber)
     fiber.addObserver(() => this.fibers.delete(fiber))
@@ -22,7 +28,22 @@ export class OpenStreams {
   readonly closeAll = Effect.suspend(() => Fiber.interruptAll([...this.fibers]))
 }
 
+/**
+ * The stream, or StreamLimitReached. The check and the count are one synchronous step: the
+ * ReadableStream constructor runs `start`, which registers the fiber.
+ */
 export const sseResponse = <R>(
+  runtime: Runtime.Runtime<R>,
+  streams: OpenStreams,
+  body: (channel: SseChannel) => Effect.Effect<void, never, R | Scope.Scope>,
+): Effect.Effect<Response, StreamLimitReached> =>
+  Effect.suspend(() =>
+    streams.full
+      ? Effect.fail(new StreamLimitReached({ limit: streams.limit }))
+      : Effect.succeed(startStream(runtime, streams, body)),
+  )
+
+const startStream = <R>(
   runtime: Runtime.Runtime<R>,
   streams: OpenStreams,
   body: (channel: SseChannel) => Effect.Effect<void, never, R | Scope.Scope>,

@@ -198,8 +198,8 @@ const faultThroughRoot = RootSupervisor.pipe(
   Effect.map(
     (root): Fault =>
       (name, reason) =>
-        root.actor(name).pipe(
-          Effect.flatMap((actor) => actor.fault(reason)),
+        root.service(name).pipe(
+          Effect.flatMap((service) => service.fault(reason)),
           Effect.ignore,
         ),
   ),

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs"
 export interface ProcIdentity {
   readonly startTicks: number
   readonly state: string
+  /** Its process group. */
+  readonly pgid: number
 }
 
 export const readProcIdentity = (pid: number): ProcIdentity | undefined => {
@@ -18,8 +20,9 @@ export const readProcIdentity = (pid: number): ProcIdentity | undefined => {
   // The command name (field 2) is in parentheses and may itself contain spaces or ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
   const state = fields[0]
+  const pgid = Number(fields[2])
   const startTicks = Number(fields[19])
-  return state === undefined || !Number.isFinite(startTicks) ? undefined : { startTicks, state }
+  return state === undefined || !Number.isFinite(startTicks) ? undefined : { startTicks, state, pgid }
 }
 
 /** True while `pid` is the same live (not zombie) process that started at `startTicks`. */

@@ -1,7 +1,10 @@
 // Writes a file so that a crash or power cut leaves either the old or the new content, never
-// a torn mix: write a temp file beside it, fsync it, rename it over, fsync the directory.
-// A file that cannot be parsed is moved aside as NAME.corrupt-<time> so the daemon still starts.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
+// a torn mix: write a temp file beside it, fsync it, rename it over, fsync the directory; a
+// failed write removes its temp file. Asynchronous, so an fsync on a slow SD card never blocks
+// the daemon's event loop. A file that cannot be parsed is moved aside as NAME.corrupt-<time>
+// so the daemon still starts.
+import { readFileSync, renameSync } from "node:fs"
+import { open, rename, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Data, Effect } from "effect"
 
@@ -14,30 +17,47 @@ export class StateFileUnwritable extends Data.TaggedError("StateFileUnwritable")
   }
 }
 
+/** The reason a file operation failed, as a person reads it: "no space left on device (ENOSPC)". */
+export const describeFsError = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error)
+  const code = "code" in error && typeof error.code === "string" ? error.code : undefined
+  const text = error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")
+  return code === undefined ? text : `${text} (${code})`
+}
+
+const syncDir = async (dir: string) => {
+  const handle = await open(dir, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 export const writeAtomic = (
   path: string,
   content: string,
   mode = 0o600,
 ): Effect.Effect<void, StateFileUnwritable> =>
-  Effect.try({
-    try: () => {
+  Effect.tryPromise({
+    try: async () => {
       const temp = `${path}.tmp-${process.pid}`
-      const fd = openSync(temp, "w", mode)
       try {
-        writeSync(fd, content)
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
+        const handle = await open(temp, "w", mode)
+        try {
+          await handle.writeFile(content)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await rename(temp, path)
+      } catch (error) {
+        await rm(temp, { force: true }).catch(() => undefined)
+        throw error
       }
-      renameSync(temp, path)
-      const dir = openSync(dirname(path), "r")
-      try {
-        fsyncSync(dir)
-      } finally {
-        closeSync(dir)
-      }
+      await syncDir(dirname(path))
     },
-    catch: (error) => new StateFileUnwritable({ path, reason: String(error) }),
+    catch: (error) => new StateFileUnwritable({ path, reason: describeFsError(error) }),
   })
 
 export type ReadResult =

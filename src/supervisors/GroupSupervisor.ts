@@ -1,24 +1,38 @@
-// A configured group ([supervisors.NAME]): its children restart together by the group's
-// strategy, and the group has its own intensity. When a child is about to be restarted after a
-// crash, the siblings the strategy names are stopped in reverse order and started again in
-// order (OTP one_for_all / rest_for_one); more restarts than the group's intensity allows and
-// the whole group is given up on. An actor like the others: a mailbox and one fiber.
-import { Clock, Effect, Queue, type Scope } from "effect"
+// A configured group ([supervisors.NAME]), as an OTP supervisor over its children: a mailbox
+// and one fiber that owns their supervisors. one_for_all and rest_for_one children report a
+// crash instead of restarting themselves; the group then makes one decision, in its own fiber
+// so nothing interleaves with half of it: count it against the group's intensity, stop the
+// siblings the strategy names in reverse start order, wait out the crashed child's backoff,
+// and start them all (the crashed one included) in start order, each once the one before it
+// runs. one_for_one children restart by themselves and the group only counts. More restarts
+// than the group's intensity allows and the group gives up on every child, in reverse order.
+import { Clock, Effect, Fiber, Queue, type Scope } from "effect"
 import type { GroupSpec } from "../config/Config.ts"
-import type { ServiceActor } from "../actors/ServiceActor.ts"
+import { Mailbox } from "../actors/Mailbox.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { siblingsToRestart } from "./GroupStrategy.ts"
 import { recordRestart } from "./Intensity.ts"
+import type { ChildReport } from "./ServiceAction.ts"
+import {
+  makeServiceSupervisor,
+  type ServiceInit,
+  type ServiceSupervisor,
+  type TreeDeps,
+} from "./ServiceSupervisor.ts"
+
+export type ChildInit = Omit<ServiceInit, "membership" | "report">
 
 export interface GroupSupervisor {
   readonly spec: GroupSpec
-  /** Told by a child's actor when it is about to restart that child after a crash. */
-  readonly childRestarting: (child: string) => Effect.Effect<void>
+  /** Its children's supervisors, in start order. */
+  readonly children: ReadonlyArray<ServiceSupervisor>
+  /** Stops taking decisions (shutdown): a restart under way is abandoned; the root stops the children. */
+  readonly stopDeciding: Effect.Effect<void>
 }
 
-const LIVE = new Set(["starting", "running", "stopping"])
+const STARTING = new Set(["starting"])
 
-/** Waits until the service no longer has a process (stopped, exited, failed, backoff). */
+/** Waits until the service is no longer starting: running, or it ended some other way. */
 const settled = (name: string) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -26,7 +40,7 @@ const settled = (name: string) =>
       const subscription = yield* views.subscribe
       for (;;) {
         const view = yield* views.get(name)
-        if (view === undefined || !LIVE.has(view.state)) return
+        if (view === undefined || !STARTING.has(view.state)) return
         yield* Queue.take(subscription.events)
       }
     }),
@@ -34,46 +48,84 @@ const settled = (name: string) =>
 
 export const makeGroupSupervisor = (
   spec: GroupSpec,
-  actor: (name: string) => ServiceActor | undefined,
-): Effect.Effect<GroupSupervisor, never, ServiceViews | Scope.Scope> =>
+  inits: ReadonlyArray<ChildInit>,
+): Effect.Effect<GroupSupervisor, never, TreeDeps | Scope.Scope> =>
   Effect.gen(function* () {
-    const mailbox = yield* Queue.unbounded<string>()
+    const mailbox = yield* Mailbox.make<ChildReport>()
+    const membership = spec.strategy === "one_for_one" ? "counted" : "delegated"
+    const children: Array<ServiceSupervisor> = []
+    for (const init of inits) {
+      children.push(
+        yield* makeServiceSupervisor({ ...init, membership, report: (r) => mailbox.postInternal(r) }),
+      )
+    }
+    const byName = new Map(children.map((c) => [c.name, c]))
+    const order = children.map((c) => c.name)
     let window: ReadonlyArray<number> = []
 
-    const members = (names: ReadonlyArray<string>) => names.flatMap((n) => actor(n) ?? [])
-
     const giveUp = (reason: string) =>
-      Effect.forEach(
-        members([...spec.children].reverse()),
-        (a) => a.giveUp(`group ${spec.name}: ${reason}`),
-        {
-          discard: true,
-        },
-      )
-
-    const restartSiblings = (child: string) =>
       Effect.gen(function* () {
-        const siblings = siblingsToRestart(spec.strategy, spec.children, child)
-        for (const sibling of members([...siblings].reverse())) {
-          yield* sibling.halt(`restarting with ${child} (${spec.strategy} in group ${spec.name})`)
-          yield* settled(sibling.name)
-        }
-        for (const sibling of members(siblings)) yield* sibling.resume
+        yield* Effect.logWarning(`group ${spec.name}: ${reason}; giving up on ${order.join(", ")}`)
+        for (const child of [...children].reverse()) yield* child.giveUp(`group ${spec.name}: ${reason}`)
+        window = []
       })
 
-    const onChildRestarting = (child: string) =>
-      Effect.gen(function* () {
-        const verdict = recordRestart(window, yield* Clock.currentTimeMillis, spec.intensity)
-        if (verdict._tag === "Exceeded") return yield* giveUp(verdict.reason)
+    /** Counts a restart against the group's intensity; false when the group has given up. */
+    const withinIntensity = Effect.gen(function* () {
+      const verdict = recordRestart(window, yield* Clock.currentTimeMillis, spec.intensity)
+      if (verdict._tag === "Within") {
         window = verdict.window
-        yield* restartSiblings(child)
+        return true
+      }
+      yield* giveUp(verdict.reason)
+      return false
+    })
+
+    const restartWith = (crashed: ServiceSupervisor, due: number) =>
+      Effect.gen(function* () {
+        const siblings = siblingsToRestart(spec.strategy, order, crashed.name)
+        const why = `restarting with ${crashed.name} (${spec.strategy} in group ${spec.name})`
+        for (const name of [...siblings].reverse()) yield* byName.get(name)?.halt(why) ?? Effect.void
+        const wait = due - (yield* Clock.currentTimeMillis)
+        if (wait > 0) yield* Effect.sleep(wait)
+        for (const child of children) {
+          if (child !== crashed && !siblings.includes(child.name)) continue
+          const view = yield* Effect.either(child.resume)
+          if (view._tag === "Right" && view.right.state === "starting") yield* settled(child.name)
+        }
       })
 
-    yield* Queue.take(mailbox).pipe(
-      Effect.flatMap(onChildRestarting),
-      Effect.catchAllCause((cause) => Effect.logError(`group ${spec.name}: supervisor error`, cause)),
+    const decide = (report: ChildReport): Effect.Effect<void, never, ServiceViews> =>
+      Effect.gen(function* () {
+        const child = byName.get(report.name)
+        if (child === undefined) return
+        if (report._tag === "Restarting") {
+          yield* withinIntensity
+          return
+        }
+        // A crash whose child was restarted meanwhile (by an earlier decision) or stopped by a
+        // person is no longer news: only a child still waiting for its group is restarted.
+        const due = child.restartDueAt()
+        if (due === undefined) return
+        if (yield* withinIntensity) yield* restartWith(child, due)
+      })
+
+    const fiber = yield* mailbox.take.pipe(
+      Effect.flatMap((report) =>
+        decide(report).pipe(
+          Effect.catchAllCause((cause) => Effect.logError(`group ${spec.name}: supervisor error`, cause)),
+        ),
+      ),
       Effect.forever,
       Effect.forkScoped,
     )
-    return { spec, childRestarting: (child) => Queue.offer(mailbox, child).pipe(Effect.asVoid) }
+
+    return {
+      spec,
+      children,
+      stopDeciding: Effect.suspend(() => {
+        mailbox.close("dockless is shutting down")
+        return Fiber.interrupt(fiber)
+      }),
+    }
   })

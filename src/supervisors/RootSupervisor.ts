@@ -1,48 +1,72 @@
-// The root of the supervision tree: owns one actor per service (config order, then
-// registration order) and a group supervisor per [supervisors.NAME]. It allocates auto ports,
-// starts services once what they depend on runs, takes registrations (validated by the same
-// decoder as config.toml, persisted before they are acknowledged) and, when its scope closes,
-// stops every service in reverse start order, each layer concurrently.
-import { join } from "node:path"
-import { Context, Effect, ExecutionStrategy, Layer, Queue, Ref, Scope } from "effect"
-import { checkServices, type Config, type GroupSpec } from "../config/Config.ts"
-import { decodeServiceSpec, encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+// The root of the supervision tree: a mailbox and one fiber that owns a supervisor per
+// [supervisors.NAME] group and one per service outside any group. It boots them in dependency
+// order, takes registrations one at a time (a change is on disk before anything exists or is
+// acknowledged; a failed one leaves nothing behind), and when its scope closes it terminates
+// the whole tree in reverse dependency order: each service stops once everything that starts
+// after it has stopped, independent branches concurrently, so shutdown costs the longest chain
+// of stop timeouts, not their sum.
+import {
+  Clock,
+  Context,
+  Data,
+  Deferred,
+  Effect,
+  Either,
+  ExecutionStrategy,
+  Fiber,
+  Layer,
+  Scope,
+} from "effect"
+import type { Config } from "../config/Config.ts"
+import { encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import { Mailbox } from "../actors/Mailbox.ts"
 import { OutputCapture } from "../actors/OutputCapture.ts"
-import { makeServiceActor, type ServiceActor } from "../actors/ServiceActor.ts"
-import type { Command } from "../actors/ServiceMessage.ts"
-import type { Desired, ServiceView, Source } from "../actors/ServiceView.ts"
+import type { ServiceView, Source } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { Escapees } from "../actors/Escapees.ts"
+import { instanceOf } from "../os/Markers.ts"
 import { takenPorts } from "../os/Ports.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
-import { Store, type ServiceRecord } from "../state/Store.ts"
-import { makeGroupSupervisor, type GroupSupervisor } from "./GroupSupervisor.ts"
-import { allocatePort } from "./PortAllocator.ts"
-import { startLayers } from "./StartOrder.ts"
+import { Store, type Desired, type ServiceRecord } from "../state/Store.ts"
+import { bootInOrder } from "./Boot.ts"
+import { makeGroupSupervisor, type ChildInit, type GroupSupervisor } from "./GroupSupervisor.ts"
+import { conflictsOf, decodeSpec, nameOf, portOf, type Entry } from "./Registry.ts"
+import type { Command } from "./ServiceEvent.ts"
 import {
+  COMMAND_BOUND_MS,
+  makeServiceSupervisor,
+  type CommandFailure,
+  type DaemonIdentity,
+  type ServiceSupervisor,
+  type TreeDeps,
+} from "./ServiceSupervisor.ts"
+import { startAfter, stopAfter } from "./StartOrder.ts"
+import {
+  RootClosing,
+  ServiceClosing,
   ServiceExists,
   ServiceFromConfig,
   ServiceNotFound,
+  ServiceUnresponsive,
   SpecConflict,
   SpecInvalid,
 } from "./SupervisorErrors.ts"
 
+export type RegisterFailure = SpecInvalid | SpecConflict | ServiceExists | CommandFailure
+export type ReplaceFailure = SpecInvalid | SpecConflict | ServiceNotFound | ServiceFromConfig | CommandFailure
+export type UnregisterFailure = ServiceNotFound | ServiceFromConfig | ServiceClosing | StateFileUnwritable
+type Bounded<E> = E | RootClosing | ServiceUnresponsive
+
 export interface RootSupervisorShape {
-  readonly actor: (name: string) => Effect.Effect<ServiceActor, ServiceNotFound>
-  readonly actors: Effect.Effect<ReadonlyArray<ServiceActor>>
-  readonly command: (name: string, command: Command) => Effect.Effect<ServiceView, ServiceNotFound>
-  readonly register: (
-    raw: unknown,
-  ) => Effect.Effect<ServiceView, SpecInvalid | SpecConflict | ServiceExists | StateFileUnwritable>
-  readonly replace: (
+  readonly service: (name: string) => Effect.Effect<ServiceSupervisor, ServiceNotFound>
+  readonly services: Effect.Effect<ReadonlyArray<ServiceSupervisor>>
+  readonly command: (
     name: string,
-    raw: unknown,
-  ) => Effect.Effect<
-    ServiceView,
-    SpecInvalid | SpecConflict | ServiceNotFound | ServiceFromConfig | StateFileUnwritable
-  >
-  readonly unregister: (
-    name: string,
-  ) => Effect.Effect<void, ServiceNotFound | ServiceFromConfig | StateFileUnwritable>
+    command: Command,
+  ) => Effect.Effect<ServiceView, ServiceNotFound | CommandFailure>
+  readonly register: (raw: unknown) => Effect.Effect<ServiceView, Bounded<RegisterFailure>>
+  readonly replace: (name: string, raw: unknown) => Effect.Effect<ServiceView, Bounded<ReplaceFailure>>
+  readonly unregister: (name: string) => Effect.Effect<void, Bounded<UnregisterFailure>>
 }
 
 export class RootSupervisor extends Context.Tag("dockless/supervisors/RootSupervisor")<
@@ -54,27 +78,41 @@ export class RootSupervisor extends Context.Tag("dockless/supervisors/RootSuperv
     config: Config,
     registered: ReadonlyArray<ServiceSpec>,
     records: ReadonlyMap<string, ServiceRecord>,
-  ) => Layer.scoped(RootSupervisor, makeRoot(config, registered, records))
+  ): Layer.Layer<RootSupervisor, never, TreeDeps> =>
+    Layer.scoped(RootSupervisor, makeRoot(config, registered, records))
 }
 
-const logPathOf = (config: Config, spec: ServiceSpec) =>
-  spec.log.enabled
-    ? {
-        path: join(config.data_dir, "logs", `${spec.name}.log`),
-        maxBytes: spec.log.max_bytes,
-        keep: spec.log.keep,
-      }
-    : undefined
+type RootRequest = Data.TaggedEnum<{
+  Register: {
+    readonly raw: unknown
+    readonly reply: Deferred.Deferred<ServiceView, RegisterFailure>
+  }
+  Replace: {
+    readonly name: string
+    readonly raw: unknown
+    readonly reply: Deferred.Deferred<ServiceView, ReplaceFailure>
+  }
+  Unregister: { readonly name: string; readonly reply: Deferred.Deferred<void, UnregisterFailure> }
+  /** A deleted service's supervisor has ended: its name may be registered again. */
+  Removed: { readonly name: string }
+}>
+const RootRequest = Data.taggedEnum<RootRequest>()
+
+const SHUTDOWN = "dockless is shutting down"
+
+const captureFor = (config: Config, spec: ServiceSpec) =>
+  new OutputCapture({
+    file: spec.log.enabled
+      ? {
+          path: `${config.data_dir}/logs/${spec.name}.log`,
+          maxBytes: spec.log.max_bytes,
+          keep: spec.log.keep,
+        }
+      : undefined,
+  })
 
 const desiredFrom = (record: ServiceRecord | undefined, spec: ServiceSpec): Desired =>
   record?.desired ?? (spec.autostart ? "running" : "stopped")
-
-/** What a service waits for before it starts: its depends_on, and the sibling before it in its group. */
-const startAfter = (spec: ServiceSpec, groups: ReadonlyArray<GroupSpec>): Array<string> => {
-  const group = groups.find((g) => g.children.includes(spec.name))
-  const previous = group === undefined ? undefined : group.children[group.children.indexOf(spec.name) - 1]
-  return [...spec.depends_on, ...(previous === undefined ? [] : [previous])]
-}
 
 const makeRoot = (
   config: Config,
@@ -85,234 +123,252 @@ const makeRoot = (
     const store = yield* Store
     const views = yield* ServiceViews
     const rootScope = yield* Effect.scope
-    const actors = yield* Ref.make(new Map<string, ServiceActor>())
-    const groups = new Map<string, GroupSupervisor>()
-    const registry = yield* Effect.makeSemaphore(1)
-    const context = yield* Effect.context<Store | ServiceViews>()
+    // Children live in a scope of their own, closed only after the ordered shutdown below.
+    const childrenScope = yield* Scope.fork(rootScope, ExecutionStrategy.sequential)
+    const context = yield* Effect.context<TreeDeps>()
+    const escapees = yield* Escapees
+    const identity: DaemonIdentity = {
+      instance: instanceOf(config.data_dir),
+      boot: (yield* Clock.currentTimeMillis).toString(36),
+    }
+    const mailbox = yield* Mailbox.make<RootRequest>()
 
-    const current = Ref.get(actors)
-    const specs = current.pipe(Effect.map((m) => [...m.values()].map((a) => a.spec())))
+    // Owned by the root fiber; other fibers read snapshots.
+    let services = new Map<string, ServiceSupervisor>()
+    /** Deleted services still stopping: they answer every command with 409 and the reason. */
+    const removing = new Map<string, ServiceSupervisor>()
+    const groups: Array<GroupSupervisor> = []
 
-    /** Ports reserved by every service but `except`: their `ports`, `port`, and allocated auto ports. */
-    const reservedPorts = (except: string) =>
-      current.pipe(
-        Effect.map((m) => {
-          const reserved = new Set<number>([config.listen_port])
-          for (const actor of m.values()) {
-            if (actor.name === except) continue
-            actor.spec().ports.forEach((p) => reserved.add(p))
-            const port = actor.port()
-            if (port !== undefined) reserved.add(port)
-          }
-          return reserved
-        }),
-      )
+    const entries = (): Array<Entry> =>
+      [...services.values()].map((s) => ({ name: s.name, source: s.source, spec: s.spec(), port: s.port() }))
+    const inChildren = <A, R>(effect: Effect.Effect<A, never, R | Scope.Scope>) =>
+      effect.pipe(Scope.extend(childrenScope), Effect.provide(context))
 
-    /** The $PORT of a spec: its fixed `port`, or one allocated from ports.auto_range and remembered. */
-    const portFor = (spec: ServiceSpec, previous: number | null | undefined) =>
-      Effect.gen(function* () {
-        if (spec.port === undefined) return undefined
-        if (spec.port !== "auto") return spec.port
-        const reserved = yield* reservedPorts(spec.name)
-        spec.ports.forEach((p) => reserved.add(p))
-        const port = allocatePort(config.ports.auto_range, reserved, new Set(takenPorts().keys()), previous)
-        if (port === undefined) {
-          return yield* new SpecConflict({
-            issues: [
-              {
-                path: "port",
-                message: `no free port left in ports.auto_range ${config.ports.auto_range.join("-")}`,
-              },
-            ],
-          })
-        }
-        yield* store.update(spec.name, (r) => ({ ...r, port })).pipe(Effect.ignore)
-        return port
-      })
-
-    const spawnActor = (spec: ServiceSpec, source: Source, port: number | undefined, desired: Desired) =>
-      Effect.gen(function* () {
-        const scope = yield* Scope.fork(rootScope, ExecutionStrategy.sequential)
-        const actor = yield* makeServiceActor({
-          spec,
-          source,
-          desired,
-          port,
-          capture: new OutputCapture({ file: logPathOf(config, spec) }),
-          scope,
-          onRestarting: (name) => {
-            const group = [...groups.values()].find((g) => g.spec.children.includes(name))
-            return group === undefined ? Effect.void : group.childRestarting(name)
-          },
-        })
-        yield* Ref.update(actors, (m) => new Map(m).set(spec.name, actor))
-        return actor
-      }).pipe(Effect.provide(context))
-
-    const find = (name: string) =>
-      current.pipe(
-        Effect.flatMap((m) => {
-          const actor = m.get(name)
-          return actor === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(actor)
-        }),
-      )
-
-    /**
-     * Starts `actor` once every service it waits for is running (healthy, when it has a check).
-     * It resumes rather than starts: if a person stopped the service meanwhile, it stays stopped.
-     */
-    const startWhenReady = (actor: ServiceActor, after: ReadonlyArray<string>) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const subscription = yield* views.subscribe
-          let said = false
-          for (;;) {
-            const known = yield* current
-            const waiting = after.filter((n) => known.has(n))
-            const states = yield* Effect.forEach(waiting, (n) => views.get(n))
-            const pending = waiting.filter((_, i) => states[i]?.state !== "running")
-            if (pending.length === 0) break
-            if (!said) actor.capture.note(`waiting for ${pending.join(", ")} to be running`)
-            said = true
-            yield* Queue.take(subscription.events)
-          }
-          yield* actor.resume
-        }),
-      )
-
-    const saveRegistered = current.pipe(
-      Effect.flatMap((m) =>
-        store.saveRegistered(
-          [...m.values()].filter((a) => a.source === "api").map((a) => encodeServiceSpec(a.spec())),
-        ),
-      ),
-    )
-
-    const decode = (raw: unknown, name: string) =>
-      Effect.suspend(() =>
-        decodeServiceSpec(raw, {
-          name,
-          baseDir: config.baseDir,
-          defaults: config.defaults,
-          log: config.log,
-          pathPrefix: "",
-        }),
-      ).pipe(Effect.mapError((issues) => new SpecInvalid({ issues })))
-
-    /** The config's cross-checks, plus: no explicit port of `spec` may be another service's auto port. */
-    const crossCheck = (spec: ServiceSpec) =>
-      Effect.gen(function* () {
-        const others = (yield* specs).filter((s) => s.name !== spec.name)
-        const issues = [...checkServices(config, [...others, spec])]
-        for (const actor of (yield* current).values()) {
-          const taken = actor.name !== spec.name && actor.spec().port === "auto" ? actor.port() : undefined
-          if (taken !== undefined && spec.ports.includes(taken)) {
-            issues.push({
-              path: `services.${spec.name}.ports`,
-              message: `port ${taken} is reserved by both service "${actor.name}" (its auto port) and service "${spec.name}"`,
-            })
-          }
-        }
-        return issues.length === 0 ? undefined : yield* new SpecConflict({ issues })
-      })
-
-    const nameOf = (raw: unknown): string =>
-      typeof raw === "object" && raw !== null && "name" in raw && typeof raw.name === "string" ? raw.name : ""
-
-    const stopAll = Effect.gen(function* () {
-      const all = yield* current
-      const layers = startLayers(
-        [...all.values()].map((a) => ({
-          name: a.name,
-          depends_on: startAfter(a.spec(), config.supervisors),
-        })),
-      )
-      for (const layer of layers.reverse()) {
-        yield* Effect.forEach(
-          layer.flatMap((name) => all.get(name) ?? []),
-          (actor) => actor.close("dockless is shutting down"),
-          { concurrency: "unbounded", discard: true },
-        )
-      }
-    })
-    yield* Effect.addFinalizer(() => stopAll)
-
-    // Boot: every service gets its actor first (so the views list them all), then each starts
-    // once what it waits for is running; the API does not wait for slow dependencies.
+    // ---- boot ----
     const all: Array<{ spec: ServiceSpec; source: Source }> = [
       ...config.services.map((spec) => ({ spec, source: "config" as const })),
       ...registered.map((spec) => ({ spec, source: "api" as const })),
     ]
+    const inits = new Map<string, ChildInit>()
+    const known: Array<Entry> = []
     for (const { spec, source } of all) {
-      const port = yield* portFor(spec, records.get(spec.name)?.port).pipe(
-        Effect.catchTag("SpecConflict", (e) =>
-          Effect.logError(`${spec.name}: ${e.message}`).pipe(Effect.as(undefined)),
+      const previous = records.get(spec.name)?.port
+      const port = portOf(config, known, spec, previous, new Set(takenPorts().keys()))
+      if (Either.isLeft(port)) yield* Effect.logError(`${spec.name}: ${port.left.message}`)
+      const assigned = Either.getOrUndefined(port)
+      if (spec.port === "auto" && assigned !== undefined && assigned !== previous)
+        yield* store.recordPort(spec.name, assigned)
+      known.push({ name: spec.name, source, spec, port: assigned })
+      inits.set(spec.name, {
+        identity,
+        spec,
+        source,
+        port: assigned,
+        desired: desiredFrom(records.get(spec.name), spec),
+        capture: captureFor(config, spec),
+      })
+    }
+    const created = new Map<string, ServiceSupervisor>()
+    for (const group of config.supervisors) {
+      const members = group.children.flatMap((n) => inits.get(n) ?? [])
+      const supervisor = yield* inChildren(makeGroupSupervisor(group, members))
+      groups.push(supervisor)
+      supervisor.children.forEach((c) => created.set(c.name, c))
+    }
+    for (const [name, init] of inits) {
+      if (created.has(name)) continue
+      created.set(
+        name,
+        yield* inChildren(makeServiceSupervisor({ ...init, membership: "alone", report: () => Effect.void })),
+      )
+    }
+    services = new Map(all.flatMap(({ spec }) => created.get(spec.name) ?? []).map((s) => [s.name, s]))
+    const order = startAfter(
+      all.map(({ spec }) => spec),
+      config.supervisors,
+    )
+    const booting = yield* Effect.forkIn(
+      bootInOrder(
+        [...services.values()].filter((s) => inits.get(s.name)?.desired === "running"),
+        order,
+      ),
+      rootScope,
+    )
+
+    // ---- shutdown ----
+    const shutdown = Effect.gen(function* () {
+      mailbox.close(SHUTDOWN)
+      const everyone = [...services.values()]
+      everyone.forEach((s) => s.refuse(SHUTDOWN))
+      yield* Fiber.interrupt(booting)
+      yield* Effect.forEach(groups, (g) => g.stopDeciding, { discard: true })
+      const after = stopAfter(
+        startAfter(
+          everyone.map((s) => s.spec()),
+          config.supervisors,
         ),
       )
-      yield* spawnActor(spec, source, port, desiredFrom(records.get(spec.name), spec))
-    }
-    for (const group of config.supervisors) {
-      const booted = yield* current
-      groups.set(
-        group.name,
-        yield* makeGroupSupervisor(group, (n) => booted.get(n)).pipe(Effect.provide(context)),
+      const stopped = new Map<string, Deferred.Deferred<void>>()
+      for (const s of everyone) stopped.set(s.name, yield* Deferred.make<void>())
+      yield* Effect.forEach(
+        everyone,
+        (s) =>
+          Effect.gen(function* () {
+            for (const dependant of after.get(s.name) ?? []) {
+              const done = stopped.get(dependant)
+              if (done !== undefined) yield* Deferred.await(done)
+            }
+            yield* s.close(SHUTDOWN)
+            const done = stopped.get(s.name)
+            if (done !== undefined) yield* Deferred.succeed(done, undefined)
+          }),
+        { concurrency: "unbounded", discard: true },
       )
-    }
-    const booted = yield* current
-    for (const { spec } of all) {
-      const actor = booted.get(spec.name)
-      if (actor === undefined) continue
-      if (desiredFrom(records.get(spec.name), spec) === "running") {
-        yield* Effect.forkIn(startWhenReady(actor, startAfter(spec, config.supervisors)), rootScope)
-      } else {
-        // A service that stays stopped still has its desired state on disk, so a later boot agrees.
-        yield* store.update(spec.name, (r) => ({ ...r, desired: "stopped" })).pipe(Effect.ignore)
-      }
-    }
+      // What escaped every group and still carries this daemon's marker goes too.
+      const escaped = yield* escapees.killAll(identity.instance)
+      if (escaped.length > 0)
+        yield* Effect.logWarning(`killed ${escaped.join(", ")}: left over from services`)
+    })
+    yield* Effect.addFinalizer(() => shutdown)
+
+    // ---- registrations, one at a time ----
+    const saveRegistered = (list: ReadonlyArray<ServiceSpec>) =>
+      store.saveRegistered(list.map(encodeServiceSpec))
+    const registeredSpecs = () =>
+      [...services.values()].filter((s) => s.source === "api").map((s) => s.spec())
+
+    const find = (name: string) =>
+      Effect.suspend(() => {
+        const found = services.get(name)
+        return found === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(found)
+      })
+    /** A service, or one still being deleted (whose commands are then refused with the reason). */
+    const findForCommand = (name: string) =>
+      Effect.suspend(() => {
+        const found = services.get(name) ?? removing.get(name)
+        return found === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(found)
+      })
+
+    const register = (raw: unknown) =>
+      Effect.gen(function* () {
+        const spec = yield* decodeSpec(config, raw, nameOf(raw))
+        if (removing.has(spec.name))
+          return yield* new ServiceClosing({ name: spec.name, reason: "it is still being deleted" })
+        if (services.has(spec.name)) return yield* new ServiceExists({ name: spec.name })
+        const current = entries()
+        const conflict = conflictsOf(config, current, spec)
+        if (conflict !== undefined) return yield* conflict
+        const port = yield* portOf(config, current, spec, undefined, new Set(takenPorts().keys()))
+        yield* saveRegistered([...registeredSpecs(), spec])
+        // On disk: only now does the service exist.
+        const service = yield* inChildren(
+          makeServiceSupervisor({
+            identity,
+            spec,
+            source: "api",
+            port,
+            desired: spec.autostart ? "running" : "stopped",
+            membership: "alone",
+            capture: captureFor(config, spec),
+            report: () => Effect.void,
+          }),
+        )
+        services = new Map(services).set(spec.name, service)
+        if (spec.port === "auto" && port !== undefined) yield* store.recordPort(spec.name, port)
+        return yield* service.resume
+      })
+
+    const replace = (name: string, raw: unknown) =>
+      Effect.gen(function* () {
+        const service = yield* find(name)
+        if (service.source === "config") return yield* new ServiceFromConfig({ name })
+        const spec = yield* decodeSpec(config, raw, name)
+        const current = entries()
+        const conflict = conflictsOf(config, current, spec)
+        if (conflict !== undefined) return yield* conflict
+        const port = yield* portOf(config, current, spec, service.port(), new Set(takenPorts().keys()))
+        yield* saveRegistered(registeredSpecs().map((s) => (s.name === name ? spec : s)))
+        if (spec.port === "auto" && port !== undefined) yield* store.recordPort(name, port)
+        return yield* service.update(spec, port)
+      })
+
+    const unregister = (name: string, reply: Deferred.Deferred<void, UnregisterFailure>) =>
+      Effect.gen(function* () {
+        const service = yield* find(name)
+        if (service.source === "config") return yield* new ServiceFromConfig({ name })
+        yield* saveRegistered(registeredSpecs().filter((s) => s.name !== name))
+        // Gone from services.json: from now on it takes no commands, and it stops.
+        service.refuse("it is being deleted")
+        const next = new Map(services)
+        next.delete(name)
+        services = next
+        removing.set(name, service)
+        yield* Effect.forkIn(
+          Effect.gen(function* () {
+            yield* service.close("the service was deleted")
+            yield* views.remove(name)
+            yield* store.forget(name)
+            yield* mailbox.postInternal(RootRequest.Removed({ name }))
+            yield* Deferred.succeed(reply, undefined)
+          }),
+          rootScope,
+        )
+      })
+
+    const handle = (request: RootRequest): Effect.Effect<void> =>
+      RootRequest.$match(request, {
+        Register: ({ raw, reply }) =>
+          Effect.exit(register(raw)).pipe(Effect.flatMap((e) => Deferred.done(reply, e))),
+        Replace: ({ name, raw, reply }) =>
+          Effect.exit(replace(name, raw)).pipe(Effect.flatMap((e) => Deferred.done(reply, e))),
+        Unregister: ({ name, reply }) =>
+          unregister(name, reply).pipe(Effect.catchAll((failure) => Deferred.fail(reply, failure))),
+        Removed: ({ name }) => Effect.sync(() => removing.delete(name)),
+      }).pipe(Effect.asVoid)
+
+    yield* Effect.forkIn(
+      mailbox.take.pipe(
+        Effect.flatMap((request) =>
+          handle(request).pipe(
+            Effect.catchAllCause((cause) => Effect.logError("root supervisor error", cause)),
+          ),
+        ),
+        Effect.forever,
+      ),
+      rootScope,
+    )
+
+    /** Sends a request to the root fiber and waits for its answer, refused at once while shutting down. */
+    const call = <A, E>(make: (reply: Deferred.Deferred<A, E>) => RootRequest, bound: number | undefined) =>
+      Effect.gen(function* () {
+        const reply = yield* Deferred.make<A, E>()
+        const refused = yield* mailbox.post(make(reply))
+        if (refused !== undefined) return yield* new RootClosing({ reason: refused })
+        const answer = Deferred.await(reply)
+        return yield* bound === undefined
+          ? answer
+          : answer.pipe(
+              Effect.timeoutFail({
+                duration: bound,
+                onTimeout: () => new ServiceUnresponsive({ name: "dockless", ms: bound }),
+              }),
+            )
+      })
 
     const shape: RootSupervisorShape = {
-      actor: find,
-      actors: current.pipe(Effect.map((m) => [...m.values()])),
-      command: (name, command) => find(name).pipe(Effect.flatMap((a) => a.send(command))),
+      service: find,
+      services: Effect.sync(() => [...services.values()]),
+      command: (name, command) => findForCommand(name).pipe(Effect.flatMap((s) => s.command(command))),
       register: (raw) =>
-        registry.withPermits(1)(
-          Effect.gen(function* () {
-            const spec = yield* decode(raw, nameOf(raw))
-            if ((yield* current).has(spec.name)) return yield* new ServiceExists({ name: spec.name })
-            yield* crossCheck(spec)
-            const actor = yield* spawnActor(spec, "api", yield* portFor(spec, undefined), "stopped")
-            yield* saveRegistered
-            return yield* actor.send(spec.autostart ? "start" : "stop")
-          }),
-        ),
+        call<ServiceView, RegisterFailure>((reply) => RootRequest.Register({ raw, reply }), COMMAND_BOUND_MS),
       replace: (name, raw) =>
-        registry.withPermits(1)(
-          Effect.gen(function* () {
-            const actor = yield* find(name)
-            if (actor.source === "config") return yield* new ServiceFromConfig({ name })
-            const spec = yield* decode(raw, name)
-            yield* crossCheck(spec)
-            const view = yield* actor.update(spec, yield* portFor(spec, actor.port()))
-            yield* saveRegistered
-            return view
-          }),
+        call<ServiceView, ReplaceFailure>(
+          (reply) => RootRequest.Replace({ name, raw, reply }),
+          COMMAND_BOUND_MS,
         ),
+      // Bounded by the service's own stop protocol (stop_timeout, then SIGKILL and its grace).
       unregister: (name) =>
-        registry.withPermits(1)(
-          Effect.gen(function* () {
-            const actor = yield* find(name)
-            if (actor.source === "config") return yield* new ServiceFromConfig({ name })
-            yield* actor.close("the service was deleted")
-            yield* Ref.update(actors, (m) => {
-              const next = new Map(m)
-              next.delete(name)
-              return next
-            })
-            yield* views.remove(name)
-            yield* saveRegistered
-            yield* store.forget(name)
-          }),
-        ),
+        call<void, UnregisterFailure>((reply) => RootRequest.Unregister({ name, reply }), undefined),
     }
     return shape
   })

@@ -1,47 +1,324 @@
-// The one_for_one supervision decision for one service, taken when its process ends on its
-// own: restart after a backoff delay, leave it exited (the policy says so), or give up because
-// it restarts too often (intensity). Pure: the actor passes now, the run length and a random
-// unit, and carries out the verdict.
+// The supervisor of one service: a mailbox and the one fiber that owns the service's model and
+// its worker's scope. Every message goes through the pure `transition`; this file only carries
+// out the actions it returns (spawn, signal, timers, notes, replies, publishing). Every call
+// has a bound, and once the service is being deleted or Dockless stops, calls are refused at
+// once with the reason, and whatever was still queued is answered, never left waiting.
+import { Clock, Deferred, Effect, ExecutionStrategy, Exit, Fiber, FiberHandle, Random, Scope } from "effect"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
-import type { ExitInfo } from "../actors/ProcessRunner.ts"
-import { nextFailureCount, restartDelay } from "./Backoff.ts"
-import { recordRestart } from "./Intensity.ts"
-import { shouldRestart } from "./RestartPolicy.ts"
+import { Mailbox } from "../actors/Mailbox.ts"
+import { Escapees } from "../actors/Escapees.ts"
+import type { OutputCapture } from "../actors/OutputCapture.ts"
+import { KILL_GRACE_MS } from "../actors/ProcessRunner.ts"
+import type { ServiceView, Source } from "../actors/ServiceView.ts"
+import { ServiceViews } from "../actors/ServiceViews.ts"
+import { spawnRequest } from "../actors/SpawnPlan.ts"
+import { startWorker, type Worker, type WorkerReports } from "../actors/Worker.ts"
+import { describePortBusy, firstTaken } from "../os/Ports.ts"
+import { readProcIdentity } from "../os/ProcStat.ts"
+import type { StateFileUnwritable } from "../state/AtomicFile.ts"
+import { Store, type Desired } from "../state/Store.ts"
+import { ServiceAction, type Budget, type ChildReport } from "./ServiceAction.ts"
+import { ServiceEvent, type Command, type Reply } from "./ServiceEvent.ts"
+import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } from "./ServiceModel.ts"
+import { transition } from "./ServiceTransition.ts"
+import { SpawnBudget } from "./SpawnBudget.ts"
+import { ServiceClosing, ServiceUnresponsive } from "./SupervisorErrors.ts"
 
-export interface RestartHistory {
-  /** Consecutive failures; drives the backoff exponent. */
-  readonly failures: number
-  /** Times of recent restarts; drives intensity. */
-  readonly window: ReadonlyArray<number>
+/** Which daemon a run belongs to: its instance (data dir) and when it booted. */
+export interface DaemonIdentity {
+  readonly instance: string
+  readonly boot: string
 }
 
-export const freshHistory: RestartHistory = { failures: 0, window: [] }
-
-export type Verdict =
-  | { readonly _tag: "Restart"; readonly delay: number; readonly history: RestartHistory }
-  | { readonly _tag: "Exit" }
-  | { readonly _tag: "GiveUp"; readonly reason: string }
-
-export interface ExitFacts {
-  readonly exit: ExitInfo
-  readonly ranMs: number
-  readonly now: number
-  readonly unit: number
-  /** Dockless stopped the process because of a fault, so even a clean exit is a failure. */
-  readonly faulted: boolean
+export interface ServiceInit {
+  readonly identity: DaemonIdentity
+  readonly spec: ServiceSpec
+  readonly source: Source
+  readonly desired: Desired
+  readonly port: number | undefined
+  readonly membership: Membership
+  readonly capture: OutputCapture
+  /** Tells its owner about crashes (its group's mailbox; nothing for a service alone). */
+  readonly report: (report: ChildReport) => Effect.Effect<void>
 }
 
-export const decide = (spec: ServiceSpec, history: RestartHistory, facts: ExitFacts): Verdict => {
-  if (!shouldRestart(spec.restart, facts.exit, facts.faulted)) return { _tag: "Exit" }
-  const intensity = recordRestart(history.window, facts.now, spec.intensity)
-  if (intensity._tag === "Exceeded") return { _tag: "GiveUp", reason: intensity.reason }
-  const failures = nextFailureCount(spec.backoff, history.failures, facts.ranMs)
-  return {
-    _tag: "Restart",
-    delay: restartDelay(spec.backoff, failures, facts.unit),
-    history: { failures, window: intensity.window },
-  }
+export type CommandFailure = ServiceClosing | ServiceUnresponsive | StateFileUnwritable
+
+/** What every supervisor of the tree runs on. */
+export type TreeDeps = ServiceViews | Store | SpawnBudget | Escapees
+
+export interface ServiceSupervisor {
+  readonly name: string
+  readonly source: Source
+  readonly capture: OutputCapture
+  readonly spec: () => ServiceSpec
+  /** The port passed as $PORT, if any. */
+  readonly port: () => number | undefined
+  /** When a crashed child waiting for its group may start again; undefined unless it waits. */
+  readonly restartDueAt: () => number | undefined
+  readonly command: (command: Command) => Effect.Effect<ServiceView, CommandFailure>
+  readonly update: (spec: ServiceSpec, port: number | undefined) => Effect.Effect<ServiceView, CommandFailure>
+  /** The owner lets it start (boot, group restart); a refused call means it is closing. */
+  readonly resume: Effect.Effect<ServiceView, CommandFailure>
+  /** A fault seen from outside (memory_max): stop it and judge the end as a crash. */
+  readonly fault: (reason: string) => Effect.Effect<void>
+  /** For a group restart: stop it, keep its desired state, wait until its process is gone. */
+  readonly halt: (why: string) => Effect.Effect<void>
+  /** Its group gave up: stop it and end failed; waits until its process is gone. */
+  readonly giveUp: (reason: string) => Effect.Effect<void>
+  /** From now on every command is refused at once with `why`. */
+  readonly refuse: (why: string) => void
+  /** Terminates it: refuses commands, stops its process (bounded), ends its fiber, flushes its log. */
+  readonly close: (why: string) => Effect.Effect<void>
 }
 
-export const describeExit = (exit: ExitInfo): string =>
-  exit.signal !== null ? `killed by ${exit.signal}` : `exited with code ${exit.code ?? "unknown"}`
+/** How long a command may wait for its answer. */
+export const COMMAND_BOUND_MS = 10_000
+/** Beyond stop_timeout and the SIGKILL grace, slack for the exit to reach the supervisor. */
+const STOP_SLACK_MS = 2000
+
+interface CurrentRun {
+  readonly id: number
+  readonly worker: Worker
+  readonly scope: Scope.CloseableScope
+}
+
+export const makeServiceSupervisor = (
+  init: ServiceInit,
+): Effect.Effect<ServiceSupervisor, never, TreeDeps | Scope.Scope> =>
+  Effect.gen(function* () {
+    const views = yield* ServiceViews
+    const store = yield* Store
+    const budget = yield* SpawnBudget
+    const escapees = yield* Escapees
+    const { capture } = init
+    const name = init.spec.name
+    const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.promise(() => capture.close()),
+    )
+    const mailbox = yield* Mailbox.make<ServiceEvent>()
+    const timer = yield* FiberHandle.make().pipe(Scope.extend(scope))
+
+    // Owned by the loop fiber below; other fibers only read snapshots of it.
+    let model: ServiceModel = initialModel(init)
+    let current: CurrentRun | undefined
+    let ended = false
+    let published: ServiceModel | undefined
+
+    const publish = Effect.suspend(() => {
+      if (published === model) return Effect.void
+      published = model
+      return views.publish(viewOf(model))
+    })
+
+    const reportsFor = (run: number): WorkerReports => ({
+      exited: (exit) =>
+        Random.next.pipe(
+          Effect.flatMap((unit) => mailbox.postInternal(ServiceEvent.Exited({ run, exit, unit }))),
+        ),
+      healthChecked: (result, at) => mailbox.postInternal(ServiceEvent.HealthChecked({ run, result, at })),
+    })
+
+    const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
+    const runRef = (c: CurrentRun) => ({ marker: runMarker(c.id), pgid: c.worker.pid })
+    const toldEscaped = (what: string) => (pids: ReadonlyArray<number>) =>
+      Effect.sync(() => {
+        if (pids.length > 0) capture.note(`${what} ${pids.join(", ")}, which had left its process group`)
+      })
+
+    const after = (delay: number, event: ServiceEvent) =>
+      Effect.sleep(delay).pipe(Effect.zipRight(mailbox.postInternal(event)))
+
+    const spawnRun = (run: number, allowance: Budget): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const request = spawnRequest(model.spec, model.port, {
+          instance: init.identity.instance,
+          run: runMarker(run),
+        })
+        if (typeof request === "string")
+          return yield* step(ServiceEvent.SpawnRefused({ run, reason: request }))
+        const busy = firstTaken(ownPorts(model))
+        if (busy !== undefined)
+          return yield* step(ServiceEvent.PortBusy({ run, error: describePortBusy(busy) }))
+        if (allowance === "ask") {
+          const at = yield* budget.reserve
+          if (at > (yield* Clock.currentTimeMillis))
+            return yield* step(ServiceEvent.SpawnDeferred({ run, until: at }))
+        }
+        const runScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+        const started = yield* startWorker(request, capture, model.spec.health, reportsFor(run)).pipe(
+          Scope.extend(runScope),
+          Effect.either,
+        )
+        if (started._tag === "Left") {
+          yield* Scope.close(runScope, Exit.void)
+          return yield* step(ServiceEvent.SpawnRefused({ run, reason: started.left.reason }))
+        }
+        const worker = started.right
+        current = { id: run, worker, scope: runScope }
+        yield* step(ServiceEvent.Spawned({ run, pid: worker.pid, startedAt: worker.startedAt }))
+      })
+
+    const onCurrent = (run: number, use: (c: CurrentRun) => Effect.Effect<void>) =>
+      Effect.suspend(() => (current !== undefined && current.id === run ? use(current) : Effect.void))
+
+    const perform = (action: ServiceAction): Effect.Effect<void> =>
+      ServiceAction.$match(action, {
+        PersistDesired: () => Effect.void,
+        Spawn: ({ run, budget: allowance }) => spawnRun(run, allowance),
+        Signal: ({ signal }) =>
+          Effect.suspend(() => {
+            const run = current
+            if (run === undefined) return Effect.void
+            const escaped = escapees
+              .signal(runRef(run), signal)
+              .pipe(Effect.flatMap(toldEscaped(`sent ${signal} to`)))
+            return run.worker.signalGroup(signal).pipe(Effect.zipRight(Effect.forkIn(escaped, run.scope)))
+          }),
+        ArmBackoff: ({ epoch, delay }) =>
+          FiberHandle.run(timer, after(delay, ServiceEvent.BackoffElapsed({ epoch }))).pipe(Effect.asVoid),
+        CancelBackoff: () => FiberHandle.clear(timer),
+        ArmStopOverdue: ({ run, delay }) =>
+          onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.StopOverdue({ run })), c.scope)),
+        ArmKillOverdue: ({ run, delay }) =>
+          onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.KillOverdue({ run })), c.scope)),
+        EndRun: ({ run }) =>
+          onCurrent(run, (c) => {
+            current = undefined
+            return Scope.close(c.scope, Exit.void).pipe(
+              Effect.zipRight(escapees.sweep(runRef(c), toldEscaped("killed"))),
+            )
+          }),
+        Note: ({ text }) => Effect.sync(() => capture.note(text)),
+        Log: ({ level, text }) => (level === "info" ? Effect.logInfo(text) : Effect.logWarning(text)),
+        RecordRun: ({ pid, startedAt }) =>
+          store.recordRun(name, {
+            pid,
+            start_ticks: readProcIdentity(pid)?.startTicks ?? null,
+            started_at: new Date(startedAt).toISOString(),
+          }),
+        Report: ({ report }) => init.report(report),
+        Reply: ({ reply }) => Deferred.succeed(reply, viewOf(model)),
+        Release: ({ waiters }) =>
+          Effect.forEach(waiters, (w) => Deferred.succeed(w, undefined), { discard: true }),
+        Publish: () => publish,
+        End: () =>
+          Effect.sync(() => {
+            ended = true
+          }),
+      })
+
+    /** One event through the transition; a desired state that cannot be saved cancels the whole step. */
+    const step = (event: ServiceEvent): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const next = transition(model, event, yield* Clock.currentTimeMillis)
+        const first = next.actions[0]
+        if (first?._tag === "PersistDesired") {
+          const saved = yield* Effect.either(store.setDesired(name, first.desired))
+          if (saved._tag === "Left") {
+            for (const action of next.actions)
+              if (action._tag === "Reply") yield* Deferred.fail(action.reply, saved.left)
+            return
+          }
+        }
+        model = next.model
+        for (const action of next.actions) yield* perform(action)
+      })
+
+    /** After the end, every message still queued gets its answer: commands are refused, waits are over. */
+    const answerLeftovers = Effect.gen(function* () {
+      const reason = mailbox.closedReason ?? "it has stopped"
+      for (const event of yield* mailbox.drain) {
+        switch (event._tag) {
+          case "Start":
+          case "Stop":
+          case "Restart":
+          case "Update":
+          case "Resume":
+            yield* Deferred.fail(event.reply, new ServiceClosing({ name, reason }))
+            break
+          case "Halt":
+          case "GiveUp":
+          case "Close":
+            yield* Deferred.succeed(event.reply, undefined)
+        }
+      }
+    })
+
+    const loop = Effect.gen(function* () {
+      yield* publish
+      while (!ended) {
+        const event = yield* mailbox.take
+        yield* step(event).pipe(
+          Effect.catchAllCause((cause) => Effect.logError(`${name}: supervisor error`, cause)),
+        )
+      }
+      yield* answerLeftovers
+    })
+    const fiber = yield* Effect.forkIn(loop, scope)
+    // The capture calls back from inside a write: it may only enqueue.
+    const unwatch = capture.onLogError((error) =>
+      mailbox.unsafePostInternal(ServiceEvent.LogErrorChanged({ error })),
+    )
+    yield* Scope.addFinalizer(scope, Effect.sync(unwatch))
+    if (capture.logError !== null)
+      yield* mailbox.postInternal(ServiceEvent.LogErrorChanged({ error: capture.logError }))
+
+    const call = (make: (reply: Reply) => ServiceEvent) =>
+      Effect.gen(function* () {
+        const reply = yield* Deferred.make<ServiceView, StateFileUnwritable | ServiceClosing>()
+        const refused = yield* mailbox.post(make(reply))
+        if (refused !== undefined) return yield* new ServiceClosing({ name, reason: refused })
+        return yield* Deferred.await(reply).pipe(
+          Effect.timeoutFail({
+            duration: COMMAND_BOUND_MS,
+            onTimeout: () => new ServiceUnresponsive({ name, ms: COMMAND_BOUND_MS }),
+          }),
+        )
+      })
+
+    /** Sends an owner's request that ends the process and waits for the process to be gone (bounded). */
+    const untilDown = (make: (reply: Deferred.Deferred<void>) => ServiceEvent, internal: boolean) =>
+      Effect.gen(function* () {
+        const reply = yield* Deferred.make<void>()
+        const event = make(reply)
+        // A refused request means the service is already closing: its process is going anyway.
+        if (internal) yield* mailbox.postInternal(event)
+        else if ((yield* mailbox.post(event)) !== undefined) return
+        const bound = model.spec.stop_timeout + KILL_GRACE_MS + STOP_SLACK_MS
+        const done = yield* Deferred.await(reply).pipe(Effect.timeout(bound), Effect.option)
+        if (done._tag === "None") yield* Effect.logWarning(`${name}: still not stopped after ${bound} ms`)
+      })
+
+    const commandEvent = (command: Command) => (reply: Reply) =>
+      command === "start"
+        ? ServiceEvent.Start({ reply })
+        : command === "stop"
+          ? ServiceEvent.Stop({ reply })
+          : ServiceEvent.Restart({ reply })
+
+    return {
+      name,
+      source: init.source,
+      capture,
+      spec: () => model.spec,
+      port: () => model.port,
+      restartDueAt: () => (model.held && model.state._tag === "Backoff" ? model.state.until : undefined),
+      command: (command) => call(commandEvent(command)),
+      update: (spec, port) => call((reply) => ServiceEvent.Update({ spec, port, reply })),
+      resume: call((reply) => ServiceEvent.Resume({ reply })),
+      fault: (reason) => mailbox.post(ServiceEvent.Fault({ reason })).pipe(Effect.asVoid),
+      halt: (why) => untilDown((reply) => ServiceEvent.Halt({ why, reply }), false),
+      giveUp: (reason) => untilDown((reply) => ServiceEvent.GiveUp({ reason, reply }), false),
+      refuse: (why) => mailbox.close(why),
+      close: (why) =>
+        Effect.gen(function* () {
+          mailbox.close(why)
+          yield* untilDown((reply) => ServiceEvent.Close({ why, reply }), true)
+          yield* Fiber.await(fiber).pipe(Effect.timeout(STOP_SLACK_MS), Effect.ignore)
+          yield* Scope.close(scope, Exit.void)
+        }),
+    }
+  })

@@ -1,31 +1,44 @@
-// The order services start in: layers of a topological sort over depends_on, so every service
-// comes after what it depends on, and services in one layer are independent of each other.
-// Shutdown walks the layers backwards. Pure; cycles are refused by the config check first.
-import type { ServiceSpec } from "../config/ServiceSpec.ts"
+// The order of the tree: a service starts after what it depends on and after the sibling
+// before it in its group; it stops only after everything that starts after it has stopped
+// (reverse dependency order). Two graphs over service names, one the mirror of the other, so
+// the root can stop independent branches concurrently and each chain in order. Pure; cycles
+// (also through group order) are refused by the config check first.
+import type { GroupSpec } from "../config/Config.ts"
 
-export const startLayers = (
-  specs: ReadonlyArray<Pick<ServiceSpec, "name" | "depends_on">>,
-): Array<Array<string>> => {
-  const known = new Set(specs.map((s) => s.name))
-  const depth = new Map<string, number>()
-  const visiting = new Set<string>()
-  const byName = new Map(specs.map((s) => [s.name, s]))
-  const depthOf = (name: string): number => {
-    const cached = depth.get(name)
-    if (cached !== undefined) return cached
-    if (visiting.has(name)) return 0
-    visiting.add(name)
-    const deps = (byName.get(name)?.depends_on ?? []).filter((d) => known.has(d))
-    const d = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(depthOf))
-    visiting.delete(name)
-    depth.set(name, d)
-    return d
+export interface Ordered {
+  readonly name: string
+  readonly depends_on: ReadonlyArray<string>
+}
+
+/** For each service: the services that must be running before it starts. */
+export const startAfter = (
+  services: ReadonlyArray<Ordered>,
+  groups: ReadonlyArray<GroupSpec>,
+): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const known = new Set(services.map((s) => s.name))
+  const previousInGroup = new Map<string, string>()
+  for (const group of groups) {
+    group.children.forEach((child, i) => {
+      const previous = group.children[i - 1]
+      if (previous !== undefined) previousInGroup.set(child, previous)
+    })
   }
-  const layers: Array<Array<string>> = []
-  for (const spec of specs) {
-    const d = depthOf(spec.name)
-    while (layers.length <= d) layers.push([])
-    layers[d]?.push(spec.name)
+  return new Map(
+    services.map((s) => {
+      const previous = previousInGroup.get(s.name)
+      const all = previous === undefined ? s.depends_on : [...s.depends_on, previous]
+      return [s.name, [...new Set(all)].filter((n) => known.has(n) && n !== s.name)]
+    }),
+  )
+}
+
+/** For each service: the services that must have stopped before it stops (the mirror of startAfter). */
+export const stopAfter = (
+  before: ReadonlyMap<string, ReadonlyArray<string>>,
+): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const after = new Map<string, Array<string>>([...before.keys()].map((name) => [name, []]))
+  for (const [name, prerequisites] of before) {
+    for (const prerequisite of prerequisites) after.get(prerequisite)?.push(name)
   }
-  return layers
+  return after
 }

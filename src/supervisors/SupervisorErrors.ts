@@ -45,3 +45,30 @@ export class SpecConflict extends Data.TaggedError("SpecConflict")<{
     return this.issues.map((i) => i.message).join("; ")
   }
 }
+
+/** The service is being deleted, or Dockless is shutting down: it takes no more commands (409). */
+export class ServiceClosing extends Data.TaggedError("ServiceClosing")<{
+  readonly name: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `service "${this.name}" takes no more commands: ${this.reason}`
+  }
+}
+
+/** A supervisor did not answer within its bound (503): the request may still be carried out. */
+export class ServiceUnresponsive extends Data.TaggedError("ServiceUnresponsive")<{
+  readonly name: string
+  readonly ms: number
+}> {
+  override get message(): string {
+    return `service "${this.name}" did not answer within ${this.ms / 1000} s; the request may still be carried out, check its state`
+  }
+}
+
+/** Dockless is shutting down and takes no more registrations (409). */
+export class RootClosing extends Data.TaggedError("RootClosing")<{ readonly reason: string }> {
+  override get message(): string {
+    return `no changes are accepted now: ${this.reason}`
+  }
+}

@@ -3,8 +3,8 @@
 // 30 s after it, and faults a service whose RSS stays above memory_max for two samples.
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Queue, Scope, TestClock } from "effect"
-import { ServiceState } from "../../src/actors/ServiceState.ts"
-import { makeView } from "../../src/actors/ServiceView.ts"
+import { initialModel, viewOf } from "../../src/supervisors/ServiceModel.ts"
+import { ServiceState } from "../../src/supervisors/ServiceState.ts"
 import { ServiceViews } from "../../src/actors/ServiceViews.ts"
 import type { GroupUsage } from "../../src/os/ProcessTree.ts"
 import { Monitor } from "../../src/monitor/Monitor.ts"
@@ -46,15 +46,9 @@ const setup = (table: Record<string, unknown>, rss?: () => number) =>
     const views = Context.get(context, ServiceViews)
     const monitor = Context.get(context, Monitor)
     yield* views.publish(
-      makeView({
-        spec,
-        source: "config",
-        state: ServiceState.Running({ pid: 4242, startedAt: 0 }),
-        desired: "running",
-        restarts: 0,
-        lastExit: undefined,
-        ports: [],
-        health: null,
+      viewOf({
+        ...initialModel({ spec, source: "config", port: undefined, membership: "alone", desired: "running" }),
+        state: ServiceState.Running({ run: 1, pid: 4242, startedAt: 0 }),
       }),
     )
     yield* settle

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { nextFailureCount, restartDelay } from "../../src/supervisors/Backoff.ts"
 import { recordRestart } from "../../src/supervisors/Intensity.ts"
 import { shouldRestart } from "../../src/supervisors/RestartPolicy.ts"
-import { decide, freshHistory } from "../../src/supervisors/ServiceSupervisor.ts"
+import { decide, freshHistory } from "../../src/supervisors/RestartDecision.ts"
 import { specOf } from "../support/specs.ts"
 
 const clean = { code: 0, signal: null }
@@ -66,7 +66,7 @@ describe("Intensity", () => {
   })
 })
 
-describe("ServiceSupervisor.decide", () => {
+describe("RestartDecision.decide", () => {
   const spec = specOf("svc", {
     command: "/bin/true",
     restart: "on-failure",

@@ -1,37 +1,44 @@
-// The service actor under Effect's TestClock with real child processes: every backoff delay,
-// reset_after, the intensity limit and a manual start are checked to the millisecond.
+// A service supervisor under Effect's TestClock with real child processes: every backoff delay,
+// reset_after, the intensity limit, a manual start and the stop protocol are checked to the
+// millisecond.
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, ExecutionStrategy, Exit, Layer, Queue, Scope, TestClock } from "effect"
+import { Effect, Layer, Queue, TestClock } from "effect"
+import { Escapees } from "../../src/actors/Escapees.ts"
 import { OutputCapture } from "../../src/actors/OutputCapture.ts"
-import { makeServiceActor } from "../../src/actors/ServiceActor.ts"
 import type { ServiceView } from "../../src/actors/ServiceView.ts"
 import { ServiceViews } from "../../src/actors/ServiceViews.ts"
 import { Store } from "../../src/state/Store.ts"
+import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
+import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
 import { FIXTURES, isAlive } from "../support/daemon.ts"
 import { specOf } from "../support/specs.ts"
 
 const layer = () =>
-  Layer.merge(ServiceViews.layer, Store.layer(mkdtempSync(join(tmpdir(), "dockless-actor-"))))
+  Layer.mergeAll(
+    ServiceViews.layer,
+    Store.layer(mkdtempSync(join(tmpdir(), "dockless-supervisor-"))),
+    SpawnBudget.layer,
+    Escapees.layer,
+  )
 
-/** Starts an actor for `table` and returns it with a subscription to its published views. */
+/** Starts a supervisor for `table` and returns it with a subscription to its published views. */
 const actorFor = (table: Record<string, unknown>) =>
   Effect.gen(function* () {
     const views = yield* ServiceViews
     const subscription = yield* views.subscribe
-    const scope = yield* Scope.make()
-    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     const capture = new OutputCapture({ file: undefined })
-    const actor = yield* makeServiceActor({
+    const actor = yield* makeServiceSupervisor({
+      identity: { instance: "test", boot: "0" },
       spec: specOf("svc", table),
       source: "config",
       desired: "stopped",
       capture,
       port: undefined,
-      onRestarting: () => Effect.void,
-      scope: yield* Scope.fork(scope, ExecutionStrategy.sequential),
+      membership: "alone",
+      report: () => Effect.void,
     })
     /** Waits (on published events, not on time) for the next view matching `ok`. */
     const next = (ok: (v: ServiceView) => boolean) =>
@@ -47,7 +54,7 @@ const actorFor = (table: Record<string, unknown>) =>
 const at = (ms: number) => new Date(ms).toISOString()
 const crash = [join(FIXTURES, "exit-with-code.sh"), "3"]
 
-describe("ServiceActor under TestClock", () => {
+describe("ServiceSupervisor under TestClock", () => {
   it.scoped("waits exactly initial * factor^(n-1), capped at max, between restarts", () =>
     Effect.gen(function* () {
       const { actor, next } = yield* actorFor({
@@ -55,7 +62,7 @@ describe("ServiceActor under TestClock", () => {
         args: [crash[1]],
         backoff: { initial: "1s", max: "4s", factor: 2, jitter: 0 },
       })
-      yield* actor.send("start")
+      yield* actor.command("start")
       const delays: Array<number> = []
       for (let i = 0; i < 4; i++) {
         const backoff = yield* next((v) => v.state === "backoff")
@@ -79,7 +86,7 @@ describe("ServiceActor under TestClock", () => {
         const backoff = yield* next((v) => v.state === "backoff")
         return Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? "")
       })
-      yield* actor.send("start")
+      yield* actor.command("start")
       expect(yield* killAndTime).toBe(1000)
       yield* TestClock.adjust(1000)
       expect(yield* killAndTime).toBe(2000)
@@ -100,7 +107,7 @@ describe("ServiceActor under TestClock", () => {
         backoff: { initial: "100ms", factor: 1, jitter: 0 },
         intensity: { max_restarts: 3, period: "10s" },
       })
-      yield* actor.send("start")
+      yield* actor.command("start")
       for (let i = 0; i < 3; i++) {
         yield* next((v) => v.state === "backoff")
         yield* TestClock.adjust(100)
@@ -108,7 +115,7 @@ describe("ServiceActor under TestClock", () => {
       const failed = yield* next((v) => v.state === "failed")
       expect(failed.error).toBe("more than 3 restarts in 10s; last exited with code 3")
       expect(failed.restarts).toBe(3)
-      const restarted = yield* actor.send("start")
+      const restarted = yield* actor.command("start")
       expect(restarted.state).toBe("running")
       const backoff = yield* next((v) => v.state === "backoff")
       expect(Date.parse(backoff.next_restart_at ?? "") - Date.parse(backoff.exit?.at ?? "")).toBe(100)
@@ -118,7 +125,7 @@ describe("ServiceActor under TestClock", () => {
   it.scoped("escalates to SIGKILL after stop_timeout and leaves nothing of the group", () =>
     Effect.gen(function* () {
       const { actor, next, capture } = yield* actorFor({ command: "./ignore-sigterm.sh", stop_timeout: "3s" })
-      const running = yield* actor.send("start")
+      const running = yield* actor.command("start")
       const line = yield* Effect.promise(async () => {
         for (;;) {
           const found = capture.tail(10).find((l) => l.text.startsWith("grandchild "))
@@ -127,7 +134,7 @@ describe("ServiceActor under TestClock", () => {
         }
       })
       const grandchild = Number(line.split(" ")[1])
-      const stopping = yield* actor.send("stop")
+      const stopping = yield* actor.command("stop")
       expect(stopping.state).toBe("stopping")
       yield* TestClock.adjust(2999)
       expect(isAlive(running.pid ?? 0)).toBe(true)

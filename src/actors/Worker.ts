@@ -1,0 +1,51 @@
+// One run of a service: the process, spawned in the scope its supervisor gives it, with its
+// output captured and its health probed. The worker never decides anything: its process's end
+// and every probe's answer go to the supervisor as messages (OTP's 'EXIT', s6's events), each
+// tagged with the run, so the supervisor can tell a late report of an earlier run.
+import { Clock, Effect, type Scope } from "effect"
+import type { HealthSpec } from "../config/ServiceSpec.ts"
+import type { OutputCapture } from "./OutputCapture.ts"
+import { probe, type ProbeResult } from "./Probe.ts"
+import { spawn, type ExitInfo, type SpawnFailed, type SpawnRequest } from "./ProcessRunner.ts"
+
+/** Where a worker reports to: its supervisor's mailbox. */
+export interface WorkerReports {
+  readonly exited: (exit: ExitInfo) => Effect.Effect<void>
+  readonly healthChecked: (result: ProbeResult, at: number) => Effect.Effect<void>
+}
+
+export interface Worker {
+  readonly pid: number
+  readonly startedAt: number
+  readonly signalGroup: (signal: NodeJS.Signals) => Effect.Effect<void>
+}
+
+/** The first health probe comes this soon, so a quick service is `running` quickly. */
+const FIRST_PROBE_MS = 500
+
+const healthLoop = (health: HealthSpec, request: SpawnRequest, reports: WorkerReports) =>
+  Effect.gen(function* () {
+    yield* Effect.sleep(Math.min(health.interval, FIRST_PROBE_MS))
+    for (;;) {
+      const result = yield* probe(health.check, health.timeout, request)
+      yield* reports.healthChecked(result, yield* Clock.currentTimeMillis)
+      yield* Effect.sleep(health.interval)
+    }
+  })
+
+/** Spawns the process in the current scope; closing that scope stops the whole process group. */
+export const startWorker = (
+  request: SpawnRequest,
+  capture: OutputCapture,
+  health: HealthSpec | undefined,
+  reports: WorkerReports,
+): Effect.Effect<Worker, SpawnFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const proc = yield* spawn(request)
+    const startedAt = yield* Clock.currentTimeMillis
+    capture.attach(proc.stdout, "stdout")
+    capture.attach(proc.stderr, "stderr")
+    yield* Effect.forkScoped(proc.exit.pipe(Effect.flatMap(reports.exited)))
+    if (health !== undefined) yield* Effect.forkScoped(healthLoop(health, request, reports))
+    return { pid: proc.pid, startedAt, signalGroup: proc.signalGroup }
+  })

@@ -1,0 +1,34 @@
+// Every limit the HTTP server enforces, in one place. They keep the dashboard and the API
+// answering (and the daemon's file descriptors free for its services) when clients are slow,
+// stuck or too many. None is a config key yet (proposed: [http] headers_timeout,
+// request_timeout, keep_alive_timeout, max_connections, max_event_streams, max_body).
+
+/**
+ * A request's headers must be in within this time of its first byte, or the client is cut off
+ * (408, closed); a new connection that sends nothing is cut off this long after it opened.
+ * Checked by Node (not a socket idle timer), so a client trickling 1 byte every 5 s is caught.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000
+/**
+ * The whole request, headers and body, must be in within this time. Bodies are at most
+ * BODY_LIMIT, so a body that stalls or trickles is cut off; a response is never timed:
+ * Node stops counting once the request is in, so event streams stay open.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000
+/** How often Node looks for requests past those deadlines (with its default, 30 s: up to 40 s). */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000
+/** An idle keep-alive connection is closed after this, plus the 1 s Node adds (its default, stated). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000
+
+/** Concurrent connections served; the request of one more is answered 503 and it is closed. */
+export const MAX_CONNECTIONS = 256
+/**
+ * Past this many, a connection is closed as it is accepted, without an answer: a flood must
+ * not take the file descriptors that services' pipes and logs need (the usual soft limit is 1024).
+ */
+export const HARD_CONNECTION_LIMIT = 2 * MAX_CONNECTIONS
+/** Open Server-Sent Event streams (/api/events and log streams together); one more gets 503. */
+export const MAX_EVENT_STREAMS = 64
+
+/** The largest request body read (413 beyond). */
+export const BODY_LIMIT = 64 * 1024

@@ -1,0 +1,53 @@
+// What a service supervisor's mailbox carries. Commands from people (Start, Stop, Restart,
+// Update) and requests from its owner (Resume, Halt, GiveUp, Close) are imperative and carry
+// a reply; what happened to its worker and timers is past tense (Spawned, Exited,
+// HealthChecked, BackoffElapsed, StopOverdue) and tagged with the run or timer epoch it
+// belongs to, so a late event of an earlier run or a cancelled timer is recognised and ignored.
+import { Data, type Deferred } from "effect"
+import type { ServiceSpec } from "../config/ServiceSpec.ts"
+import type { ProbeResult } from "../actors/Probe.ts"
+import type { ExitInfo } from "../actors/ProcessRunner.ts"
+import type { ServiceView } from "../actors/ServiceView.ts"
+import type { StateFileUnwritable } from "../state/AtomicFile.ts"
+import type { ServiceClosing } from "./SupervisorErrors.ts"
+
+/** The answer to a command: the view once it is carried out, or why it was not (the disk, a close). */
+export type Reply = Deferred.Deferred<ServiceView, StateFileUnwritable | ServiceClosing>
+/** The answer to an owner's request that ends the process: completes once it is gone. */
+export type DownReply = Deferred.Deferred<void>
+
+export type ServiceEvent = Data.TaggedEnum<{
+  Start: { readonly reply: Reply }
+  Stop: { readonly reply: Reply }
+  Restart: { readonly reply: Reply }
+  Update: { readonly spec: ServiceSpec; readonly port: number | undefined; readonly reply: Reply }
+  /** The owner lets it start: at boot once what it waits for runs, or in a group restart. */
+  Resume: { readonly reply: Reply }
+  /** Its group stops it for a group restart: stopped, desired state kept, held until resumed. */
+  Halt: { readonly why: string; readonly reply: DownReply }
+  /** Its group gave up: stopped and failed with the reason. */
+  GiveUp: { readonly reason: string; readonly reply: DownReply }
+  /** Its owner terminates it for good (shutdown, delete). */
+  Close: { readonly why: string; readonly reply: DownReply }
+  /** A fault seen from outside (memory_max): stop it and judge the end as a crash. */
+  Fault: { readonly reason: string }
+  /** The outcomes of a Spawn action, each tagged with the run it was for. */
+  Spawned: { readonly run: number; readonly pid: number; readonly startedAt: number }
+  SpawnRefused: { readonly run: number; readonly reason: string }
+  PortBusy: { readonly run: number; readonly error: string }
+  /** The spawn budget is spent: the restart may happen at `until`, reserved for it. */
+  SpawnDeferred: { readonly run: number; readonly until: number }
+  /** `unit` is a random number in [0, 1) for the backoff's jitter, drawn by the interpreter. */
+  Exited: { readonly run: number; readonly exit: ExitInfo; readonly unit: number }
+  HealthChecked: { readonly run: number; readonly result: ProbeResult; readonly at: number }
+  BackoffElapsed: { readonly epoch: number }
+  StopOverdue: { readonly run: number }
+  KillOverdue: { readonly run: number }
+  /** Its log file became unwritable (with the reason) or writable again (null). */
+  LogErrorChanged: { readonly error: string | null }
+}>
+
+export const ServiceEvent = Data.taggedEnum<ServiceEvent>()
+
+/** The commands a person (through the API or CLI) can send. */
+export type Command = "start" | "stop" | "restart"

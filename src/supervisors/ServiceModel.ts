@@ -1,0 +1,133 @@
+// Everything a service supervisor knows about its service, as one immutable value owned by its
+// fiber: the spec, the state, the desired state, the restart history, the replies waiting for
+// the process to end. The ServiceView is derived from it, never kept beside it.
+import { encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import type { ExitInfo } from "../actors/ProcessRunner.ts"
+import type { HealthView, ServiceView, Source } from "../actors/ServiceView.ts"
+import type { Desired } from "../state/Store.ts"
+import type { DownReply } from "./ServiceEvent.ts"
+import { freshHistory, type RestartHistory } from "./RestartDecision.ts"
+import { liveOf, ServiceState, stateName } from "./ServiceState.ts"
+
+/**
+ * Who decides the restart after a crash: the service's own supervisor (`alone`), its own
+ * supervisor with its one_for_one group counting the restarts (`counted`), or its group
+ * (`delegated`: one_for_all and rest_for_one restart siblings together).
+ */
+export type Membership = "alone" | "counted" | "delegated"
+
+export interface ServiceModel {
+  readonly spec: ServiceSpec
+  /** The port passed as $PORT: `port = N`, or the one allocated for `port = "auto"`. */
+  readonly port: number | undefined
+  readonly source: Source
+  readonly membership: Membership
+  readonly state: ServiceState
+  readonly desired: Desired
+  /** A group restart owns the next start: a person's start waits behind it. */
+  readonly held: boolean
+  readonly restarts: number
+  readonly history: RestartHistory
+  readonly lastExit: { readonly exit: ExitInfo; readonly at: number } | undefined
+  readonly health: HealthView | null
+  /** Why its output cannot be written to its log now (full disk, removed directory), or null. */
+  readonly logError: string | null
+  /** The current timer's epoch: a BackoffElapsed of another epoch is stale. */
+  readonly epoch: number
+  /** The id of the newest run: reports of other runs are stale. */
+  readonly runs: number
+  /** Why its group gave up on it, for the Failed state once the process is gone. */
+  readonly givenUpFor: string
+  /** Owners' requests waiting for the process to be gone (Halt, GiveUp, Close). */
+  readonly waiters: ReadonlyArray<DownReply>
+}
+
+export interface ModelInit {
+  readonly spec: ServiceSpec
+  readonly port: number | undefined
+  readonly source: Source
+  readonly membership: Membership
+  readonly desired: Desired
+}
+
+export const initialModel = (init: ModelInit): ServiceModel => ({
+  ...init,
+  state: ServiceState.Stopped(),
+  held: false,
+  restarts: 0,
+  history: freshHistory,
+  lastExit: undefined,
+  health: null,
+  logError: null,
+  epoch: 0,
+  runs: 0,
+  givenUpFor: "",
+  waiters: [],
+})
+
+export const ownPorts = (model: Pick<ServiceModel, "spec" | "port">): ReadonlyArray<number> =>
+  model.port === undefined || model.spec.ports.includes(model.port)
+    ? model.spec.ports
+    : [...model.spec.ports, model.port]
+
+/** The spec as the API shows it, encoded once per spec rather than once per view. */
+const encoded = new WeakMap<ServiceSpec, Record<string, unknown>>()
+const encodedSpec = (spec: ServiceSpec): Record<string, unknown> => {
+  const known = encoded.get(spec)
+  if (known !== undefined) return known
+  const fresh = encodeServiceSpec(spec)
+  encoded.set(spec, fresh)
+  return fresh
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+export const viewOf = (model: ServiceModel): ServiceView => {
+  const { state } = model
+  const live = liveOf(state)
+  return {
+    name: model.spec.name,
+    source: model.source,
+    state: stateName(state),
+    desired: model.desired,
+    pid: live?.pid ?? null,
+    restarts: model.restarts,
+    started_at: live === undefined ? null : iso(live.startedAt),
+    uptime_s: null,
+    exit:
+      model.lastExit === undefined
+        ? null
+        : { code: model.lastExit.exit.code, signal: model.lastExit.exit.signal, at: iso(model.lastExit.at) },
+    next_restart_at: state._tag === "Backoff" ? iso(state.until) : null,
+    error: state._tag === "Failed" || state._tag === "Backoff" ? state.error : null,
+    cpu_percent: null,
+    cpu_seconds: null,
+    rss_bytes: null,
+    ports: ownPorts(model),
+    health: model.health,
+    log_error: model.logError,
+    spec: encodedSpec(model.spec),
+  }
+}
+
+/**
+ * What a person can see of the model, as one comparable string: a transition publishes a new
+ * view only when this changes (a health probe that changes nothing visible is not news).
+ */
+export const visibleKey = (model: ServiceModel): string => {
+  const { state, health } = model
+  const until = state._tag === "Backoff" ? state.until : ""
+  const error = state._tag === "Failed" || state._tag === "Backoff" ? state.error : ""
+  return [
+    state._tag,
+    liveOf(state)?.pid ?? "",
+    until,
+    error,
+    model.desired,
+    model.restarts,
+    model.lastExit?.at ?? "",
+    health === null ? "" : `${health.status}/${health.failures}`,
+    model.port ?? "",
+    model.logError ?? "",
+  ].join("|")
+}

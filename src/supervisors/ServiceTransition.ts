@@ -1,0 +1,404 @@
+// The whole behaviour of one service as a pure function, as s6-supervise keeps it: a state, an
+// event and the time go in; the next state and the actions to carry out come out. Nothing here
+// touches a process, a file or a clock, so every cell of `state × event` is tested as a table.
+// Late events (an exit of an earlier run, a timer that was cancelled) are recognised by their
+// run or epoch and change nothing.
+import { KILL_GRACE_MS, type ExitInfo } from "../actors/ProcessRunner.ts"
+import type { Desired } from "../state/Store.ts"
+import { judgeProbe } from "../actors/HealthVerdict.ts"
+import type { ProbeResult } from "../actors/Probe.ts"
+import { formatMs } from "./Intensity.ts"
+import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
+import { ChildReport, ServiceAction, type Budget } from "./ServiceAction.ts"
+import type { DownReply, ServiceEvent } from "./ServiceEvent.ts"
+import { visibleKey, type ServiceModel } from "./ServiceModel.ts"
+import { liveOf, redirect, ServiceState, type AfterStop, type Live } from "./ServiceState.ts"
+
+export interface Transition {
+  readonly model: ServiceModel
+  readonly actions: ReadonlyArray<ServiceAction>
+}
+
+/** While a reserved port is held by someone else, look again this often. */
+export const PORT_RETRY_MS = 500
+
+const A = ServiceAction
+const result = (model: ServiceModel, ...actions: ReadonlyArray<ServiceAction>): Transition => ({
+  model,
+  actions,
+})
+const then = (first: Transition, next: (model: ServiceModel) => Transition): Transition => {
+  const second = next(first.model)
+  return { model: second.model, actions: [...first.actions, ...second.actions] }
+}
+
+const isLive = (state: ServiceState): state is ServiceState & Live =>
+  state._tag === "Starting" || state._tag === "Running"
+
+const spawn = (model: ServiceModel, budget: Budget): Transition => {
+  const run = model.runs + 1
+  return result({ ...model, runs: run }, A.Spawn({ run, budget }))
+}
+
+/** Invalidates any armed backoff timer: its BackoffElapsed will carry an old epoch. */
+const cancelBackoff = (model: ServiceModel): Transition =>
+  result({ ...model, epoch: model.epoch + 1 }, A.CancelBackoff())
+
+const armBackoff = (
+  model: ServiceModel,
+  until: number,
+  now: number,
+  fields: { error: string | null; reserved: boolean },
+): Transition => {
+  const epoch = model.epoch + 1
+  return result(
+    { ...model, epoch, state: ServiceState.Backoff({ until, ...fields }) },
+    A.ArmBackoff({ epoch, delay: Math.max(0, until - now) }),
+  )
+}
+
+const beginStop = (model: ServiceModel, live: Live, after: AfterStop): Transition =>
+  result(
+    { ...model, state: ServiceState.Stopping({ ...live, then: after, killed: false }) },
+    A.Note({ text: `stopping (${model.spec.stop_signal} to the process group)` }),
+    A.Signal({ signal: model.spec.stop_signal }),
+    A.ArmStopOverdue({ run: live.run, delay: model.spec.stop_timeout }),
+  )
+
+/** Starts a stop towards `after`, or redirects the stop already under way; no-op without a process. */
+const stopTowards = (model: ServiceModel, after: AfterStop): Transition => {
+  const { state } = model
+  if (state._tag === "Stopping")
+    return result({ ...model, state: ServiceState.Stopping({ ...state, then: redirect(state.then, after) }) })
+  if (isLive(state)) return beginStop(model, state, after)
+  return result(model)
+}
+
+const waitFor = (model: ServiceModel, reply: DownReply): ServiceModel => ({
+  ...model,
+  waiters: [...model.waiters, reply],
+})
+
+const releaseWaiters = (model: ServiceModel): Transition =>
+  model.waiters.length === 0
+    ? result(model)
+    : result({ ...model, waiters: [] }, A.Release({ waiters: model.waiters }))
+
+/** A person asks for the service to run: start it now, unless a group restart owns its next start. */
+const startUnlessHeld = (model: ServiceModel): Transition => {
+  const { state } = model
+  if (state._tag === "Stopping")
+    return result({
+      ...model,
+      state: ServiceState.Stopping({ ...state, then: redirect(state.then, "start-again") }),
+    })
+  if (isLive(state) || model.held) return result(model)
+  return spawn(model, "free")
+}
+
+// ---- commands from people ----
+
+/** A person's command changes the desired state first: saved before anything else happens. */
+const wanting = (model: ServiceModel, desired: Desired): Transition =>
+  model.desired === desired
+    ? cancelBackoff(model)
+    : then(result({ ...model, desired }, A.PersistDesired({ desired })), cancelBackoff)
+
+const onStart = (model: ServiceModel): Transition =>
+  then(wanting({ ...model, history: freshHistory }, "running"), startUnlessHeld)
+
+/** A person's stop wins over a group restart: the group finds it stopped and leaves it so. */
+const onStop = (model: ServiceModel): Transition =>
+  then(wanting({ ...model, held: false }, "stopped"), (m) => {
+    const { state } = m
+    if (state._tag === "Stopping" || isLive(state)) return stopTowards(m, "stay-stopped")
+    if (state._tag === "Stopped") return result(m)
+    return result({ ...m, state: ServiceState.Stopped() }, A.Note({ text: "stopped" }))
+  })
+
+const onRestart = (model: ServiceModel): Transition =>
+  then(wanting({ ...model, history: freshHistory, restarts: model.restarts + 1 }, "running"), (m) =>
+    isLive(m.state) ? beginStop(m, m.state, "start-again") : startUnlessHeld(m),
+  )
+
+const onUpdate = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Update" }>): Transition => {
+  const m: ServiceModel = { ...model, spec: event.spec, port: event.port }
+  const noted = result(m, A.Note({ text: "spec updated" }))
+  if (isLive(m.state)) return then(noted, (n) => stopTowards(n, "start-again"))
+  if (m.state._tag === "Backoff" && !m.held)
+    return then(noted, (n) => then(cancelBackoff(n), (c) => spawn(c, "free")))
+  return noted
+}
+
+// ---- requests from the owner ----
+
+const onResume = (model: ServiceModel): Transition => {
+  const m: ServiceModel = { ...model, held: false }
+  const startable = m.state._tag === "Stopped" || m.state._tag === "Backoff"
+  if (m.desired !== "running" || !startable) return result(m)
+  return then(cancelBackoff(m), (c) => spawn(c, "free"))
+}
+
+/**
+ * A group stops a sibling for a restart, and holds it until it starts it again. One that had
+ * ended for good (exited by its policy, or failed) is not the group's to start: it is left so.
+ */
+const onHalt = (model: ServiceModel, why: string, reply: DownReply): Transition =>
+  then(
+    cancelBackoff({ ...model, held: model.state._tag !== "Exited" && model.state._tag !== "Failed" }),
+    (m) => {
+      const { state } = m
+      if (state._tag === "Stopping") return stopTowards(waitFor(m, reply), "halt")
+      if (isLive(state))
+        return then(result(waitFor(m, reply), A.Note({ text: why })), (n) => beginStop(n, state, "halt"))
+      const stopped = state._tag === "Backoff" ? { ...m, state: ServiceState.Stopped() } : m
+      return result(stopped, A.Release({ waiters: [reply] }))
+    },
+  )
+
+const onGiveUp = (model: ServiceModel, reason: string, reply: DownReply): Transition =>
+  then(cancelBackoff({ ...model, held: false, givenUpFor: reason }), (m) => {
+    const noted = result(m, A.Note({ text: `giving up: ${reason}` }))
+    if (m.state._tag === "Stopping" || isLive(m.state))
+      return then(noted, (n) => stopTowards(waitFor(n, reply), "give-up"))
+    return then(noted, (n) =>
+      result({ ...n, state: ServiceState.Failed({ error: reason }) }, A.Release({ waiters: [reply] })),
+    )
+  })
+
+const onClose = (model: ServiceModel, why: string, reply: DownReply): Transition =>
+  then(cancelBackoff(model), (m) => {
+    const { state } = m
+    if (state._tag === "Stopping") return stopTowards(waitFor(m, reply), "close")
+    if (isLive(state))
+      return then(result(waitFor(m, reply), A.Note({ text: `stopping: ${why}` })), (n) =>
+        beginStop(n, state, "close"),
+      )
+    return result({ ...m, waiters: [] }, A.Release({ waiters: [...m.waiters, reply] }), A.End())
+  })
+
+// ---- what happened to the worker ----
+
+/** The outcome of a spawn is news only for the spawn just asked for, while no process runs. */
+const awaitsSpawn = (model: ServiceModel, run: number): boolean =>
+  run === model.runs && liveOf(model.state) === undefined
+
+const onSpawned = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Spawned" }>): Transition => {
+  if (!awaitsSpawn(model, event.run)) return result(model)
+  const live: Live = { run: event.run, pid: event.pid, startedAt: event.startedAt }
+  const checked = model.spec.health !== undefined
+  return result(
+    {
+      ...model,
+      state: checked ? ServiceState.Starting(live) : ServiceState.Running(live),
+      health: checked ? { status: "starting", failures: 0, last_error: null, checked_at: null } : null,
+    },
+    A.Note({ text: `started (pid ${event.pid})` }),
+    A.RecordRun({ pid: event.pid, startedAt: event.startedAt }),
+  )
+}
+
+const onPortBusy = (model: ServiceModel, error: string, now: number): Transition => {
+  const same = model.state._tag === "Backoff" && model.state.error === error
+  const waiting = armBackoff(model, now + PORT_RETRY_MS, now, { error, reserved: false })
+  return same ? waiting : then(result(model, A.Note({ text: `${error}; waiting for it` })), () => waiting)
+}
+
+/** The supervision decision for a process that ended without being asked to (or after a fault). */
+const onCrash = (model: ServiceModel, live: Live, exit: ExitInfo, now: number, unit: number): Transition => {
+  const faulted = model.state._tag === "Stopping"
+  const verdict = decide(model.spec, model.history, { exit, ranMs: now - live.startedAt, now, unit, faulted })
+  const how = describeExit(exit)
+  switch (verdict._tag) {
+    case "Exit":
+      return result(
+        { ...model, state: ServiceState.Exited({ exit }) },
+        A.Note({ text: `${how}; restart = "${model.spec.restart}", not restarting` }),
+      )
+    case "GiveUp":
+      return result(
+        { ...model, state: ServiceState.Failed({ error: `${verdict.reason}; last ${how}` }) },
+        A.Note({ text: `${how}; giving up: ${verdict.reason}` }),
+      )
+    case "Restart": {
+      const m: ServiceModel = { ...model, history: verdict.history, restarts: model.restarts + 1 }
+      const name = model.spec.name
+      if (m.membership === "delegated") {
+        const until = now + verdict.delay
+        return result(
+          {
+            ...m,
+            state: ServiceState.Backoff({ until, error: null, reserved: false }),
+            held: true,
+          },
+          A.Note({ text: `${how}; its group restarts it` }),
+          A.Report({ report: ChildReport.Crashed({ name }) }),
+        )
+      }
+      const reported =
+        m.membership === "counted" ? [A.Report({ report: ChildReport.Restarting({ name }) })] : []
+      if (verdict.delay === 0)
+        return then(result(m, A.Note({ text: `${how}, restarting now` }), ...reported), (n) =>
+          spawn(n, "ask"),
+        )
+      return then(
+        result(m, A.Note({ text: `${how}, restarting in ${formatMs(verdict.delay)}` }), ...reported),
+        (n) => armBackoff(n, now + verdict.delay, now, { error: null, reserved: false }),
+      )
+    }
+  }
+}
+
+const onExited = (
+  model: ServiceModel,
+  run: number,
+  exit: ExitInfo,
+  now: number,
+  unit: number,
+): Transition => {
+  const live = liveOf(model.state)
+  if (live === undefined || live.run !== run) return result(model)
+  const ended = result({ ...model, lastExit: { exit, at: now } }, A.EndRun({ run }))
+  const { state } = model
+  if (state._tag === "Stopping" && state.then !== "fault") {
+    const stopped = then(ended, (m) =>
+      then(result(m, A.Note({ text: `stopped (${describeExit(exit)})` })), releaseWaiters),
+    )
+    switch (state.then) {
+      case "stay-stopped":
+      case "halt":
+        return then(stopped, (m) => result({ ...m, state: ServiceState.Stopped() }))
+      case "start-again":
+        return then(stopped, (m) => {
+          const s = { ...m, state: ServiceState.Stopped() }
+          return s.held ? result(s) : spawn(s, "free")
+        })
+      case "give-up":
+        return then(stopped, (m) => result({ ...m, state: ServiceState.Failed({ error: m.givenUpFor }) }))
+      case "close":
+        return then(stopped, (m) => result({ ...m, state: ServiceState.Stopped() }, A.End()))
+    }
+  }
+  return then(ended, (m) => then(onCrash(m, live, exit, now, unit), releaseWaiters))
+}
+
+const onHealthChecked = (model: ServiceModel, run: number, probe: ProbeResult, at: number): Transition => {
+  const check = model.spec.health
+  const { state } = model
+  if (check === undefined || !isLive(state) || state.run !== run) return result(model)
+  const verdict = judgeProbe(check, {
+    result: probe,
+    at,
+    startedAt: state.startedAt,
+    starting: state._tag === "Starting",
+    previous: model.health,
+  })
+  const notes: Array<ServiceAction> = []
+  let next: ServiceModel = { ...model, health: verdict.health }
+  if (verdict.nowRunning && state._tag === "Starting") {
+    next = { ...next, state: ServiceState.Running(state) }
+    notes.push(A.Note({ text: "health check passed; running" }))
+  }
+  if (verdict.recovered) notes.push(A.Note({ text: "health check passed again" }))
+  const checked = result(next, ...notes)
+  const fault = verdict.fault
+  return fault === undefined
+    ? checked
+    : then(checked, (m) => then(result(m, A.Note({ text: fault })), (n) => beginStop(n, state, "fault")))
+}
+
+const onStopOverdue = (model: ServiceModel, run: number): Transition => {
+  const { state } = model
+  if (state._tag !== "Stopping" || state.run !== run || state.killed) return result(model)
+  return result(
+    { ...model, state: ServiceState.Stopping({ ...state, killed: true }) },
+    A.Note({
+      text: `did not stop within ${formatMs(model.spec.stop_timeout)}; sending SIGKILL to its process group`,
+    }),
+    A.Signal({ signal: "SIGKILL" }),
+    A.ArmKillOverdue({ run, delay: KILL_GRACE_MS }),
+  )
+}
+
+const onKillOverdue = (model: ServiceModel, run: number, now: number): Transition => {
+  const { state } = model
+  if (state._tag !== "Stopping" || state.run !== run) return result(model)
+  return then(
+    result(
+      model,
+      A.Note({ text: `still there ${formatMs(KILL_GRACE_MS)} after SIGKILL; no longer waiting for it` }),
+    ),
+    (m) => onExited(m, run, { code: null, signal: "SIGKILL" }, now, 0.5),
+  )
+}
+
+const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition => {
+  switch (event._tag) {
+    case "Start":
+      return then(onStart(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Stop":
+      return then(onStop(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Restart":
+      return then(onRestart(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Update":
+      return then(onUpdate(model, event), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Resume":
+      return then(onResume(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Halt":
+      return onHalt(model, event.why, event.reply)
+    case "GiveUp":
+      return onGiveUp(model, event.reason, event.reply)
+    case "Close":
+      return onClose(model, event.why, event.reply)
+    case "Fault":
+      return isLive(model.state)
+        ? then(result(model, A.Note({ text: event.reason })), (m) => stopTowards(m, "fault"))
+        : result(model)
+    case "Spawned":
+      return onSpawned(model, event)
+    case "SpawnRefused":
+      if (!awaitsSpawn(model, event.run)) return result(model)
+      return result(
+        { ...model, state: ServiceState.Failed({ error: event.reason }) },
+        A.Note({ text: `cannot start: ${event.reason}` }),
+      )
+    case "PortBusy":
+      return awaitsSpawn(model, event.run) ? onPortBusy(model, event.error, now) : result(model)
+    case "SpawnDeferred":
+      return awaitsSpawn(model, event.run)
+        ? armBackoff(model, event.until, now, { error: null, reserved: true })
+        : result(model)
+    case "Exited":
+      return onExited(model, event.run, event.exit, now, event.unit)
+    case "HealthChecked":
+      return onHealthChecked(model, event.run, event.result, event.at)
+    case "BackoffElapsed": {
+      const { state } = model
+      if (event.epoch !== model.epoch || state._tag !== "Backoff" || model.held) return result(model)
+      return spawn(model, state.reserved ? "reserved" : "ask")
+    }
+    case "StopOverdue":
+      return onStopOverdue(model, event.run)
+    case "KillOverdue":
+      return onKillOverdue(model, event.run, now)
+    case "LogErrorChanged": {
+      const name = model.spec.name
+      return result(
+        { ...model, logError: event.error },
+        event.error === null
+          ? A.Log({ level: "info", text: `${name}: its log is written again` })
+          : A.Log({
+              level: "warning",
+              text: `${name}: ${event.error}; its output is dropped until this clears`,
+            }),
+      )
+    }
+  }
+}
+
+/** The next model and the actions for `event`, ending with Publish when what a person sees changed. */
+export const transition = (model: ServiceModel, event: ServiceEvent, now: number): Transition => {
+  const next = step(model, event, now)
+  const changed = next.model.spec !== model.spec || visibleKey(next.model) !== visibleKey(model)
+  return changed ? { model: next.model, actions: [...next.actions, A.Publish()] } : next
+}

@@ -1,0 +1,100 @@
+// The rows and columns of the transition table: every state a service can be in, and every
+// event its supervisor can receive (current and stale variants), with a one-line rendering of
+// a cell's outcome. Shared by the table test and by the script that prints the table.
+import { Deferred, FiberId } from "effect"
+import { ServiceEvent, type Reply } from "../../src/supervisors/ServiceEvent.ts"
+import { initialModel, type ServiceModel } from "../../src/supervisors/ServiceModel.ts"
+import { ServiceState, type AfterStop } from "../../src/supervisors/ServiceState.ts"
+import type { Transition } from "../../src/supervisors/ServiceTransition.ts"
+import { decodeServiceSpec, defaultLog, type ServiceSpec } from "../../src/config/ServiceSpec.ts"
+
+export const NOW = 100_000
+const live = { run: 3, pid: 4242, startedAt: NOW - 5000 }
+const decoded = decodeServiceSpec(
+  { command: "/bin/true", backoff: { initial: "1s", factor: 2, jitter: 0 }, health: { tcp: 9, retries: 1 } },
+  { name: "svc", baseDir: "/", defaults: {}, log: defaultLog, pathPrefix: "" },
+)
+if (decoded._tag === "Left") throw new Error(JSON.stringify(decoded.left))
+const spec: ServiceSpec = decoded.right
+const base: ServiceModel = {
+  ...initialModel({ spec, port: undefined, source: "config", membership: "alone", desired: "running" }),
+  runs: 3,
+  epoch: 5,
+}
+const stopping = (then: AfterStop) =>
+  ({ ...base, state: ServiceState.Stopping({ ...live, then, killed: false }) }) satisfies ServiceModel
+
+export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
+  ["Stopped", { ...base, desired: "stopped" }],
+  ["Stopped/held", { ...base, held: true }],
+  ["Starting", { ...base, state: ServiceState.Starting(live) }],
+  ["Running", { ...base, state: ServiceState.Running(live) }],
+  ["Stopping/stay-stopped", stopping("stay-stopped")],
+  ["Stopping/start-again", stopping("start-again")],
+  ["Stopping/fault", stopping("fault")],
+  ["Stopping/halt", { ...stopping("halt"), held: true }],
+  ["Stopping/give-up", stopping("give-up")],
+  ["Stopping/close", stopping("close")],
+  ["Backoff", { ...base, state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }) }],
+  [
+    "Backoff/held",
+    { ...base, held: true, state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }) },
+  ],
+  [
+    "Backoff/port",
+    { ...base, state: ServiceState.Backoff({ until: NOW + 500, error: "port 80 is held", reserved: false }) },
+  ],
+  ["Exited", { ...base, state: ServiceState.Exited({ exit: { code: 0, signal: null } }) }],
+  ["Failed", { ...base, state: ServiceState.Failed({ error: "gave up" }) }],
+]
+
+const reply = (): Reply => Deferred.unsafeMake(FiberId.none)
+const down = () => Deferred.unsafeMake<void>(FiberId.none)
+
+export const EVENTS: ReadonlyArray<readonly [string, () => ServiceEvent]> = [
+  ["Start", () => ServiceEvent.Start({ reply: reply() })],
+  ["Stop", () => ServiceEvent.Stop({ reply: reply() })],
+  ["Restart", () => ServiceEvent.Restart({ reply: reply() })],
+  ["Update", () => ServiceEvent.Update({ spec, port: undefined, reply: reply() })],
+  ["Resume", () => ServiceEvent.Resume({ reply: reply() })],
+  ["Halt", () => ServiceEvent.Halt({ why: "group", reply: down() })],
+  ["GiveUp", () => ServiceEvent.GiveUp({ reason: "group gave up", reply: down() })],
+  ["Close", () => ServiceEvent.Close({ why: "bye", reply: down() })],
+  ["Fault", () => ServiceEvent.Fault({ reason: "memory" })],
+  ["Spawned", () => ServiceEvent.Spawned({ run: 3, pid: 4343, startedAt: NOW })],
+  ["Spawned/stale", () => ServiceEvent.Spawned({ run: 2, pid: 4343, startedAt: NOW })],
+  ["SpawnRefused", () => ServiceEvent.SpawnRefused({ run: 3, reason: "no such file" })],
+  ["SpawnRefused/stale", () => ServiceEvent.SpawnRefused({ run: 2, reason: "no such file" })],
+  ["PortBusy", () => ServiceEvent.PortBusy({ run: 3, error: "port 80 is held" })],
+  ["PortBusy/stale", () => ServiceEvent.PortBusy({ run: 2, error: "port 80 is held" })],
+  ["SpawnDeferred", () => ServiceEvent.SpawnDeferred({ run: 3, until: NOW + 50 })],
+  ["SpawnDeferred/stale", () => ServiceEvent.SpawnDeferred({ run: 2, until: NOW + 50 })],
+  ["Exited", () => ServiceEvent.Exited({ run: 3, exit: { code: 1, signal: null }, unit: 0.5 })],
+  ["Exited/stale", () => ServiceEvent.Exited({ run: 2, exit: { code: 1, signal: null }, unit: 0.5 })],
+  ["HealthChecked/pass", () => ServiceEvent.HealthChecked({ run: 3, result: { _tag: "Passed" }, at: NOW })],
+  [
+    "HealthChecked/fail",
+    () => ServiceEvent.HealthChecked({ run: 3, result: { _tag: "Failed", reason: "refused" }, at: NOW }),
+  ],
+  ["HealthChecked/stale", () => ServiceEvent.HealthChecked({ run: 2, result: { _tag: "Passed" }, at: NOW })],
+  ["BackoffElapsed", () => ServiceEvent.BackoffElapsed({ epoch: 5 })],
+  ["BackoffElapsed/stale", () => ServiceEvent.BackoffElapsed({ epoch: 4 })],
+  ["StopOverdue", () => ServiceEvent.StopOverdue({ run: 3 })],
+  ["StopOverdue/stale", () => ServiceEvent.StopOverdue({ run: 2 })],
+  ["KillOverdue", () => ServiceEvent.KillOverdue({ run: 3 })],
+  ["LogErrorChanged", () => ServiceEvent.LogErrorChanged({ error: "disk full" })],
+]
+
+/** "NextState[detail] desired held : Action Action ...", the parts a table row pins. */
+export const render = (t: Transition): string => {
+  const { state } = t.model
+  const detail =
+    state._tag === "Stopping"
+      ? `/${state.then}${state.killed ? "+killed" : ""}`
+      : state._tag === "Backoff" && state.reserved
+        ? "/reserved"
+        : ""
+  const flags = `${t.model.desired}${t.model.held ? " held" : ""}`
+  const actions = t.actions.map((a) => (a._tag === "Spawn" ? `Spawn(${a.budget})` : a._tag)).join(" ")
+  return `${state._tag}${detail} ${flags} : ${actions}`
+}
