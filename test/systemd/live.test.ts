@@ -79,8 +79,16 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
   const systemctl = async (...args: ReadonlyArray<string>) =>
     (await sandbox.exec(["systemctl", ...args])).stdout.trim()
 
-  /** conf and api-a running (each with exactly the one process its view names), api-b stopped. */
-  const expectServicesBack = (current: ReadonlyMap<string, View>) => {
+  /**
+   * Waits until conf and api-a run and api-b is stopped as a person left it (READY=1 is sent once
+   * the API listens; services start after), then checks each running one has exactly the one
+   * process its view names, and that one Dockless runs.
+   */
+  const servicesBack = async (): Promise<ReadonlyMap<string, View>> => {
+    const current = await waitFor("conf and api-a to run", async () => {
+      const now = await views()
+      return now.get("conf")?.state === "running" && now.get("api-a")?.state === "running" ? now : undefined
+    })
     expect(current.get("conf")).toMatchObject({ source: "config", state: "running", desired: "running" })
     expect(current.get("api-a")).toMatchObject({ source: "api", state: "running", desired: "running" })
     expect(current.get("api-b")).toMatchObject({ source: "api", state: "stopped", desired: "stopped" })
@@ -91,6 +99,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
       ).toEqual([current.get(name)?.pid])
     expect(instances("api-b")).toEqual([])
     expect(daemons()).toHaveLength(1)
+    return current
   }
 
   beforeAll(async () => {
@@ -134,7 +143,9 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     token = (await sandbox.readFile(join(layout.dataDir, "token"))).trim()
     expect(token).toMatch(/^[0-9a-f]{64}$/)
     // The launcher on PATH finds the installed daemon through /etc/dockless/config.toml.
-    expect(await sandbox.run(["dockless", "status"])).toMatch(/^conf\s+running/m)
+    await waitFor("dockless status to show conf running", async () =>
+      /^conf\s+running/m.test(await sandbox.run(["dockless", "status"])) ? true : undefined,
+    )
   })
 
   it("kill -9 of dockless: systemd restarts it, with the same services, one process each", async () => {
@@ -164,9 +175,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     )
     expect(restarted.NRestarts).toBe("1")
     expect(daemons().map((p) => p.pid)).toEqual([Number(restarted.MainPID)])
-    // READY=1 again only after every service started: the view is complete at once.
-    const after = await views()
-    expectServicesBack(after)
+    const after = await servicesBack()
     for (const name of ["conf", "api-a"]) expect(after.get(name)?.pid).not.toBe(before.get(name)?.pid)
     // KillMode=mixed: systemd itself killed the old services with the crashed dockless, so the new
     // one found no leftovers of its own to reap.
@@ -182,8 +191,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
   it("systemctl restart keeps what a person stopped", async () => {
     const before = await views()
     await sandbox.run(["systemctl", "restart", "dockless"])
-    const after = await views()
-    expectServicesBack(after)
+    const after = await servicesBack()
     for (const name of ["conf", "api-a"]) expect(after.get(name)?.pid).not.toBe(before.get(name)?.pid)
   })
 
@@ -202,7 +210,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     expect(unit.SubState).toBe("running")
     expect(unit.MainPID).not.toBe(running)
     expect(await sandbox.readFile(layout.bundle)).toBe(await readFile(join(release, "dockless.mjs"), "utf8"))
-    expectServicesBack(await views())
+    await servicesBack()
   })
 
   it("after a reboot of the same disk dockless starts at boot, with every service and desired state back", async () => {
@@ -212,7 +220,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     // is-system-running --wait returned, so the boot's jobs (dockless included) are done.
     expect(await systemctl("is-active", "dockless")).toBe("active")
     expect((await sandbox.readFile(join(layout.dataDir, "token"))).trim()).toBe(token)
-    expectServicesBack(await views())
+    await servicesBack()
   })
 
   it("systemctl stop: dockless stops its services and exits cleanly, leaving no process", async () => {
@@ -275,7 +283,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     await sandbox.writeFile(layout.config, configToml())
     await sandbox.run([process.execPath, BUNDLE, "install"], { cwd: ROOT, timeoutMs: 45_000 })
     expect(await systemctl("is-active", "dockless")).toBe("active")
-    expectServicesBack(await views())
+    await servicesBack()
   })
 
   it("uninstall --purge stops dockless and its services and removes every trace", async () => {
