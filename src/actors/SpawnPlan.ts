@@ -3,6 +3,8 @@
 // own env, $PORT, the markers that find its processes even outside its process group
 // (DOCKLESS_SERVICE, DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence
 // saying why not.
+import { statSync } from "node:fs"
+import { isAbsolute } from "node:path"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { lookupUser } from "../os/Users.ts"
 import type { SpawnRequest } from "./ProcessRunner.ts"
@@ -19,6 +21,16 @@ const baseEnv = (): Record<string, string> => {
   return env
 }
 
+/** Why a cwd cannot be used, said as such (spawn's own ENOENT would blame the command). */
+const cwdProblem = (cwd: string): string | undefined => {
+  if (!isAbsolute(cwd)) return `cwd ${cwd} is not an absolute path`
+  try {
+    return statSync(cwd).isDirectory() ? undefined : `cwd ${cwd} is not a directory`
+  } catch {
+    return `cwd ${cwd} does not exist`
+  }
+}
+
 /** What marks a run's processes: the daemon instance (its data dir) and the run's own id. */
 export interface RunMarkers {
   readonly instance: string
@@ -32,6 +44,8 @@ export const spawnRequest = (
 ): SpawnRequest | string => {
   const user = spec.user === undefined ? undefined : lookupUser(spec.user)
   if (user?._tag === "Refused") return user.reason
+  const cwd = spec.cwd === undefined ? undefined : cwdProblem(spec.cwd)
+  if (cwd !== undefined) return cwd
   return {
     command: spec.command,
     args: spec.args,

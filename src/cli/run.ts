@@ -2,8 +2,6 @@
 // restore registered services and desired states, stop processes left by a previous run,
 // start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
 // closes the scope: the HTTP server first, then every service in reverse start order.
-import { mkdirSync } from "node:fs"
-import { join } from "node:path"
 import { Context, Effect, Layer } from "effect"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
@@ -14,6 +12,7 @@ import { LOG_DIR_MODE } from "../actors/LogFile.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { instanceOf } from "../os/Markers.ts"
 import { Monitor } from "../monitor/Monitor.ts"
+import { openDataDir } from "../state/DataDir.ts"
 import { Store } from "../state/Store.ts"
 import { reapLeftovers } from "../supervisors/Leftovers.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
@@ -64,15 +63,9 @@ const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, un
     return kept
   })
 
-const openDataDir = (config: Config) =>
-  Effect.try({
-    try: () => mkdirSync(join(config.data_dir, "logs"), { recursive: true, mode: LOG_DIR_MODE }),
-    catch: (error) => `cannot create the data dir ${config.data_dir}: ${String(error)}`,
-  })
-
 const daemon = (config: Config) =>
   Effect.gen(function* () {
-    yield* openDataDir(config)
+    yield* openDataDir(config.data_dir, LOG_DIR_MODE)
     // Built first, so it is released last: writes still pending are flushed after every service stopped.
     const store = Context.get(yield* Layer.build(Store.layer(config.data_dir)), Store)
     const loaded = yield* store.load
@@ -109,7 +102,7 @@ export const run = (configPath: string | undefined): Effect.Effect<number> =>
     )
     return yield* daemon(config).pipe(
       Effect.onInterrupt(() => Effect.logInfo("dockless stopped")),
-      Effect.catchAll((reason) => Effect.logError(reason).pipe(Effect.as(1))),
+      Effect.catchAll((failure) => Effect.logError(failure.message).pipe(Effect.as(1))),
     )
   }).pipe(
     Effect.catchTag("ConfigInvalid", (error) =>

@@ -21,6 +21,7 @@ import {
   TIMEOUT_CHECK_INTERVAL_MS,
 } from "./HttpLimits.ts"
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
+import { systemErrorReason } from "../os/SystemError.ts"
 import { routes } from "./routes.ts"
 import { OpenStreams } from "./sse.ts"
 
@@ -136,7 +137,10 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
         const token = yield* Effect.try({
           try: () => loadToken(config),
           catch: (error) =>
-            new ListenFailed({ address, reason: `cannot read or create the API token: ${String(error)}` }),
+            new ListenFailed({
+              address,
+              reason: `cannot read or create the API token: ${systemErrorReason(error)}`,
+            }),
         })
         const ctx: HttpContext = {
           config,

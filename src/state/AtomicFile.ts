@@ -7,6 +7,7 @@ import { readFileSync, renameSync } from "node:fs"
 import { open, rename, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Data, Effect } from "effect"
+import { systemErrorReason } from "../os/SystemError.ts"
 
 export class StateFileUnwritable extends Data.TaggedError("StateFileUnwritable")<{
   readonly path: string
@@ -15,14 +16,6 @@ export class StateFileUnwritable extends Data.TaggedError("StateFileUnwritable")
   override get message(): string {
     return `cannot write ${this.path}: ${this.reason}`
   }
-}
-
-/** The reason a file operation failed, as a person reads it: "no space left on device (ENOSPC)". */
-export const describeFsError = (error: unknown): string => {
-  if (!(error instanceof Error)) return String(error)
-  const code = "code" in error && typeof error.code === "string" ? error.code : undefined
-  const text = error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")
-  return code === undefined ? text : `${text} (${code})`
 }
 
 const syncDir = async (dir: string) => {
@@ -57,7 +50,7 @@ export const writeAtomic = (
       }
       await syncDir(dirname(path))
     },
-    catch: (error) => new StateFileUnwritable({ path, reason: describeFsError(error) }),
+    catch: (error) => new StateFileUnwritable({ path, reason: systemErrorReason(error) }),
   })
 
 export type ReadResult =

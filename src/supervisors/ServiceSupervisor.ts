@@ -20,6 +20,7 @@ import { Store, type Desired } from "../state/Store.ts"
 import { ServiceAction, type Budget, type ChildReport } from "./ServiceAction.ts"
 import { ServiceEvent, type Command, type Reply } from "./ServiceEvent.ts"
 import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } from "./ServiceModel.ts"
+import { liveOf } from "./ServiceState.ts"
 import { transition } from "./ServiceTransition.ts"
 import { SpawnBudget } from "./SpawnBudget.ts"
 import { ServiceClosing, ServiceUnresponsive } from "./SupervisorErrors.ts"
@@ -159,6 +160,12 @@ export const makeServiceSupervisor = (
         const worker = started.right
         current = { id: run, worker, scope: runScope }
         yield* step(ServiceEvent.Spawned({ run, pid: worker.pid, startedAt: worker.startedAt }))
+        // A process its own model does not own must not live on (one process per service, always).
+        if (liveOf(model.state)?.run !== run) {
+          yield* Effect.logError(`${name}: run ${run} (pid ${worker.pid}) was not taken up; stopping it`)
+          current = undefined
+          yield* Scope.close(runScope, Exit.void)
+        }
       })
 
     const onCurrent = (run: number, use: (c: CurrentRun) => Effect.Effect<void>) =>

@@ -237,10 +237,12 @@ const onCrash = (model: ServiceModel, live: Live, exit: ExitInfo, now: number, u
       }
       const reported =
         m.membership === "counted" ? [A.Report({ report: ChildReport.Restarting({ name }) })] : []
-      if (verdict.delay === 0)
-        return then(result(m, A.Note({ text: `${how}, restarting now` }), ...reported), (n) =>
+      if (verdict.delay === 0) {
+        const waiting = { ...m, state: ServiceState.Backoff({ until: now, error: null, reserved: false }) }
+        return then(result(waiting, A.Note({ text: `${how}, restarting now` }), ...reported), (n) =>
           spawn(n, "ask"),
         )
+      }
       return then(
         result(m, A.Note({ text: `${how}, restarting in ${formatMs(verdict.delay)}` }), ...reported),
         (n) => armBackoff(n, now + verdict.delay, now, { error: null, reserved: false }),

@@ -29,6 +29,14 @@ export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
   ["Stopped/held", { ...base, held: true }],
   ["Starting", { ...base, state: ServiceState.Starting(live) }],
   ["Running", { ...base, state: ServiceState.Running(live) }],
+  [
+    "Running/backoff 0",
+    {
+      ...base,
+      spec: { ...spec, backoff: { ...spec.backoff, initial: 0 } },
+      state: ServiceState.Running(live),
+    },
+  ],
   ["Stopping/stay-stopped", stopping("stay-stopped")],
   ["Stopping/start-again", stopping("start-again")],
   ["Stopping/fault", stopping("fault")],

@@ -82,7 +82,7 @@ export interface Daemon {
 
 /** Writes config.toml (the given body after the generated header) into `dir` and starts the daemon on it. */
 export const startDaemon = async (
-  options: { body?: string; dir?: string; port?: number } = {},
+  options: { body?: string; dir?: string; port?: number; readyMs?: number } = {},
 ): Promise<Daemon> => {
   const dir = options.dir ?? tempDir()
   const port = options.port ?? (await freePort())
@@ -91,10 +91,16 @@ export const startDaemon = async (
     configPath,
     `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n\n[auth]\ntoken = "${TOKEN}"\n\n${options.body ?? ""}\n`,
   )
-  return launch(dir, configPath, port)
+  return launch(dir, configPath, port, options.readyMs)
 }
 
-export const launch = async (dir: string, configPath: string, port: number): Promise<Daemon> => {
+/** Starts the daemon on a config; `readyMs` bounds the wait for its API (a big boot takes longer). */
+export const launch = async (
+  dir: string,
+  configPath: string,
+  port: number,
+  readyMs = 15_000,
+): Promise<Daemon> => {
   const child = spawn(process.execPath, [...nodeFlags, BUNDLE, "run", "--config", configPath], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
@@ -138,7 +144,7 @@ export const launch = async (dir: string, configPath: string, port: number): Pro
       if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${daemon.output}`)
       return (await fetch(`${url}/api/health`)).ok ? true : undefined
     },
-    15_000,
+    readyMs,
   )
   return daemon
 }
