@@ -20,7 +20,7 @@ import {
 import { InstallError } from "./install/InstallError.ts"
 import { bundleFiles, layout, underRoot } from "./install/Layout.ts"
 import { nodeForSystemd } from "./install/NodeOnPath.ts"
-import { systemctl, systemdState } from "./install/Systemd.ts"
+import { systemctl, systemdState, unitFailed } from "./install/Systemd.ts"
 
 export { InstallError }
 
@@ -157,5 +157,6 @@ export const uninstall: (options: UninstallOptions) => Effect.Effect<void, Insta
   for (const path of [layout.unit, layout.launcher, layout.libDir, layout.configDir])
     if (yield* exists(underRoot(root, path))) existing.add(path)
   const systemd = yield* systemdState(root)
-  yield* run("uninstall", planUninstall({ existing, purge, systemd }), root, dryRun)
+  const failed = systemd === "running" && existing.has(layout.unit) ? yield* unitFailed : false
+  yield* run("uninstall", planUninstall({ existing, purge, systemd, unitFailed: failed }), root, dryRun)
 })

@@ -88,7 +88,9 @@ describe("planUninstall", () => {
   const everything = new Set([layout.unit, layout.launcher, layout.libDir, layout.configDir])
 
   it("with systemd: stops and disables the unit first and reloads systemd last", () => {
-    expect(summary(planUninstall({ existing: everything, purge: false, systemd: "running" }))).toEqual([
+    expect(
+      summary(planUninstall({ existing: everything, purge: false, systemd: "running", unitFailed: false })),
+    ).toEqual([
       "systemctl disable --now dockless.service",
       `Remove ${layout.unit}`,
       `Remove ${layout.launcher}`,
@@ -98,9 +100,28 @@ describe("planUninstall", () => {
     ])
   })
 
+  it("with systemd: resets a failed unit after stopping it, so no not-found failed Dockless lingers", () => {
+    const actions = summary(
+      planUninstall({ existing: everything, purge: true, systemd: "running", unitFailed: true }),
+    )
+    expect(actions.filter((a) => a.startsWith("systemctl"))).toEqual([
+      "systemctl disable --now dockless.service",
+      "systemctl reset-failed dockless.service",
+      "systemctl daemon-reload",
+    ])
+    expect(actions.indexOf("systemctl reset-failed dockless.service")).toBeLessThan(
+      actions.indexOf(`Remove ${layout.unit}`),
+    )
+  })
+
   it("does not call systemctl for a unit that is not installed", () => {
     const actions = summary(
-      planUninstall({ existing: new Set([layout.configDir]), purge: true, systemd: "running" }),
+      planUninstall({
+        existing: new Set([layout.configDir]),
+        purge: true,
+        systemd: "running",
+        unitFailed: true,
+      }),
     )
     expect(actions.filter((a) => a.startsWith("systemctl"))).toEqual([])
     expect(actions).toContain(`Remove ${layout.configDir}`)

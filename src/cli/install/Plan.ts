@@ -158,14 +158,24 @@ export interface UninstallInputs {
   readonly existing: ReadonlySet<string>
   readonly purge: boolean
   readonly systemd: SystemdState
+  /** Whether systemd holds the unit as failed (a bad config, a crash loop): stopping leaves it so. */
+  readonly unitFailed: boolean
 }
 
-export const planUninstall = ({ existing, purge, systemd }: UninstallInputs): ReadonlyArray<Action> => {
+export const planUninstall = ({
+  existing,
+  purge,
+  systemd,
+  unitFailed,
+}: UninstallInputs): ReadonlyArray<Action> => {
   const remove = (path: string): Action =>
     existing.has(path) ? Action.Remove({ path }) : Action.AlreadyAbsent({ path })
   const manageUnit = systemd === "running" && existing.has(layout.unit)
   const actions: Array<Action> = []
   if (manageUnit) actions.push(Action.Systemctl({ args: ["disable", "--now", unitName] }))
+  // A failed unit stays in systemd's memory after its file is gone: `systemctl --failed` and
+  // `systemctl status dockless` would show a "not-found failed" Dockless until the next boot.
+  if (manageUnit && unitFailed) actions.push(Action.Systemctl({ args: ["reset-failed", unitName] }))
   actions.push(remove(layout.unit), remove(layout.launcher), remove(layout.libDir))
   if (purge) actions.push(remove(layout.configDir))
   else if (existing.has(layout.configDir))
