@@ -291,7 +291,9 @@ export const makeServiceSupervisor = (
       Effect.gen(function* () {
         const reply = yield* Deferred.make<void>()
         const event = make(reply)
-        // A refused request means the service is already closing: its process is going anyway.
+        // A refused request means the service is already closing: its process is going anyway;
+        // a supervisor that has ended has no process left to wait for.
+        if (ended) return
         if (internal) yield* mailbox.postInternal(event)
         else if ((yield* mailbox.post(event)) !== undefined) return
         const bound = model.spec.stop_timeout + KILL_GRACE_MS + STOP_SLACK_MS

@@ -59,6 +59,10 @@ export const serviceTable = () => ({
   hasHealth(s) {
     return Boolean(s.health && typeof s.health.status === "string")
   },
+  /** Why the service's output is not reaching its log file, as the row under it says. */
+  logErrorText(s) {
+    return s.log_error ? `Log file: ${s.log_error}; its output is dropped until this clears.` : ""
+  },
   healthText(s) {
     return s.health && typeof s.health.status === "string" ? s.health.status : ""
   },
