@@ -4,19 +4,17 @@
 // request_timeout, keep_alive_timeout, max_connections, max_event_streams, max_body).
 
 /**
- * A request's headers must be in within this time of its first byte, or the client is cut off
- * (408, closed); a new connection that sends nothing is cut off this long after it opened.
- * Checked by Node (not a socket idle timer), so a client trickling 1 byte every 5 s is caught.
+ * A connection must send a request's headers within this time of opening (or of the answer to
+ * its previous request), or it is cut off (408, closed): a client trickling 1 byte every 5 s
+ * is caught, since data does not reset it (RequestDeadlines.ts).
  */
 export const HEADERS_TIMEOUT_MS = 10_000
 /**
- * The whole request, headers and body, must be in within this time. Bodies are at most
- * BODY_LIMIT, so a body that stalls or trickles is cut off; a response is never timed:
- * Node stops counting once the request is in, so event streams stay open.
+ * A request's body must be in within this time of its headers. Bodies are at most BODY_LIMIT,
+ * so a body that stalls or trickles is cut off; a response is never timed, so event streams
+ * stay open.
  */
 export const REQUEST_TIMEOUT_MS = 10_000
-/** How often Node looks for requests past those deadlines (with its default, 30 s: up to 40 s). */
-export const TIMEOUT_CHECK_INTERVAL_MS = 1_000
 /** An idle keep-alive connection is closed after this, plus the 1 s Node adds (its default, stated). */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000
 

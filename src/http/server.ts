@@ -18,8 +18,11 @@ import {
   MAX_CONNECTIONS,
   MAX_EVENT_STREAMS,
   REQUEST_TIMEOUT_MS,
-  TIMEOUT_CHECK_INTERVAL_MS,
 } from "./HttpLimits.ts"
+import { enforceDeadlines } from "./RequestDeadlines.ts"
+
+/** Node's connection checker cannot be turned off; this interval (the longest a timer takes) is as good. */
+const NEVER_MS = 2 ** 31 - 1
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
 import { systemErrorReason } from "../os/SystemError.ts"
 import { routes } from "./routes.ts"
@@ -108,16 +111,17 @@ const listenOn = (server: Server, config: Config) =>
   })
 
 /**
- * node:http with the limits of HttpLimits. Node counts its request timeouts only until the
- * request is in, so responses that last (event streams) are never cut by them.
+ * node:http with the limits of HttpLimits. Node's own request timeouts are off (their checker
+ * wakes the daemon every interval for ever): RequestDeadlines times requests, never responses.
  */
 const makeServer = (handler: RequestListener): Server => {
   const server = createServer({
-    headersTimeout: HEADERS_TIMEOUT_MS,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    headersTimeout: 0,
+    requestTimeout: 0,
+    connectionsCheckingInterval: NEVER_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   })
+  enforceDeadlines(server, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)
   limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
   return server
 }
