@@ -138,14 +138,20 @@ export const launch = async (
   }
   child.stdout?.on("data", (d: Buffer) => (daemon.output += d.toString()))
   child.stderr?.on("data", (d: Buffer) => (daemon.output += d.toString()))
-  await waitFor(
-    "the daemon to answer /api/health",
-    async () => {
-      if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${daemon.output}`)
-      return (await fetch(`${url}/api/health`)).ok ? true : undefined
-    },
-    readyMs,
-  )
+  try {
+    await waitFor(
+      "the daemon to answer /api/health",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${daemon.output}`)
+        return (await fetch(`${url}/api/health`)).ok ? true : undefined
+      },
+      readyMs,
+    )
+  } catch (error) {
+    // A daemon that never answered is still ours to stop (with its services), not left running.
+    await daemon.stop(30_000)
+    throw error
+  }
   return daemon
 }
 
