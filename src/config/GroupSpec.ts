@@ -1,0 +1,28 @@
+// A `[supervisors.NAME]` group: OTP's supervisor flags for a set of services that restart
+// together (one_for_all, rest_for_one) or apart (one_for_one), their start order, the group's own
+// restart intensity, and an optional backoff that, when set, replaces each crashed child's own.
+import * as Schema from "effect/Schema"
+import { expecting } from "./Decoding.ts"
+import { Backoff, defaultIntensity, Intensity } from "./ServiceSpec.ts"
+import { NonEmptyText, oneOf, optionalValue } from "./Values.ts"
+
+export const strategies = ["one_for_one", "one_for_all", "rest_for_one"] as const
+export type Strategy = (typeof strategies)[number]
+
+const Children = Schema.Array(NonEmptyText)
+  .annotations(expecting("an array of service names"))
+  .pipe(Schema.minItems(1), Schema.annotations(expecting("at least one service name")))
+
+export const GroupTable = Schema.Struct({
+  strategy: Schema.optionalWith(oneOf(...strategies), { exact: true, default: () => "one_for_one" as const }),
+  children: Schema.propertySignature(Children).annotations({
+    missingMessage: () => "is required: the services this group supervises, in start order",
+  }),
+  intensity: Schema.optionalWith(Intensity, { exact: true, default: () => defaultIntensity }),
+  /** Absent: each child restarts after its own backoff. */
+  backoff: optionalValue(Backoff),
+})
+
+export interface GroupSpec extends Schema.Schema.Type<typeof GroupTable> {
+  readonly name: string
+}
