@@ -33,7 +33,7 @@ export const parseDuration = (raw: unknown): number | undefined => {
   return match?.[1] === undefined || unit === undefined ? undefined : wholeUnits(Number(match[1]), unit)
 }
 
-const Millis = Schema.Int.pipe(Schema.between(0, Number.MAX_SAFE_INTEGER))
+const Millis = Schema.Number.pipe(Schema.int(), Schema.between(0, Number.MAX_SAFE_INTEGER))
 
 const DurationText = Schema.transform(Schema.String.pipe(Schema.pattern(durationRegex)), Millis, {
   strict: true,

@@ -290,8 +290,11 @@ export const decodeServiceLinks = (name: string, raw: unknown, defaults: unknown
 
 const encodeTable = Schema.encodeSync(ServiceTable)
 
-/** A plain JSON-able table (durations in ms, sizes in bytes) that decodeServiceSpec accepts again. */
-export const encodeServiceSpec = (spec: ServiceSpec): Record<string, unknown> => ({
+/** A service table as JSON carries it: its name plus the table's keys, durations in ms, sizes in bytes. */
+export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: string }
+
+/** A plain JSON-able table that decodeServiceSpec accepts again. */
+export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => ({
   ...encodeTable(spec),
   name: spec.name,
 })

@@ -34,7 +34,7 @@ export const parseSize = (raw: unknown): number | undefined => {
   return match?.[1] === undefined || unit === undefined ? undefined : wholeUnits(Number(match[1]), unit)
 }
 
-const Bytes = Schema.Int.pipe(Schema.between(0, Number.MAX_SAFE_INTEGER))
+const Bytes = Schema.Number.pipe(Schema.int(), Schema.between(0, Number.MAX_SAFE_INTEGER))
 
 const SizeText = Schema.transform(Schema.String.pipe(Schema.pattern(sizeRegex)), Bytes, {
   strict: true,

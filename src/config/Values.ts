@@ -13,13 +13,13 @@ export const NonEmptyText = Schema.String.pipe(Schema.minLength(1)).annotations(
 )
 export const Flag = Schema.Boolean.annotations(expecting("true or false"))
 
-export const Port = Schema.Int.pipe(Schema.between(1, 65535)).annotations(
+export const Port = Schema.Number.pipe(Schema.int(), Schema.between(1, 65535)).annotations(
   expecting("a port number from 1 to 65535"),
 )
 
 /** An integer in [min, max]. */
 export const IntegerIn = (min: number, max: number, what = `an integer from ${min} to ${max}`) =>
-  Schema.Int.pipe(Schema.between(min, max)).annotations(expecting(what))
+  Schema.Number.pipe(Schema.int(), Schema.between(min, max)).annotations(expecting(what))
 
 /** A finite number in [min, max]. */
 export const NumberIn = (min: number, max: number, what: string) =>

@@ -2,7 +2,9 @@
 // the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
 // a 500 means Dockless itself failed (for example, the disk refused a write).
 import { Data } from "effect"
+import * as Schema from "effect/Schema"
 import type { ConfigIssue } from "../config/ConfigError.ts"
+import { ErrorBody } from "./ApiSchema.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import type {
   ServiceExists,
@@ -12,7 +14,11 @@ import type {
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
 
-export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly reason: string }> {}
+export class BadRequest extends Data.TaggedError("BadRequest")<{
+  readonly reason: string
+  /** The problems of a body that did not decode, by key path. */
+  readonly issues?: ReadonlyArray<ConfigIssue>
+}> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly limit: number }> {}
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
 export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
@@ -36,30 +42,41 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 
-const details = (issues: ReadonlyArray<ConfigIssue>) => issues.map(({ path, message }) => ({ path, message }))
+const encodeError = Schema.encodeSync(ErrorBody)
+
+/** The `{ error, details }` body of SPEC section 5. */
+export const errorAnswer = (
+  status: number,
+  sentence: string,
+  issues: ReadonlyArray<ConfigIssue> = [],
+): Response =>
+  json(
+    status,
+    encodeError({ error: sentence, details: issues.map(({ path, message }) => ({ path, message })) }),
+  )
 
 export const failureResponse = (failure: HttpFailure): Response => {
   switch (failure._tag) {
     case "BadRequest":
-      return json(400, { error: failure.reason, details: [] })
+      return errorAnswer(400, failure.reason, failure.issues)
     case "PayloadTooLarge":
-      return json(413, { error: `the request body is larger than ${failure.limit / 1024} KiB`, details: [] })
+      return errorAnswer(413, `the request body is larger than ${failure.limit / 1024} KiB`)
     case "Unauthorized":
-      return json(401, { error: failure.reason, details: [] })
+      return errorAnswer(401, failure.reason)
     case "ForeignOrigin":
-      return json(403, { error: `writes from another origin (${failure.origin}) are refused`, details: [] })
+      return errorAnswer(403, `writes from another origin (${failure.origin}) are refused`)
     case "RouteNotFound":
-      return json(404, { error: `no such endpoint: ${failure.path}`, details: [] })
+      return errorAnswer(404, `no such endpoint: ${failure.path}`)
     case "ServiceNotFound":
-      return json(404, { error: failure.message, details: [] })
+      return errorAnswer(404, failure.message)
     case "ServiceExists":
     case "ServiceFromConfig":
-      return json(409, { error: failure.message, details: [] })
+      return errorAnswer(409, failure.message)
     case "SpecInvalid":
-      return json(400, { error: failure.message, details: details(failure.issues) })
+      return errorAnswer(400, failure.message, failure.issues)
     case "SpecConflict":
-      return json(409, { error: failure.message, details: details(failure.issues) })
+      return errorAnswer(409, failure.message, failure.issues)
     case "StateFileUnwritable":
-      return json(500, { error: failure.message, details: [] })
+      return errorAnswer(500, failure.message)
   }
 }

@@ -4,9 +4,15 @@
 import { Effect, Queue } from "effect"
 import { parseLines } from "../actors/OutputCapture.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
-import { BadRequest, json } from "./HttpErrors.ts"
+import { answer } from "./Answers.ts"
+import { LogLine, LogsAnswer } from "./ApiSchema.ts"
+import { BadRequest } from "./HttpErrors.ts"
+import * as Schema from "effect/Schema"
 import { param, type Handler } from "./HttpContext.ts"
 import { sseResponse } from "./sse.ts"
+
+const reply = answer(LogsAnswer)
+const encodeLine = Schema.encodeSync(LogLine)
 
 const DEFAULT_LINES = 100
 const MAX_LINES = 10_000
@@ -25,7 +31,7 @@ export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
     const lines = yield* lineCount(event.url.searchParams.get("lines"))
     const actor = yield* (yield* RootSupervisor).actor(param(event, "name"))
-    return json(200, { lines: actor.capture.tail(lines) })
+    return reply(200, { lines: actor.capture.tail(lines) })
   })
 
 export const logStream: Handler = (event, ctx) =>
@@ -41,7 +47,7 @@ export const logStream: Handler = (event, ctx) =>
         for (;;) {
           const framed = yield* Queue.take(chunks)
           for (const line of parseLines(framed)) {
-            if (!(yield* channel.send("log", line))) return
+            if (!(yield* channel.send("log", encodeLine(line)))) return
           }
         }
       }),

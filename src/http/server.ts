@@ -8,7 +8,7 @@ import { H3, toNodeHandler, type H3Event } from "h3"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { loadToken, makeAuth } from "./auth.ts"
-import { BadRequest, failureResponse, json, RouteNotFound } from "./HttpErrors.ts"
+import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
 import { routes } from "./routes.ts"
 import { OpenStreams } from "./sse.ts"
@@ -36,7 +36,7 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
       Effect.catchAll((failure) => Effect.succeed(failureResponse(failure))),
       Effect.catchAllDefect((defect) =>
         Effect.logError("http handler defect", defect).pipe(
-          Effect.as(json(500, { error: "Dockless hit an internal error; see its log", details: [] })),
+          Effect.as(errorAnswer(500, "Dockless hit an internal error; see its log")),
         ),
       ),
     ),
