@@ -11,6 +11,7 @@ import { control } from "./control.ts"
 import { install, uninstall } from "./install.ts"
 import { logs } from "./logs.ts"
 import { run } from "./run.ts"
+import { printSchema, schemaKinds, type SchemaKind } from "./schema.ts"
 import { status } from "./status.ts"
 
 const HELP = `dockless ${version}: supervises host binaries, with a web dashboard.
@@ -78,6 +79,12 @@ const command = (argv: Argv): Effect.Effect<number, ClientFailed> => {
           Console.error(`dockless uninstall: ${e.message}`).pipe(Effect.as(1)),
         ),
       )
+    case "schema": {
+      const kind = schemaKinds.find((k) => k === argv.positionals[0])
+      return kind === undefined
+        ? usageError(`schema needs one of: ${schemaKinds.join(", ")}`)
+        : printSchema(kind)
+    }
     default:
       return usageError(`unknown command "${argv.command}" (see dockless --help)`)
   }

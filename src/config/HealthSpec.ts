@@ -36,16 +36,13 @@ const HealthTable = Schema.Struct({
 })
   .annotations(expecting(`a table like { http = "http://127.0.0.1:8080/healthz", interval = "10s" }`))
   .pipe(
-    Schema.filter(
-      (t) => {
-        const found = kinds.filter((kind) => t[kind] !== undefined)
-        return (
-          found.length === 1 ||
-          `expected exactly one of http, tcp or exec, got ${found.length === 0 ? "none" : found.join(" and ")}`
-        )
-      },
-      { jsonSchema: { oneOf: kinds.map((kind) => ({ required: [kind] })) } },
-    ),
+    Schema.filter((t) => {
+      const found = kinds.filter((kind) => t[kind] !== undefined)
+      return (
+        found.length === 1 ||
+        `expected exactly one of http, tcp or exec, got ${found.length === 0 ? "none" : found.join(" and ")}`
+      )
+    }),
   )
 
 const HealthCheckSchema = Schema.Union(
@@ -102,4 +99,7 @@ export const Health = Schema.transform(HealthTable, HealthSpecSchema, {
     retries: spec.retries,
     start_period: spec.start_period,
   }),
+}).annotations({
+  // Here rather than on the filter: JSONSchema skips a refinement's annotation over a struct with defaults.
+  jsonSchema: { allOf: [{ oneOf: kinds.map((kind) => ({ required: [kind] })) }] },
 })
