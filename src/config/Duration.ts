@@ -42,7 +42,10 @@ const DurationText = Schema.transform(Schema.String.pipe(Schema.pattern(duration
 })
 
 /** A duration of zero or more milliseconds. Integers come first so encoding writes plain ms. */
-export const Duration = Schema.Union(Millis, DurationText).annotations(expecting(durationExpectation))
+export const Duration = Schema.Union(Millis, DurationText).annotations({
+  ...expecting(durationExpectation),
+  identifier: "Duration",
+})
 
 const positive = "a duration greater than 0"
 

@@ -43,7 +43,10 @@ const SizeText = Schema.transform(Schema.String.pipe(Schema.pattern(sizeRegex)),
 })
 
 /** A size of zero or more bytes. Integers come first so encoding writes plain bytes. */
-export const Size = Schema.Union(Bytes, SizeText).annotations(expecting(sizeExpectation))
+export const Size = Schema.Union(Bytes, SizeText).annotations({
+  ...expecting(sizeExpectation),
+  identifier: "Size",
+})
 
 const positive = "a size of at least 1 byte"
 

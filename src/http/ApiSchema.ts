@@ -89,7 +89,8 @@ export const ServiceView = Schema.Struct({
   rss_bytes: Schema.NullOr(Schema.Number),
   ports: Schema.Array(Schema.Number),
   health: Schema.NullOr(HealthView),
-  spec: Schema.encodedBoundSchema(ServiceRegistration),
+  // The same JSON as a registration body, so it is described once.
+  spec: Schema.encodedBoundSchema(ServiceRegistration).annotations({ identifier: "ServiceRegistration" }),
   log_error: Schema.NullOr(Schema.String).annotations({
     description: "why the service's output is not being written to its log file, or null",
   }),

@@ -15,7 +15,7 @@ const reply = answer(LogsAnswer)
 const encodeLine = Schema.encodeSync(LogLine)
 
 const DEFAULT_LINES = 100
-const MAX_LINES = 10_000
+export const MAX_LINES = 10_000
 
 const lineCount = (raw: string | null) => {
   if (raw === null || raw === "") return Effect.succeed(DEFAULT_LINES)

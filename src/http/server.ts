@@ -101,6 +101,7 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
           streams: new OpenStreams(),
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
+          routes,
         }
         yield* Effect.acquireRelease(listenOn(createServer(toNodeHandler(buildApp(ctx))), config), (server) =>
           ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(server))),
