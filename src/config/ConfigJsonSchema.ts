@@ -5,7 +5,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import { ConfigDocument } from "./Config.ts"
 
 /** Effect names each refinement in `title` ("between(1, 65535)"); editors show titles, so only ours stay. */
-const withoutRefinementTitles = (node: unknown, top = true): unknown => {
+export const withoutRefinementTitles = (node: unknown, top = true): unknown => {
   if (Array.isArray(node)) return node.map((item) => withoutRefinementTitles(item, false))
   if (typeof node !== "object" || node === null) return node
   return Object.fromEntries(

@@ -3,6 +3,7 @@
 // encode answers through these; the OpenAPI document is generated from them and routes.ts.
 // A service table is the same Schema as in config.toml (config/ServiceSpec.ts).
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 import { ServiceTable } from "../config/ServiceSpec.ts"
 import { NonEmptyText, ServiceName } from "../config/Values.ts"
 
@@ -89,8 +90,10 @@ export const ServiceView = Schema.Struct({
   rss_bytes: Schema.NullOr(Schema.Number),
   ports: Schema.Array(Schema.Number),
   health: Schema.NullOr(HealthView),
-  // The same JSON as a registration body, so it is described once.
-  spec: Schema.encodedBoundSchema(ServiceRegistration).annotations({ identifier: "ServiceRegistration" }),
+  // Checked as the JSON it is, and described as the registration body it is (one description).
+  spec: Schema.encodedBoundSchema(ServiceRegistration).annotations({
+    [AST.SurrogateAnnotationId]: ServiceRegistration.ast,
+  }),
   log_error: Schema.NullOr(Schema.String).annotations({
     description: "why the service's output is not being written to its log file, or null",
   }),

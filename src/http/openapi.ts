@@ -5,6 +5,7 @@
 // service) are added here, from the route's shape.
 import { Effect } from "effect"
 import * as JSONSchema from "effect/JSONSchema"
+import { withoutRefinementTitles } from "../config/ConfigJsonSchema.ts"
 import type * as AST from "effect/SchemaAST"
 import { serviceNameRule } from "../config/Values.ts"
 import { version } from "../version.ts"
@@ -46,11 +47,14 @@ const isWrite = (route: Route) => route.method !== "GET"
 export const openApiDocument = (routes: ReadonlyArray<Route>) => {
   const schemas: Record<string, JSONSchema.JsonSchema7> = {}
   const schemaOf = (schema: { readonly ast: AST.AST }) =>
-    JSONSchema.fromAST(schema.ast, {
-      definitions: schemas,
-      definitionPath: "#/components/schemas/",
-      target: "openApi3.1",
-    })
+    withoutRefinementTitles(
+      JSONSchema.fromAST(schema.ast, {
+        definitions: schemas,
+        definitionPath: "#/components/schemas/",
+        target: "openApi3.1",
+      }),
+      false,
+    )
   const jsonContent = (schema: { readonly ast: AST.AST }) => ({
     "application/json": { schema: schemaOf(schema) },
   })
@@ -113,7 +117,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route>) => {
     },
     paths,
     components: {
-      schemas,
+      schemas: withoutRefinementTitles(schemas, false),
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "the API token ([auth] or data_dir/token)" },
         session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
