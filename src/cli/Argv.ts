@@ -48,7 +48,7 @@ export const globalOptions: Readonly<Record<string, OptionSpec>> = {
   help: { type: "boolean", short: "h", description: "show this help" },
 }
 
-export const versionOption: OptionSpec = { type: "boolean", short: "V", description: "print the version" }
+const versionOption: OptionSpec = { type: "boolean", short: "V", description: "print the version" }
 
 export type Parsed =
   | { readonly _tag: "Help"; readonly command: CommandSpec | undefined }

@@ -7,7 +7,7 @@ import { openApiDocument } from "../http/openapi.ts"
 import { routes } from "../http/routes.ts"
 
 export const schemaKinds = ["config", "openapi"] as const
-export type SchemaKind = (typeof schemaKinds)[number]
+type SchemaKind = (typeof schemaKinds)[number]
 
 const documents: Record<SchemaKind, () => unknown> = {
   config: configJsonSchema,

@@ -23,13 +23,12 @@ import {
   Log,
   ServiceTable,
   type LogSpec,
+  type ServiceLinks,
   type ServiceSpec,
 } from "./ServiceSpec.ts"
 import { NonEmptyText, Port, ServiceName } from "./Values.ts"
 
 export type { GroupSpec, Strategy } from "./GroupSpec.ts"
-export { strategies } from "./GroupSpec.ts"
-export type { BackoffSpec, IntensitySpec, LogSpec, RestartPolicy, ServiceSpec } from "./ServiceSpec.ts"
 
 export interface AuthSpec {
   readonly token: Redacted.Redacted<string> | undefined
@@ -49,10 +48,10 @@ export interface Config {
   readonly supervisors: ReadonlyArray<GroupSpec>
 }
 
-export const defaultListenPort = 3080
-export const defaultListenHost = "0.0.0.0"
-export const defaultDataDir = "data"
-export const defaultAutoRange: readonly [number, number] = [20000, 20999]
+const defaultListenPort = 3080
+const defaultListenHost = "0.0.0.0"
+const defaultDataDir = "data"
+const defaultAutoRange: readonly [number, number] = [20000, 20999]
 
 /** The config used when no file is found: built-in defaults, no services. */
 export const defaultConfig = (cwd: string): Config => ({
@@ -175,55 +174,61 @@ const withoutDates = (value: unknown): unknown => {
     : value
 }
 
+const noGroups: Readonly<Record<string, typeof GroupTable.Type>> = {}
+
 /** Decodes a parsed config.toml. `file` is its absolute path; relative paths resolve against its directory. */
 export const decodeConfig = (parsed: unknown, file: string): Either.Either<Config, Issues> => {
   const baseDir = path.dirname(file)
   const raw = withoutDates(parsed)
   const t = tableAt(raw)
-  const fileIssues = Either.match(decodeTable(raw, ""), { onLeft: (issues) => issues, onRight: () => [] })
-  const listen_port = valueOf(Port, t.listen_port, defaultListenPort)
-  const log = valueOf(Log, t.log, defaultLog)
-  const auth = valueOf(Auth, t.auth, {})
+  const decoded = decodeTable(raw, "")
+  const fileIssues = Either.isLeft(decoded) ? decoded.left : []
+  // With problems in the file, each section still gives what it can for the checks that follow.
+  const table = Either.getOrElse(decoded, () => ({
+    listen_port: valueOf(Port, t.listen_port, defaultListenPort),
+    log: valueOf(Log, t.log, defaultLog),
+    supervisors: noGroups,
+  }))
   const defaults = usableDefaults(t.defaults, fileIssues)
 
   const problems: Array<ConfigIssue> = [...fileIssues]
   const serviceTables = tableAt(t.services)
   const services: Array<ServiceSpec> = []
+  const links: Array<ServiceLinks> = []
   for (const [name, value] of Object.entries(serviceTables)) {
     const pathPrefix = joinPath("services", name)
-    const decoded = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
-    if (Either.isLeft(decoded)) problems.push(...decoded.left)
-    else services.push(decoded.right)
+    const service = decodeServiceSpec(value, { name, baseDir, defaults, log: table.log, pathPrefix })
+    if (Either.isLeft(service)) problems.push(...service.left)
+    else services.push(service.right)
+    // Cross-checks see every service, also those with other errors, so all problems show at once.
+    links.push(Either.isRight(service) ? service.right : decodeServiceLinks(name, value, defaults))
   }
   const supervisors = Object.entries(tableAt(t.supervisors)).flatMap(([name, value]): Array<GroupSpec> => {
     problems.push(...checkName(name, joinPath("supervisors", name), "supervisor name"))
-    return Option.match(Schema.decodeUnknownOption(GroupTable)(value), {
-      onNone: () => [],
-      onSome: (group) => [{ name, ...group }],
-    })
+    const group =
+      table.supervisors[name] ?? Option.getOrUndefined(Schema.decodeUnknownOption(GroupTable)(value))
+    return group === undefined ? [] : [{ name, ...group }]
   })
 
-  // Cross-checks see every service, also those with other errors, so all problems show at once.
-  const links = Object.entries(serviceTables).map(([name, value]) =>
-    decodeServiceLinks(name, value, defaults),
-  )
   const issues = [
     ...problems.sort((a, b) => rank(a) - rank(b)),
-    ...crossCheck(listen_port, supervisors, links, Object.keys(serviceTables)),
+    ...crossCheck(table.listen_port, supervisors, links, Object.keys(serviceTables)),
   ]
-  if (issues.length > 0) return Either.left(issues)
+  if (Either.isLeft(decoded) || issues.length > 0) return Either.left(issues)
+  const file_ = decoded.right
   return Either.right({
     file,
     baseDir,
-    listen_port,
-    listen_host: valueOf(NonEmptyText, t.listen_host, defaultListenHost),
-    data_dir: path.resolve(baseDir, valueOf(NonEmptyText, t.data_dir, defaultDataDir)),
+    listen_port: file_.listen_port,
+    listen_host: file_.listen_host,
+    data_dir: path.resolve(baseDir, file_.data_dir),
     auth: {
-      token: auth.token === undefined ? undefined : Redacted.make(auth.token),
-      token_file: auth.token_file === undefined ? undefined : path.resolve(baseDir, auth.token_file),
+      token: file_.auth.token === undefined ? undefined : Redacted.make(file_.auth.token),
+      token_file:
+        file_.auth.token_file === undefined ? undefined : path.resolve(baseDir, file_.auth.token_file),
     },
-    log,
-    ports: valueOf(Ports, t.ports, { auto_range: defaultAutoRange }),
+    log: file_.log,
+    ports: file_.ports,
     defaults,
     services,
     supervisors,

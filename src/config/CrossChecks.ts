@@ -86,7 +86,7 @@ const startEdges = (services: ReadonlyArray<ServiceLinks>, groups: ReadonlyArray
  * Every distinct start-order cycle, as its edges, rotated to start at the service that comes
  * first in the file. A cycle is named once whichever service it is found from.
  */
-export const findCycles = (
+const findCycles = (
   services: ReadonlyArray<ServiceLinks>,
   groups: ReadonlyArray<GroupSpec> = [],
 ): ReadonlyArray<ReadonlyArray<StartsAfter>> => {

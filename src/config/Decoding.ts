@@ -15,7 +15,7 @@ export type Issues = ReadonlyArray<ConfigIssue>
 export type Table = Readonly<Record<string, unknown>>
 
 /** Marks a schema whose failures all read `expected <what>, got <value>`, whatever failed inside it. */
-export const ExpectedId: unique symbol = Symbol.for("dockless/config/Expected")
+const ExpectedId: unique symbol = Symbol.for("dockless/config/Expected")
 
 /** The annotations of a value described as `what` (`a port number from 1 to 65535`). */
 export const expecting = (what: string) => ({ [ExpectedId]: what, description: what })
@@ -39,7 +39,6 @@ export const describe = (u: unknown): string => {
   if (u === undefined) return "nothing"
   // ConfigFile turns TOML dates into symbols named "a date (...)": no schema accepts one.
   if (typeof u === "symbol") return u.description ?? "a symbol"
-  if (u instanceof Date) return `a date (${u.toISOString()})`
   if (isTable(u)) return "a table"
   const text = JSON.stringify(u) ?? String(u)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
@@ -156,11 +155,10 @@ const walk = (i: ParseResult.ParseIssue, at: string, enclosing: string | undefin
 }
 
 /** Every problem of a failed decode, each at its key path below `prefix`. */
-export const issuesOf = (error: ParseResult.ParseIssue, prefix: string): Issues =>
-  walk(error, prefix, undefined)
+const issuesOf = (error: ParseResult.ParseIssue, prefix: string): Issues => walk(error, prefix, undefined)
 
 /** Every problem at once, and keys the schema does not name are errors (SPEC section 3). */
-export const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
+const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 
 /** A decoder compiled once: the value, or every issue under the key path it is given. */
 export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {

@@ -9,11 +9,11 @@ import { expecting } from "./Decoding.ts"
 const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 
 /** At most 9 integer digits, so every match is a safe integer of milliseconds. */
-export const durationPattern = "^\\s*([0-9]{1,9}(?:\\.[0-9]+)?)(ms|s|m|h)\\s*$"
+const durationPattern = "^\\s*([0-9]{1,9}(?:\\.[0-9]+)?)(ms|s|m|h)\\s*$"
 const zeroPattern = "^\\s*0+(?:\\.0+)?(?:ms|s|m|h)\\s*$"
 const durationRegex = new RegExp(durationPattern)
 
-export const durationExpectation = `a duration like "500ms", "10s", "5m", "1h" or integer milliseconds`
+const durationExpectation = `a duration like "500ms", "10s", "5m", "1h" or integer milliseconds`
 
 /**
  * A count of `unit` in whole base units: rounded, never rounded down to 0 when it was not 0

@@ -6,7 +6,7 @@ import { expecting } from "./Decoding.ts"
 import { Backoff, defaultIntensity, Intensity } from "./ServiceSpec.ts"
 import { NonEmptyText, oneOf, optionalValue } from "./Values.ts"
 
-export const strategies = ["one_for_one", "one_for_all", "rest_for_one"] as const
+const strategies = ["one_for_one", "one_for_all", "rest_for_one"] as const
 export type Strategy = (typeof strategies)[number]
 
 const Children = Schema.Array(NonEmptyText)

@@ -7,7 +7,7 @@ import { expecting } from "./Decoding.ts"
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { HttpUrl, IntegerIn, NonEmptyText, Port } from "./Values.ts"
 
-export const defaultHealthTiming = { interval: 10_000, timeout: 2_000, retries: 3, start_period: 0 } as const
+const defaultHealthTiming = { interval: 10_000, timeout: 2_000, retries: 3, start_period: 0 } as const
 
 const kinds = ["http", "tcp", "exec"] as const
 

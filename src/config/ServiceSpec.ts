@@ -29,19 +29,18 @@ import {
 } from "./Values.ts"
 
 export type { HealthCheck, HealthSpec } from "./HealthSpec.ts"
-export { defaultHealthTiming } from "./HealthSpec.ts"
 export { resolveCommand } from "./Paths.ts"
 
 // ---- defaults, in one place (SPEC section 3) ----
 
-export const restartPolicies = ["always", "on-failure", "never"] as const
+const restartPolicies = ["always", "on-failure", "never"] as const
 export type RestartPolicy = (typeof restartPolicies)[number]
 export const defaultBackoff = { initial: 1_000, max: 60_000, factor: 2, jitter: 0.1, reset_after: 60_000 }
 export const defaultIntensity = { max_restarts: 10, period: 60_000 }
 export const defaultLog = { enabled: true, max_bytes: 10 * 1024 * 1024, keep: 5 }
-export const defaultRestart: RestartPolicy = "on-failure"
-export const defaultStopSignal: NodeJS.Signals = "SIGTERM"
-export const defaultStopTimeout = 10_000
+const defaultRestart: RestartPolicy = "on-failure"
+const defaultStopSignal: NodeJS.Signals = "SIGTERM"
+const defaultStopTimeout = 10_000
 
 // ---- nested tables ----
 
@@ -179,8 +178,6 @@ export const DefaultsTable = Schema.Struct(
   ),
 ).annotations(expecting("a table of service settings"))
 
-/** Every key a service table may have; `name` only appears in API bodies. */
-export const serviceKeys: ReadonlyArray<string> = Object.keys(ServiceTable.fields)
 /** Keys allowed in [defaults]: any service key but `name`. */
 export const defaultsKeys: ReadonlyArray<string> = Object.keys(serviceValues)
 /** Tables that [defaults] merges into a service key by key instead of replacing. */
@@ -213,7 +210,7 @@ export const checkName = (name: string, at: string, what = "service name"): Issu
       ]
 
 /** [defaults] under the service: the service wins, and backoff/intensity/log/env merge key by key. */
-export const mergeDefaults = (defaults: unknown, service: Table): Table => {
+const mergeDefaults = (defaults: unknown, service: Table): Table => {
   if (!isTable(defaults)) return service
   const merged: Record<string, unknown> = { ...defaults, ...service }
   for (const key of mergedTables) {
@@ -293,8 +290,14 @@ const encodeTable = Schema.encodeSync(ServiceTable)
 /** A service table as JSON carries it: its name plus the table's keys, durations in ms, sizes in bytes. */
 export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: string }
 
+/** A spec never changes, and its view is rebuilt on every state change: each is encoded once. */
+const encoded = new WeakMap<ServiceSpec, ServiceTableJson>()
+
 /** A plain JSON-able table that decodeServiceSpec accepts again. */
-export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => ({
-  ...encodeTable(spec),
-  name: spec.name,
-})
+export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
+  const known = encoded.get(spec)
+  if (known !== undefined) return known
+  const table = { ...encodeTable(spec), name: spec.name }
+  encoded.set(spec, table)
+  return table
+}

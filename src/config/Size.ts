@@ -19,11 +19,11 @@ const unitBytes: Readonly<Record<string, number>> = {
 }
 
 /** At most 12 integer digits; larger sizes are capped at the largest safe integer (8 PiB). */
-export const sizePattern = "^\\s*([0-9]{1,12}(?:\\.[0-9]+)?)\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)\\s*$"
+const sizePattern = "^\\s*([0-9]{1,12}(?:\\.[0-9]+)?)\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)\\s*$"
 const zeroPattern = "^\\s*0+(?:\\.0+)?\\s*[A-Za-z]+\\s*$"
 const sizeRegex = new RegExp(sizePattern)
 
-export const sizeExpectation = `a size like "512KiB", "10MiB", "1GiB", "500KB", "10MB", "100B" or integer bytes`
+const sizeExpectation = `a size like "512KiB", "10MiB", "1GiB", "500KB", "10MB", "100B" or integer bytes`
 
 /** Bytes, or undefined when `raw` is not a size. */
 export const parseSize = (raw: unknown): number | undefined => {

@@ -57,15 +57,7 @@ const HealthView = Schema.Struct({
 })
 
 /** SPEC section 4's states. */
-export const stateNames = [
-  "stopped",
-  "starting",
-  "running",
-  "stopping",
-  "backoff",
-  "exited",
-  "failed",
-] as const
+const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "exited", "failed"] as const
 
 /**
  * A service as the API shows it. `spec` is the service table it runs with, in its encoded form
