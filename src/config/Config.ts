@@ -2,7 +2,7 @@
 // every service, [supervisors.*] groups (OTP strategies), and the cross-checks that span
 // services. Pure: decodeConfig takes the parsed TOML value; reading the file lives in
 // ConfigFile.ts. The file is decoded in two steps because each service needs [defaults] and
-// [log] merged under it first; ConfigDocument describes the same file in one piece, for the
+// [log] merged under it first; configDocument describes the same file in one piece, for the
 // JSON Schema editors use.
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -114,27 +114,30 @@ const ConfigTable = Schema.Struct({
   supervisors: tablesOf(GroupTable, "a table of [supervisors.NAME] tables"),
 })
 
-/** A service table in a file: `command` may come from [defaults] instead (see the document's `if`). */
-const FileServiceTable = Schema.Struct({
-  ...ServiceTable.fields,
-  command: Schema.optionalWith(NonEmptyText, { exact: true }),
-})
-
-/** config.toml in one piece, for its JSON Schema. */
-export const ConfigDocument = Schema.Struct({
-  ...fileFields,
-  services: Schema.optionalWith(Schema.Record({ key: ServiceName, value: FileServiceTable }), {
-    exact: true,
-  }),
-  supervisors: Schema.optionalWith(Schema.Record({ key: ServiceName, value: GroupTable }), { exact: true }),
-}).annotations({
-  title: "Dockless config.toml",
-  jsonSchema: {
-    // Every service needs a command, unless [defaults] gives one to all.
-    if: { required: ["defaults"], properties: { defaults: { required: ["command"] } } },
-    else: { properties: { services: { patternProperties: { "": { required: ["command"] } } } } },
-  },
-})
+/** config.toml in one piece, for its JSON Schema (built when asked: the daemon never needs it). */
+export const configDocument = () =>
+  Schema.Struct({
+    ...fileFields,
+    services: Schema.optionalWith(
+      // `command` may come from [defaults] instead (see the document's `if`).
+      Schema.Record({
+        key: ServiceName,
+        value: Schema.Struct({
+          ...ServiceTable.fields,
+          command: Schema.optionalWith(NonEmptyText, { exact: true }),
+        }),
+      }),
+      { exact: true },
+    ),
+    supervisors: Schema.optionalWith(Schema.Record({ key: ServiceName, value: GroupTable }), { exact: true }),
+  }).annotations({
+    title: "Dockless config.toml",
+    jsonSchema: {
+      // Every service needs a command, unless [defaults] gives one to all.
+      if: { required: ["defaults"], properties: { defaults: { required: ["command"] } } },
+      else: { properties: { services: { patternProperties: { "": { required: ["command"] } } } } },
+    },
+  })
 
 // ---- decoding ----
 

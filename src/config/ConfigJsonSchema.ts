@@ -1,8 +1,8 @@
 // The JSON Schema of config.toml, generated from the same Schemas the daemon decodes with
-// (Config.ts's ConfigDocument), so editors (Taplo / Even Better TOML, through the `#:schema`
+// (Config.ts's configDocument), so editors (Taplo / Even Better TOML, through the `#:schema`
 // line at the top of a config) and the dashboard check exactly what `dockless check` checks.
 import * as JSONSchema from "effect/JSONSchema"
-import { ConfigDocument } from "./Config.ts"
+import { configDocument } from "./Config.ts"
 
 /** Effect names each refinement in `title` ("between(1, 65535)"); editors show titles, so only ours stay. */
 export const withoutRefinementTitles = (node: unknown, top = true): unknown => {
@@ -26,4 +26,4 @@ const propertiesWithoutTitles = (properties: unknown): unknown =>
       )
     : properties
 
-export const configJsonSchema = (): unknown => withoutRefinementTitles(JSONSchema.make(ConfigDocument))
+export const configJsonSchema = (): unknown => withoutRefinementTitles(JSONSchema.make(configDocument()))

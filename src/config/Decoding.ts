@@ -160,9 +160,23 @@ const issuesOf = (error: ParseResult.ParseIssue, prefix: string): Issues => walk
 /** Every problem at once, and keys the schema does not name are errors (SPEC section 3). */
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 
+// Decoders and encoders are compiled on first use, not when their module loads: many are only
+// needed once someone calls the API, and the daemon's startup is measured to the API answering.
+
 /** A decoder compiled once: the value, or every issue under the key path it is given. */
 export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknownEither(schema, decodeOptions)
-  return (raw: unknown, prefix: string): Either.Either<A, Issues> =>
-    Either.mapLeft(decode(raw), (error) => issuesOf(error.issue, prefix))
+  let decode: ((raw: unknown) => Either.Either<A, ParseResult.ParseError>) | undefined
+  return (raw: unknown, prefix: string): Either.Either<A, Issues> => {
+    decode ??= Schema.decodeUnknownEither(schema, decodeOptions)
+    return Either.mapLeft(decode(raw), (error) => issuesOf(error.issue, prefix))
+  }
+}
+
+/** An encoder compiled once; a value that does not fit its schema is a bug (it throws). */
+export const encoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  let encode: ((value: A) => I) | undefined
+  return (value: A): I => {
+    encode ??= Schema.encodeSync(schema)
+    return encode(value)
+  }
 }

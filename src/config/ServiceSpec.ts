@@ -8,7 +8,16 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import { issue } from "./ConfigError.ts"
-import { decoder, describe, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
+import {
+  decoder,
+  describe,
+  encoder,
+  expecting,
+  isTable,
+  joinPath,
+  type Issues,
+  type Table,
+} from "./Decoding.ts"
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
 import { resolveCommand } from "./Paths.ts"
@@ -265,10 +274,6 @@ export const decodeServiceSpec = (raw: unknown, ctx: DecodeContext): Either.Eith
 /** The fields cross-checks look at (ports and dependencies), by name. */
 export type ServiceLinks = Pick<ServiceSpec, "name" | "ports" | "port" | "depends_on">
 
-const decodePorts = Schema.decodeUnknownOption(serviceValues.ports)
-const decodePort = Schema.decodeUnknownOption(serviceValues.port)
-const decodeNames = Schema.decodeUnknownOption(serviceValues.depends_on)
-
 /**
  * Ports and depends_on of a service table whatever else is wrong with it, so the cross-checks
  * still run (and report) when a service has other errors; invalid fields count as empty.
@@ -277,15 +282,18 @@ export const decodeServiceLinks = (name: string, raw: unknown, defaults: unknown
   const t = isTable(raw) ? mergeDefaults(defaults, raw) : {}
   return {
     name,
-    ports: Option.getOrElse(decodePorts(t.ports), () => []),
-    port: Option.getOrUndefined(decodePort(t.port)),
-    depends_on: Option.getOrElse(decodeNames(t.depends_on), () => []),
+    ports: Option.getOrElse(Schema.decodeUnknownOption(serviceValues.ports)(t.ports), () => []),
+    port: Option.getOrUndefined(Schema.decodeUnknownOption(serviceValues.port)(t.port)),
+    depends_on: Option.getOrElse(
+      Schema.decodeUnknownOption(serviceValues.depends_on)(t.depends_on),
+      () => [],
+    ),
   }
 }
 
 // ---- encoding back to a table ----
 
-const encodeTable = Schema.encodeSync(ServiceTable)
+const encodeTable = encoder(ServiceTable)
 
 /** A service table as JSON carries it: its name plus the table's keys, durations in ms, sizes in bytes. */
 export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: string }

@@ -2,7 +2,7 @@
 // the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
 // a 500 means Dockless itself failed (for example, the disk refused a write).
 import { Data } from "effect"
-import * as Schema from "effect/Schema"
+import { encoder } from "../config/Decoding.ts"
 import type { ConfigIssue } from "../config/ConfigError.ts"
 import { ErrorBody } from "./ApiSchema.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
@@ -42,7 +42,7 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 
-const encodeError = Schema.encodeSync(ErrorBody)
+const encodeError = encoder(ErrorBody)
 
 /** The `{ error, details }` body of SPEC section 5. */
 export const errorAnswer = (

@@ -12,7 +12,7 @@ import type { Handler } from "./HttpContext.ts"
 import { sseResponse, type SseChannel } from "./sse.ts"
 import { wireView } from "./Answers.ts"
 import * as Api from "./ApiSchema.ts"
-import * as Schema from "effect/Schema"
+import { encoder } from "../config/Decoding.ts"
 
 /** `{ at, services: { name: { cpu_percent, rss_bytes, cpu_seconds } } }` */
 const usageEvent = (sample: UsageSample) => {
@@ -27,8 +27,8 @@ const usageEvent = (sample: UsageSample) => {
   return { at: new Date(sample.at).toISOString(), services }
 }
 
-const encodeRemoved = Schema.encodeSync(Api.RemovedEvent)
-const encodeUsage = Schema.encodeSync(Api.UsageEvent)
+const encodeRemoved = encoder(Api.RemovedEvent)
+const encodeUsage = encoder(Api.UsageEvent)
 
 const streamViews = (channel: SseChannel) =>
   Effect.gen(function* () {

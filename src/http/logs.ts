@@ -7,12 +7,12 @@ import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { answer } from "./Answers.ts"
 import { LogLine, LogsAnswer } from "./ApiSchema.ts"
 import { BadRequest } from "./HttpErrors.ts"
-import * as Schema from "effect/Schema"
+import { encoder } from "../config/Decoding.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import { sseResponse } from "./sse.ts"
 
 const reply = answer(LogsAnswer)
-const encodeLine = Schema.encodeSync(LogLine)
+const encodeLine = encoder(LogLine)
 
 const DEFAULT_LINES = 100
 export const MAX_LINES = 10_000
