@@ -61,7 +61,9 @@ const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "ex
 
 /**
  * A service as the API shows it. `spec` is the service table it runs with, in its encoded form
- * (durations in ms, sizes in bytes), the shape POST and PUT take back.
+ * (durations in ms, sizes in bytes), the shape POST and PUT take back. It is made by
+ * encodeServiceSpec, so it is passed through as it is; the document describes it as the
+ * registration body it is.
  */
 export const ServiceView = Schema.Struct({
   name: Schema.String,
@@ -82,8 +84,7 @@ export const ServiceView = Schema.Struct({
   rss_bytes: Schema.NullOr(Schema.Number),
   ports: Schema.Array(Schema.Number),
   health: Schema.NullOr(HealthView),
-  // Checked as the JSON it is, and described as the registration body it is (one description).
-  spec: Schema.encodedBoundSchema(ServiceRegistration).annotations({
+  spec: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
     [AST.SurrogateAnnotationId]: ServiceRegistration.ast,
   }),
   log_error: Schema.NullOr(Schema.String).annotations({
