@@ -2,7 +2,8 @@
 // keys refused, and one formatter that turns ParseResult's issue tree into ConfigIssues with a
 // key path and a sentence ("expected <what>, got <value>", "unknown key ..., did you mean ...?").
 // What a value should look like is written once, on its schema, with `expecting(...)`: the same
-// text becomes the JSON Schema description that editors and the dashboard show.
+// text becomes the JSON Schema description that editors and the dashboard show. Decoders and
+// encoders are compiled on first use.
 import * as Arr from "effect/Array"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -37,7 +38,7 @@ export const isTable = (u: unknown): u is Table =>
 /** A short, quoted rendering of a value for "got …" in messages. */
 export const describe = (u: unknown): string => {
   if (u === undefined) return "nothing"
-  // ConfigFile turns TOML dates into symbols named "a date (...)": no schema accepts one.
+  // decodeConfig turns TOML dates into symbols named "a date (...)": no schema accepts one.
   if (typeof u === "symbol") return u.description ?? "a symbol"
   if (isTable(u)) return "a table"
   const text = JSON.stringify(u) ?? String(u)

@@ -38,7 +38,6 @@ import {
 } from "./Values.ts"
 
 export type { HealthCheck, HealthSpec } from "./HealthSpec.ts"
-export { resolveCommand } from "./Paths.ts"
 
 // ---- defaults, in one place (SPEC section 3) ----
 

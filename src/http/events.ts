@@ -10,9 +10,8 @@ import { Monitor, type UsageSample } from "../monitor/Monitor.ts"
 import { withUsage } from "../monitor/Usage.ts"
 import type { Handler } from "./HttpContext.ts"
 import { sseResponse, type SseChannel } from "./sse.ts"
-import { wireView } from "./Answers.ts"
+import { asSent, wireView } from "./Answers.ts"
 import * as Api from "./ApiSchema.ts"
-import { encoder } from "../config/Decoding.ts"
 
 /** `{ at, services: { name: { cpu_percent, rss_bytes, cpu_seconds } } }` */
 const usageEvent = (sample: UsageSample) => {
@@ -26,9 +25,6 @@ const usageEvent = (sample: UsageSample) => {
   }
   return { at: new Date(sample.at).toISOString(), services }
 }
-
-const encodeRemoved = encoder(Api.RemovedEvent)
-const encodeUsage = encoder(Api.UsageEvent)
 
 const streamViews = (channel: SseChannel) =>
   Effect.gen(function* () {
@@ -56,14 +52,14 @@ const streamViews = (channel: SseChannel) =>
         const open =
           event._tag === "Changed"
             ? yield* channel.send("service", yield* present(event.view))
-            : yield* channel.send("removed", encodeRemoved({ name: event.name }))
+            : yield* channel.send("removed", asSent(Api.RemovedEvent, { name: event.name }))
         if (!open) return
       }
     })
     const usage = Effect.gen(function* () {
       for (;;) {
         const sample = yield* Queue.take(samples)
-        if (!(yield* channel.send("usage", encodeUsage(usageEvent(sample))))) return
+        if (!(yield* channel.send("usage", asSent(Api.UsageEvent, usageEvent(sample))))) return
       }
     })
     // Either loop ends when the client has gone; the other is interrupted with it.

@@ -4,15 +4,13 @@
 import { Effect, Queue } from "effect"
 import { parseLines } from "../actors/OutputCapture.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
-import { answer } from "./Answers.ts"
+import { answer, asSent } from "./Answers.ts"
 import { LogLine, LogsAnswer } from "./ApiSchema.ts"
 import { BadRequest } from "./HttpErrors.ts"
-import { encoder } from "../config/Decoding.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import { sseResponse } from "./sse.ts"
 
 const reply = answer(LogsAnswer)
-const encodeLine = encoder(LogLine)
 
 const DEFAULT_LINES = 100
 export const MAX_LINES = 10_000
@@ -47,7 +45,7 @@ export const logStream: Handler = (event, ctx) =>
         for (;;) {
           const framed = yield* Queue.take(chunks)
           for (const line of parseLines(framed)) {
-            if (!(yield* channel.send("log", encodeLine(line)))) return
+            if (!(yield* channel.send("log", asSent(LogLine, line)))) return
           }
         }
       }),
