@@ -12,7 +12,7 @@ import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
-import { GroupTable, type GroupSpec } from "./GroupSpec.ts"
+import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
   checkName,
   decodeServiceLinks,
@@ -21,6 +21,7 @@ import {
   DefaultsTable,
   defaultsKeys,
   Log,
+  logOf,
   ServiceTable,
   type LogSpec,
   type ServiceLinks,
@@ -86,25 +87,22 @@ const AutoRange = Schema.Tuple(Port, Port)
   .annotations(expecting("a range [low, high] of two port numbers from 1 to 65535"))
   .pipe(Schema.filter(([low, high]) => low <= high, expecting("[low, high] with low <= high")))
 
-const Ports = Schema.Struct({
-  auto_range: Schema.optionalWith(AutoRange, { exact: true, default: () => defaultAutoRange }),
-})
+const Ports = Schema.Struct({ auto_range: Schema.optionalWith(AutoRange, { exact: true }) })
 
-/** The keys every config file may have, before services and groups. */
+/** The keys every config file may have, before services and groups; defaults come after the decode. */
 const fileFields = {
-  listen_port: Schema.optionalWith(Port, { exact: true, default: () => defaultListenPort }),
-  listen_host: Schema.optionalWith(NonEmptyText, { exact: true, default: () => defaultListenHost }),
-  data_dir: Schema.optionalWith(NonEmptyText, { exact: true, default: () => defaultDataDir }),
-  auth: Schema.optionalWith(Auth, { exact: true, default: () => ({}) }),
-  log: Schema.optionalWith(Log, { exact: true, default: () => defaultLog }),
-  ports: Schema.optionalWith(Ports, { exact: true, default: () => ({ auto_range: defaultAutoRange }) }),
+  listen_port: Schema.optionalWith(Port, { exact: true }),
+  listen_host: Schema.optionalWith(NonEmptyText, { exact: true }),
+  data_dir: Schema.optionalWith(NonEmptyText, { exact: true }),
+  auth: Schema.optionalWith(Auth, { exact: true }),
+  log: Schema.optionalWith(Log, { exact: true }),
+  ports: Schema.optionalWith(Ports, { exact: true }),
   defaults: Schema.optionalWith(DefaultsTable, { exact: true }),
 }
 
 const tablesOf = <A, I>(value: Schema.Schema<A, I>, what: string) =>
   Schema.optionalWith(Schema.Record({ key: Schema.String, value }).annotations(expecting(what)), {
     exact: true,
-    default: () => ({}),
   })
 
 /** The first decoding step: services stay raw tables until [defaults] can be merged under them. */
@@ -147,13 +145,6 @@ const rank = (issue: ConfigIssue) => topLevelKeys.indexOf(issue.path.split(".")[
 
 const decodeTable = decoder(ConfigTable)
 
-/**
- * A section's value for the checks that still run when the file has problems elsewhere: decoded
- * on its own (unknown keys ignored, they are reported already), or the default.
- */
-const valueOf = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, fallback: A): A =>
-  raw === undefined ? fallback : Option.getOrElse(Schema.decodeUnknownOption(schema)(raw), () => fallback)
-
 const tableAt = (raw: unknown): Table => (isTable(raw) ? raw : {})
 
 /** The [defaults] table without the keys that have issues, so each problem is reported once. */
@@ -177,7 +168,12 @@ const withoutDates = (value: unknown): unknown => {
     : value
 }
 
-const noGroups: Readonly<Record<string, typeof GroupTable.Type>> = {}
+/**
+ * A section's value for the checks that still run when the file has problems elsewhere: decoded
+ * on its own (unknown keys ignored, they are reported already), or nothing.
+ */
+const sectionOf = <A, I>(schema: Schema.Schema<A, I>, raw: unknown): A | undefined =>
+  raw === undefined ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(schema)(raw))
 
 /** Decodes a parsed config.toml. `file` is its absolute path; relative paths resolve against its directory. */
 export const decodeConfig = (parsed: unknown, file: string): Either.Either<Config, Issues> => {
@@ -188,10 +184,12 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
   const fileIssues = Either.isLeft(decoded) ? decoded.left : []
   // With problems in the file, each section still gives what it can for the checks that follow.
   const table = Either.getOrElse(decoded, () => ({
-    listen_port: valueOf(Port, t.listen_port, defaultListenPort),
-    log: valueOf(Log, t.log, defaultLog),
-    supervisors: noGroups,
+    listen_port: sectionOf(Port, t.listen_port),
+    log: sectionOf(Log, t.log),
+    supervisors: undefined,
   }))
+  const log = logOf(table.log)
+  const listenPort = table.listen_port ?? defaultListenPort
   const defaults = usableDefaults(t.defaults, fileIssues)
 
   const problems: Array<ConfigIssue> = [...fileIssues]
@@ -200,7 +198,7 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
   const links: Array<ServiceLinks> = []
   for (const [name, value] of Object.entries(serviceTables)) {
     const pathPrefix = joinPath("services", name)
-    const service = decodeServiceSpec(value, { name, baseDir, defaults, log: table.log, pathPrefix })
+    const service = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
     if (Either.isLeft(service)) problems.push(...service.left)
     else services.push(service.right)
     // Cross-checks see every service, also those with other errors, so all problems show at once.
@@ -208,30 +206,29 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
   }
   const supervisors = Object.entries(tableAt(t.supervisors)).flatMap(([name, value]): Array<GroupSpec> => {
     problems.push(...checkName(name, joinPath("supervisors", name), "supervisor name"))
-    const group =
-      table.supervisors[name] ?? Option.getOrUndefined(Schema.decodeUnknownOption(GroupTable)(value))
-    return group === undefined ? [] : [{ name, ...group }]
+    const group = table.supervisors?.[name] ?? sectionOf(GroupTable, value)
+    return group === undefined ? [] : [groupOf(name, group)]
   })
 
   const issues = [
     ...problems.sort((a, b) => rank(a) - rank(b)),
-    ...crossCheck(table.listen_port, supervisors, links, Object.keys(serviceTables)),
+    ...crossCheck(listenPort, supervisors, links, Object.keys(serviceTables)),
   ]
   if (Either.isLeft(decoded) || issues.length > 0) return Either.left(issues)
-  const file_ = decoded.right
+  const top = decoded.right
+  const tokenFile = top.auth?.token_file
   return Either.right({
     file,
     baseDir,
-    listen_port: file_.listen_port,
-    listen_host: file_.listen_host,
-    data_dir: path.resolve(baseDir, file_.data_dir),
+    listen_port: listenPort,
+    listen_host: top.listen_host ?? defaultListenHost,
+    data_dir: path.resolve(baseDir, top.data_dir ?? defaultDataDir),
     auth: {
-      token: file_.auth.token === undefined ? undefined : Redacted.make(file_.auth.token),
-      token_file:
-        file_.auth.token_file === undefined ? undefined : path.resolve(baseDir, file_.auth.token_file),
+      token: top.auth?.token === undefined ? undefined : Redacted.make(top.auth.token),
+      token_file: tokenFile === undefined ? undefined : path.resolve(baseDir, tokenFile),
     },
-    log: file_.log,
-    ports: file_.ports,
+    log,
+    ports: { auto_range: top.ports?.auto_range ?? defaultAutoRange },
     defaults,
     services,
     supervisors,

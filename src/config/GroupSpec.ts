@@ -3,8 +3,15 @@
 // restart intensity, and an optional backoff that, when set, replaces each crashed child's own.
 import * as Schema from "effect/Schema"
 import { expecting } from "./Decoding.ts"
-import { Backoff, defaultIntensity, Intensity } from "./ServiceSpec.ts"
-import { NonEmptyText, oneOf, optionalValue } from "./Values.ts"
+import {
+  Backoff,
+  backoffOf,
+  Intensity,
+  intensityOf,
+  type BackoffSpec,
+  type IntensitySpec,
+} from "./ServiceSpec.ts"
+import { NonEmptyText, oneOf } from "./Values.ts"
 
 const strategies = ["one_for_one", "one_for_all", "rest_for_one"] as const
 export type Strategy = (typeof strategies)[number]
@@ -14,15 +21,28 @@ const Children = Schema.Array(NonEmptyText)
   .pipe(Schema.minItems(1), Schema.annotations(expecting("at least one service name")))
 
 export const GroupTable = Schema.Struct({
-  strategy: Schema.optionalWith(oneOf(...strategies), { exact: true, default: () => "one_for_one" as const }),
+  strategy: Schema.optionalWith(oneOf(...strategies), { exact: true }),
   children: Schema.propertySignature(Children).annotations({
     missingMessage: () => "is required: the services this group supervises, in start order",
   }),
-  intensity: Schema.optionalWith(Intensity, { exact: true, default: () => defaultIntensity }),
-  /** Absent: each child restarts after its own backoff. */
-  backoff: optionalValue(Backoff),
+  intensity: Schema.optionalWith(Intensity, { exact: true }),
+  backoff: Schema.optionalWith(Backoff, { exact: true }),
 })
 
-export interface GroupSpec extends Schema.Schema.Type<typeof GroupTable> {
+export interface GroupSpec {
   readonly name: string
+  readonly strategy: Strategy
+  readonly children: ReadonlyArray<string>
+  readonly intensity: IntensitySpec
+  /** Absent: each child restarts after its own backoff. */
+  readonly backoff: BackoffSpec | undefined
 }
+
+/** A decoded group table with its defaults, named. */
+export const groupOf = (name: string, t: typeof GroupTable.Type): GroupSpec => ({
+  name,
+  strategy: t.strategy ?? "one_for_one",
+  children: t.children,
+  intensity: intensityOf(t.intensity),
+  backoff: t.backoff === undefined ? undefined : backoffOf(t.backoff),
+})

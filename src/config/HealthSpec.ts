@@ -15,24 +15,15 @@ const ExecArgv = Schema.Array(NonEmptyText)
   .annotations(expecting("an array of non-empty strings"))
   .pipe(Schema.minItems(1), Schema.annotations(expecting("a non-empty array of strings")))
 
-/** The TOML table, timing defaults filled in. */
+/** The TOML table; timing defaults are filled in by the transformation below. */
 const HealthTable = Schema.Struct({
   http: Schema.optionalWith(HttpUrl, { exact: true }),
   tcp: Schema.optionalWith(Port, { exact: true }),
   exec: Schema.optionalWith(ExecArgv, { exact: true }),
-  interval: Schema.optionalWith(PositiveDuration, {
-    exact: true,
-    default: () => defaultHealthTiming.interval,
-  }),
-  timeout: Schema.optionalWith(PositiveDuration, { exact: true, default: () => defaultHealthTiming.timeout }),
-  retries: Schema.optionalWith(IntegerIn(1, 1000), {
-    exact: true,
-    default: () => defaultHealthTiming.retries,
-  }),
-  start_period: Schema.optionalWith(Duration, {
-    exact: true,
-    default: () => defaultHealthTiming.start_period,
-  }),
+  interval: Schema.optionalWith(PositiveDuration, { exact: true }),
+  timeout: Schema.optionalWith(PositiveDuration, { exact: true }),
+  retries: Schema.optionalWith(IntegerIn(1, 1000), { exact: true }),
+  start_period: Schema.optionalWith(Duration, { exact: true }),
 })
   .annotations(expecting(`a table like { http = "http://127.0.0.1:8080/healthz", interval = "10s" }`))
   .pipe(
@@ -87,10 +78,10 @@ export const Health = Schema.transform(HealthTable, HealthSpecSchema, {
   strict: true,
   decode: (t) => ({
     check: checkOf(t),
-    interval: t.interval,
-    timeout: t.timeout,
-    retries: t.retries,
-    start_period: t.start_period,
+    interval: t.interval ?? defaultHealthTiming.interval,
+    timeout: t.timeout ?? defaultHealthTiming.timeout,
+    retries: t.retries ?? defaultHealthTiming.retries,
+    start_period: t.start_period ?? defaultHealthTiming.start_period,
   }),
   encode: (spec) => ({
     ...tableOf(spec.check),

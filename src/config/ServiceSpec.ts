@@ -51,43 +51,50 @@ const defaultStopSignal: NodeJS.Signals = "SIGTERM"
 const defaultStopTimeout = 10_000
 
 // ---- nested tables ----
+// Every key is optional in the Schemas; what absence means is filled in after the decode, from
+// the defaults above. (Schema's own defaults cost a second set of parsers per table: measured
+// as twice the heap and a re-validation of every decoded value.)
+
+/** A key that may be left out, nothing filled in by the Schema. */
+const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
 
 export const Backoff = Schema.Struct({
-  initial: Schema.optionalWith(Duration, { exact: true, default: () => defaultBackoff.initial }),
-  max: Schema.optionalWith(Duration, { exact: true, default: () => defaultBackoff.max }),
-  factor: Schema.optionalWith(NumberIn(1, 1000, "a number of at least 1 (like 2.0)"), {
-    exact: true,
-    default: () => defaultBackoff.factor,
-  }),
-  jitter: Schema.optionalWith(NumberIn(0, 1, "a number from 0 to 1 (like 0.1)"), {
-    exact: true,
-    default: () => defaultBackoff.jitter,
-  }),
-  reset_after: Schema.optionalWith(Duration, { exact: true, default: () => defaultBackoff.reset_after }),
+  initial: optional(Duration),
+  max: optional(Duration),
+  factor: optional(NumberIn(1, 1000, "a number of at least 1 (like 2.0)")),
+  jitter: optional(NumberIn(0, 1, "a number from 0 to 1 (like 0.1)")),
+  reset_after: optional(Duration),
 }).pipe(
-  Schema.filter((b) =>
-    b.initial <= b.max
+  Schema.filter((b) => {
+    const { initial, max } = { ...defaultBackoff, ...b }
+    return initial <= max
       ? true
-      : { path: ["initial"], message: `expected at most backoff.max (${b.max} ms), got ${b.initial} ms` },
-  ),
+      : { path: ["initial"], message: `expected at most backoff.max (${max} ms), got ${initial} ms` }
+  }),
 )
-export interface BackoffSpec extends Schema.Schema.Type<typeof Backoff> {}
+export interface BackoffSpec extends Required<typeof Backoff.Type> {}
+export const backoffOf = (table: typeof Backoff.Type | undefined): BackoffSpec => ({
+  ...defaultBackoff,
+  ...table,
+})
 
 export const Intensity = Schema.Struct({
-  max_restarts: Schema.optionalWith(IntegerIn(0, 1_000_000, "an integer of at least 0"), {
-    exact: true,
-    default: () => defaultIntensity.max_restarts,
-  }),
-  period: Schema.optionalWith(PositiveDuration, { exact: true, default: () => defaultIntensity.period }),
+  max_restarts: optional(IntegerIn(0, 1_000_000, "an integer of at least 0")),
+  period: optional(PositiveDuration),
 })
-export interface IntensitySpec extends Schema.Schema.Type<typeof Intensity> {}
+export interface IntensitySpec extends Required<typeof Intensity.Type> {}
+export const intensityOf = (table: typeof Intensity.Type | undefined): IntensitySpec => ({
+  ...defaultIntensity,
+  ...table,
+})
 
 export const Log = Schema.Struct({
-  enabled: Schema.optionalWith(Flag, { exact: true, default: () => defaultLog.enabled }),
-  max_bytes: Schema.optionalWith(PositiveSize, { exact: true, default: () => defaultLog.max_bytes }),
-  keep: Schema.optionalWith(IntegerIn(0, 1000), { exact: true, default: () => defaultLog.keep }),
+  enabled: optional(Flag),
+  max_bytes: optional(PositiveSize),
+  keep: optional(IntegerIn(0, 1000)),
 })
-export interface LogSpec extends Schema.Schema.Type<typeof Log> {}
+export interface LogSpec extends Required<typeof Log.Type> {}
+export const logOf = (table: typeof Log.Type | undefined): LogSpec => ({ ...defaultLog, ...table })
 
 const EnvName = Schema.String.pipe(Schema.pattern(/^[^=\x00]+$/)).annotations(
   expecting(`an environment variable name (not empty, no "=" or NUL)`),
@@ -145,36 +152,67 @@ const serviceValues = {
 const commandMeaning =
   "the program to run (an absolute path, a path relative to the config file, or a name found on PATH)"
 
-const withDefault = <A, I>(schema: Schema.Schema<A, I>, value: () => A) =>
-  Schema.optionalWith(schema, { exact: true, default: value })
-
 /** A `[services.NAME]` table, or an API body (where `name` may be given too). Keys in message order. */
 export const ServiceTable = Schema.Struct({
-  name: Schema.optionalWith(Schema.String, { exact: true }),
+  name: optional(Schema.String),
   command: Schema.propertySignature(serviceValues.command).annotations({
     missingMessage: () => `is required: ${commandMeaning}`,
   }),
-  args: withDefault(serviceValues.args, () => []),
-  cwd: optionalValue(serviceValues.cwd),
-  env: withDefault(serviceValues.env, () => ({})),
-  user: optionalValue(serviceValues.user),
-  autostart: withDefault(serviceValues.autostart, () => true),
-  restart: withDefault(serviceValues.restart, () => defaultRestart),
-  backoff: withDefault(serviceValues.backoff, () => defaultBackoff),
-  intensity: withDefault(serviceValues.intensity, () => defaultIntensity),
-  stop_signal: withDefault(serviceValues.stop_signal, () => defaultStopSignal),
-  stop_timeout: withDefault(serviceValues.stop_timeout, () => defaultStopTimeout),
-  ports: withDefault(serviceValues.ports, () => []),
-  port: optionalValue(serviceValues.port),
-  depends_on: withDefault(serviceValues.depends_on, () => []),
-  memory_max: optionalValue(serviceValues.memory_max),
-  health: optionalValue(serviceValues.health),
-  log: withDefault(serviceValues.log, () => defaultLog),
+  args: optional(serviceValues.args),
+  cwd: optional(serviceValues.cwd),
+  env: optional(serviceValues.env),
+  user: optional(serviceValues.user),
+  autostart: optional(serviceValues.autostart),
+  restart: optional(serviceValues.restart),
+  backoff: optional(serviceValues.backoff),
+  intensity: optional(serviceValues.intensity),
+  stop_signal: optional(serviceValues.stop_signal),
+  stop_timeout: optional(serviceValues.stop_timeout),
+  ports: optional(serviceValues.ports),
+  port: optional(serviceValues.port),
+  depends_on: optional(serviceValues.depends_on),
+  memory_max: optional(serviceValues.memory_max),
+  health: optional(serviceValues.health),
+  log: optional(serviceValues.log),
 })
+type Table_ = typeof ServiceTable.Type
 
-export interface ServiceSpec extends Omit<typeof ServiceTable.Type, "name"> {
+/** Keys that stay undefined when absent; every other key has a default. */
+type Unset = "cwd" | "user" | "port" | "memory_max" | "health"
+
+/** A service as everything below config/ sees it: every key present, defaults filled in. */
+export interface ServiceSpec extends Readonly<{
+  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log">]-?: K extends Unset
+    ? Table_[K] | undefined
+    : Exclude<Table_[K], undefined>
+}> {
   readonly name: string
+  readonly backoff: BackoffSpec
+  readonly intensity: IntensitySpec
+  readonly log: LogSpec
 }
+
+/** The decoded table with its defaults (SPEC section 3), named. */
+const specOf = (t: Table_, name: string): ServiceSpec => ({
+  name,
+  command: t.command,
+  args: t.args ?? [],
+  cwd: t.cwd,
+  env: t.env ?? {},
+  user: t.user,
+  autostart: t.autostart ?? true,
+  restart: t.restart ?? defaultRestart,
+  backoff: backoffOf(t.backoff),
+  intensity: intensityOf(t.intensity),
+  stop_signal: t.stop_signal ?? defaultStopSignal,
+  stop_timeout: t.stop_timeout ?? defaultStopTimeout,
+  ports: t.ports ?? [],
+  port: t.port,
+  depends_on: t.depends_on ?? [],
+  memory_max: t.memory_max,
+  health: t.health,
+  log: logOf(t.log),
+})
 
 /** [defaults]: any service key but `name`, none required, nothing filled in. */
 export const DefaultsTable = Schema.Struct(
@@ -267,7 +305,7 @@ export const decodeServiceSpec = (raw: unknown, ctx: DecodeContext): Either.Eith
   const decoded = decodeTable(withFileLog(mergeDefaults(ctx.defaults, raw), ctx.log), at)
   if (Either.isLeft(decoded)) return Either.left([...problems, ...decoded.left])
   if (problems.length > 0) return Either.left(problems)
-  return Either.right(resolvePaths({ ...decoded.right, name: ctx.name }, ctx.baseDir))
+  return Either.right(resolvePaths(specOf(decoded.right, ctx.name), ctx.baseDir))
 }
 
 /** The fields cross-checks look at (ports and dependencies), by name. */
@@ -300,11 +338,21 @@ export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: st
 /** A spec never changes, and its view is rebuilt on every state change: each is encoded once. */
 const encoded = new WeakMap<ServiceSpec, ServiceTableJson>()
 
+/** The table a spec was decoded from, defaults written out; absent keys stay absent. */
+const tableOf = ({ cwd, user, port, memory_max, health, ...always }: ServiceSpec): Table_ => ({
+  ...always,
+  ...(cwd === undefined ? {} : { cwd }),
+  ...(user === undefined ? {} : { user }),
+  ...(port === undefined ? {} : { port }),
+  ...(memory_max === undefined ? {} : { memory_max }),
+  ...(health === undefined ? {} : { health }),
+})
+
 /** A plain JSON-able table that decodeServiceSpec accepts again. */
 export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
   const known = encoded.get(spec)
   if (known !== undefined) return known
-  const table = { ...encodeTable(spec), name: spec.name }
+  const table = { ...encodeTable(tableOf(spec)), name: spec.name }
   encoded.set(spec, table)
   return table
 }
