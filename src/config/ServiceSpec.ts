@@ -330,29 +330,32 @@ export const decodeServiceLinks = (name: string, raw: unknown, defaults: unknown
 
 // ---- encoding back to a table ----
 
-const encodeTable = encoder(ServiceTable)
-
 /** A service table as JSON carries it: its name plus the table's keys, durations in ms, sizes in bytes. */
 export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: string }
 
 /** A spec never changes, and its view is rebuilt on every state change: each is encoded once. */
 const encoded = new WeakMap<ServiceSpec, ServiceTableJson>()
 
-/** The table a spec was decoded from, defaults written out; absent keys stay absent. */
-const tableOf = ({ cwd, user, port, memory_max, health, ...always }: ServiceSpec): Table_ => ({
-  ...always,
-  ...(cwd === undefined ? {} : { cwd }),
-  ...(user === undefined ? {} : { user }),
-  ...(port === undefined ? {} : { port }),
-  ...(memory_max === undefined ? {} : { memory_max }),
-  ...(health === undefined ? {} : { health }),
-})
+const encodeHealth = encoder(Health)
 
-/** A plain JSON-able table that decodeServiceSpec accepts again. */
+/**
+ * A plain JSON-able table that decodeServiceSpec accepts again. Only `health` changes shape; every
+ * other key's decoded value is already its JSON (milliseconds, bytes, "SIGTERM"), which the
+ * compiler checks against the table's encoded type, so only health is run through its Schema.
+ */
 export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
   const known = encoded.get(spec)
   if (known !== undefined) return known
-  const table = { ...encodeTable(tableOf(spec)), name: spec.name }
+  const { name, cwd, user, port, memory_max, health, ...always } = spec
+  const table: ServiceTableJson = {
+    name,
+    ...always,
+    ...(cwd === undefined ? {} : { cwd }),
+    ...(user === undefined ? {} : { user }),
+    ...(port === undefined ? {} : { port }),
+    ...(memory_max === undefined ? {} : { memory_max }),
+    ...(health === undefined ? {} : { health: encodeHealth(health) }),
+  }
   encoded.set(spec, table)
   return table
 }
