@@ -29,7 +29,6 @@ import {
   NonEmptyText,
   NumberIn,
   oneOf,
-  optionalValue,
   Port,
   serviceNamePattern,
   serviceNameRule,

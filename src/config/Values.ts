@@ -2,7 +2,6 @@
 // one-of-these words, signal names, http URLs, service names. Each says what it expects once
 // (`expecting`), for messages and for the JSON Schema alike.
 import { constants as osConstants } from "node:os"
-import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { expecting } from "./Decoding.ts"
@@ -77,13 +76,6 @@ export const StopSignal = Schema.transformOrFail(
     encode: ParseResult.succeed,
   },
 ).annotations(expecting(`a signal name like "SIGTERM", "TERM", "SIGINT" or "SIGHUP"`))
-
-/** A key that may be left out: absent decodes to undefined, and undefined encodes to absent. */
-export const optionalValue = <A, I>(schema: Schema.Schema<A, I>) =>
-  Schema.optionalToRequired(schema, Schema.UndefinedOr(Schema.typeSchema(schema)), {
-    decode: Option.getOrUndefined,
-    encode: Option.fromNullable,
-  })
 
 export const AutoOrPort = Schema.Union(Schema.Literal("auto"), Port).annotations(
   expecting(`"auto" or a port number from 1 to 65535`),
