@@ -1,9 +1,10 @@
 // Bundles Dockless into dist/: one executable ES module that runs with plain `node` and no
 // node_modules, the dashboard files beside it (static/ and the vendored Alpine CSP build), and
-// what `dockless install` copies from there: the systemd unit and the default config.
+// what `dockless install` copies from there: the systemd unit, the default config and its JSON Schema.
 // Usage: node scripts/build.mjs [--quiet]; prints the bundle's size (raw and gzip) unless quiet.
 import { build } from "esbuild"
-import { chmod, cp, mkdir, readFile, rename, rm } from "node:fs/promises"
+import { execFileSync } from "node:child_process"
+import { chmod, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -48,6 +49,11 @@ await cp(alpine, join(staging, "static/vendor/alpine.min.js"))
 // `dockless install` runs from the bundle alone, so it finds these next to dockless.mjs.
 await cp(join(root, "systemd/dockless.service"), join(staging, "dockless.service"))
 await cp(join(root, "examples/config.default.toml"), join(staging, "config.default.toml"))
+// The JSON Schema the default config's `#:schema` line names, from the bundle just built.
+await writeFile(
+  join(staging, "config.schema.json"),
+  execFileSync(process.execPath, [bundle, "schema", "config"], { encoding: "utf8" }),
+)
 const retired = join(root, `.dist-old-${process.pid}`)
 await rename(dist, retired).catch(() => undefined)
 await rename(staging, dist)

@@ -48,6 +48,7 @@ async function request(method, path, body) {
 }
 
 export const health = () => request("GET", "/api/health")
+export const apiDescription = () => request("GET", "/api/openapi.json")
 export const login = (token) => request("POST", "/api/login", { token })
 export const logout = () => request("POST", "/api/logout")
 export const listServices = () => request("GET", "/api/services")

@@ -78,6 +78,7 @@ const readTarget = (root: string) =>
       ...lib.files.map((f) => `${layout.libDir}/${f}`),
       layout.launcher,
       layout.config,
+      layout.configSchema,
       layout.unit,
     ]) {
       const state = yield* readFileState(at(path))

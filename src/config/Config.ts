@@ -1,48 +1,36 @@
 // The whole config.toml: top-level settings, [auth], [log], [ports], [defaults] merged under
 // every service, [supervisors.*] groups (OTP strategies), and the cross-checks that span
-// services (port reservations, depends_on, cycles, group membership). Pure: decodeConfig takes
-// the parsed TOML value; reading the file lives in ConfigFile.ts.
-import { Either, Redacted } from "effect"
+// services. Pure: decodeConfig takes the parsed TOML value; reading the file lives in
+// ConfigFile.ts. The file is decoded in two steps because each service needs [defaults] and
+// [log] merged under it first; configDocument describes the same file in one piece, for the
+// JSON Schema editors use.
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as path from "node:path"
-import { issue, type ConfigIssue } from "./ConfigError.ts"
+import type { ConfigIssue } from "./ConfigError.ts"
+import { crossCheck } from "./CrossChecks.ts"
+import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
+import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
-  arrayOf,
-  collector,
-  expected,
-  isTable,
-  joinPath,
-  nonEmptyString,
-  oneOf,
-  port,
-  table,
-  unknownKeys,
-  type Decoder,
-  type Issues,
-  type Table,
-} from "./Decode.ts"
-import {
-  checkDefaults,
   checkName,
-  decodeIntensity,
-  decodeLog,
   decodeServiceLinks,
   decodeServiceSpec,
-  defaultIntensity,
   defaultLog,
+  DefaultsTable,
   defaultsKeys,
-  type IntensitySpec,
+  Log,
+  logOf,
+  ServiceTable,
   type LogSpec,
+  type ServiceLinks,
   type ServiceSpec,
 } from "./ServiceSpec.ts"
-import { crossCheck } from "./CrossChecks.ts"
+import { NonEmptyText, Port, ServiceName } from "./Values.ts"
 
-export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one"
-export interface GroupSpec {
-  readonly name: string
-  readonly strategy: Strategy
-  readonly children: ReadonlyArray<string>
-  readonly intensity: IntensitySpec
-}
+export type { GroupSpec, Strategy } from "./GroupSpec.ts"
+
 export interface AuthSpec {
   readonly token: Redacted.Redacted<string> | undefined
   readonly token_file: string | undefined
@@ -61,22 +49,10 @@ export interface Config {
   readonly supervisors: ReadonlyArray<GroupSpec>
 }
 
-export const strategies: ReadonlyArray<Strategy> = ["one_for_one", "one_for_all", "rest_for_one"]
-export const defaultListenPort = 3080
-export const defaultListenHost = "0.0.0.0"
-export const defaultDataDir = "data"
-export const defaultAutoRange: readonly [number, number] = [20000, 20999]
-const topLevelKeys = [
-  "listen_port",
-  "listen_host",
-  "data_dir",
-  "auth",
-  "log",
-  "ports",
-  "defaults",
-  "services",
-  "supervisors",
-]
+const defaultListenPort = 3080
+const defaultListenHost = "0.0.0.0"
+const defaultDataDir = "data"
+const defaultAutoRange: readonly [number, number] = [20000, 20999]
 
 /** The config used when no file is found: built-in defaults, no services. */
 export const defaultConfig = (cwd: string): Config => ({
@@ -93,144 +69,175 @@ export const defaultConfig = (cwd: string): Config => ({
   supervisors: [],
 })
 
-// ---- sections ----
+// ---- the schema ----
 
-const decodeAuth = (baseDir: string): Decoder<AuthSpec> =>
-  table((t, at) => {
-    const c = collector()
-    c.add(unknownKeys(t, at, ["token", "token_file"]))
-    const token = c.field(t, at, "token", nonEmptyString)
-    const tokenFile = c.field(t, at, "token_file", nonEmptyString)
-    if (t.token !== undefined && t.token_file !== undefined)
-      c.add([issue(at, "set either token or token_file, not both")])
-    return c.done(() => ({
-      token: token === undefined ? undefined : Redacted.make(token),
-      token_file: tokenFile === undefined ? undefined : path.resolve(baseDir, tokenFile),
-    }))
-  })
+const Auth = Schema.Struct({
+  token: Schema.optionalWith(NonEmptyText, { exact: true }),
+  token_file: Schema.optionalWith(NonEmptyText, { exact: true }),
+}).pipe(
+  Schema.filter(
+    (a) => a.token === undefined || a.token_file === undefined || "set either token or token_file, not both",
+    {
+      jsonSchema: { not: { required: ["token", "token_file"] } },
+    },
+  ),
+)
 
-const autoRange: Decoder<readonly [number, number]> = (raw, at) => {
-  const what = "a range [low, high] of two port numbers from 1 to 65535"
-  if (!Array.isArray(raw) || raw.length !== 2) return expected(at, what, raw)
-  return Either.flatMap(arrayOf(port, what)(raw, at), ([lo = 0, hi = 0]) =>
-    lo <= hi ? Either.right([lo, hi] as const) : expected(at, "[low, high] with low <= high", raw),
-  )
+const AutoRange = Schema.Tuple(Port, Port)
+  .annotations(expecting("a range [low, high] of two port numbers from 1 to 65535"))
+  .pipe(Schema.filter(([low, high]) => low <= high, expecting("[low, high] with low <= high")))
+
+const Ports = Schema.Struct({ auto_range: Schema.optionalWith(AutoRange, { exact: true }) })
+
+/** The keys every config file may have, before services and groups; defaults come after the decode. */
+const fileFields = {
+  listen_port: Schema.optionalWith(Port, { exact: true }),
+  listen_host: Schema.optionalWith(NonEmptyText, { exact: true }),
+  data_dir: Schema.optionalWith(NonEmptyText, { exact: true }),
+  auth: Schema.optionalWith(Auth, { exact: true }),
+  log: Schema.optionalWith(Log, { exact: true }),
+  ports: Schema.optionalWith(Ports, { exact: true }),
+  defaults: Schema.optionalWith(DefaultsTable, { exact: true }),
 }
 
-const decodePorts: Decoder<{ readonly auto_range: readonly [number, number] }> = table((t, at) => {
-  const c = collector()
-  c.add(unknownKeys(t, at, ["auto_range"]))
-  const auto_range = c.field(t, at, "auto_range", autoRange) ?? defaultAutoRange
-  return c.done(() => ({ auto_range }))
+const tablesOf = <A, I>(value: Schema.Schema<A, I>, what: string) =>
+  Schema.optionalWith(Schema.Record({ key: Schema.String, value }).annotations(expecting(what)), {
+    exact: true,
+  })
+
+/** The first decoding step: services stay raw tables until [defaults] can be merged under them. */
+const ConfigTable = Schema.Struct({
+  ...fileFields,
+  services: tablesOf(Schema.Unknown, "a table of [services.NAME] tables"),
+  supervisors: tablesOf(GroupTable, "a table of [supervisors.NAME] tables"),
 })
 
-const decodeGroup = (name: string): Decoder<GroupSpec> =>
-  table((t, at) => {
-    const c = collector()
-    c.add(checkName(name, at, "supervisor name"))
-    c.add(unknownKeys(t, at, ["strategy", "children", "intensity"]))
-    const strategy = c.field(t, at, "strategy", oneOf(strategies)) ?? "one_for_one"
-    const children = c.field(t, at, "children", arrayOf(nonEmptyString, "an array of service names"))
-    if (children === undefined && t.children === undefined)
-      c.add([
-        issue(joinPath(at, "children"), "is required: the services this group supervises, in start order"),
-      ])
-    else if (children !== undefined && children.length === 0)
-      c.add([issue(joinPath(at, "children"), "expected at least one service name, got []")])
-    const intensity = c.field(t, at, "intensity", decodeIntensity) ?? defaultIntensity
-    return c.done(() => ({ name, strategy, children: children ?? [], intensity }))
+/** config.toml in one piece, for its JSON Schema (built when asked: the daemon never needs it). */
+export const configDocument = () =>
+  Schema.Struct({
+    ...fileFields,
+    services: Schema.optionalWith(
+      // `command` may come from [defaults] instead (see the document's `if`).
+      Schema.Record({
+        key: ServiceName,
+        value: Schema.Struct({
+          ...ServiceTable.fields,
+          command: Schema.optionalWith(NonEmptyText, { exact: true }),
+        }),
+      }),
+      { exact: true },
+    ),
+    supervisors: Schema.optionalWith(Schema.Record({ key: ServiceName, value: GroupTable }), { exact: true }),
+  }).annotations({
+    title: "Dockless config.toml",
+    jsonSchema: {
+      // Every service needs a command, unless [defaults] gives one to all.
+      if: { required: ["defaults"], properties: { defaults: { required: ["command"] } } },
+      else: { properties: { services: { patternProperties: { "": { required: ["command"] } } } } },
+    },
   })
 
-/** A table of named tables (`[services.*]`, `[supervisors.*]`), decoded entry by entry, in order. */
-const namedTables = <A>(
-  t: Table,
-  at: string,
-  decode: (name: string, raw: unknown, at: string) => Either.Either<A, Issues>,
-) => {
-  const c = collector()
-  const values = Object.entries(t).map(([name, raw]) => c.take(decode(name, raw, joinPath(at, name))))
-  return c.done(() => values.filter((v): v is A => v !== undefined))
-}
+// ---- decoding ----
+
+/** Top-level keys in file order: issues are listed in this order, unknown keys first. */
+const topLevelKeys = Object.keys(ConfigTable.fields)
+const rank = (issue: ConfigIssue) => topLevelKeys.indexOf(issue.path.split(".")[0] ?? "")
+
+const decodeTable = decoder(ConfigTable)
+
+const tableAt = (raw: unknown): Table => (isTable(raw) ? raw : {})
 
 /** The [defaults] table without the keys that have issues, so each problem is reported once. */
-const usableDefaults = (raw: Table, issues: Issues): Table =>
+const usableDefaults = (raw: unknown, issues: Issues): Table =>
   Object.fromEntries(
-    Object.entries(raw).filter(([key]) => {
+    Object.entries(tableAt(raw)).filter(([key]) => {
       const at = joinPath("defaults", key)
       return defaultsKeys.includes(key) && !issues.some((i) => i.path === at || i.path.startsWith(`${at}.`))
     }),
   )
 
-// ---- the whole file ----
+/**
+ * TOML dates as values no schema accepts. Effect's struct check takes any object, a Date too,
+ * and no Dockless key holds a date; the symbol's name is what messages print.
+ */
+const withoutDates = (value: unknown): unknown => {
+  if (value instanceof Date) return Symbol(`a date (${value.toISOString()})`)
+  if (Array.isArray(value)) return value.map(withoutDates)
+  return isTable(value)
+    ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutDates(v)]))
+    : value
+}
+
+/**
+ * A section's value for the checks that still run when the file has problems elsewhere: decoded
+ * on its own (unknown keys ignored, they are reported already), or nothing.
+ */
+const sectionOf = <A, I>(schema: Schema.Schema<A, I>, raw: unknown): A | undefined =>
+  raw === undefined ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(schema)(raw))
 
 /** Decodes a parsed config.toml. `file` is its absolute path; relative paths resolve against its directory. */
-export const decodeConfig = (raw: unknown, file: string): Either.Either<Config, Issues> => {
-  if (!isTable(raw)) return expected("", "a TOML table at the top level", raw)
+export const decodeConfig = (parsed: unknown, file: string): Either.Either<Config, Issues> => {
   const baseDir = path.dirname(file)
-  const c = collector()
-  c.add(unknownKeys(raw, "", topLevelKeys))
-  const listen_port = c.field(raw, "", "listen_port", port) ?? defaultListenPort
-  const listen_host = c.field(raw, "", "listen_host", nonEmptyString) ?? defaultListenHost
-  const data_dir = path.resolve(baseDir, c.field(raw, "", "data_dir", nonEmptyString) ?? defaultDataDir)
-  const auth = c.field(raw, "", "auth", decodeAuth(baseDir)) ?? { token: undefined, token_file: undefined }
-  const log = c.field(raw, "", "log", decodeLog(defaultLog)) ?? defaultLog
-  const ports = c.field(raw, "", "ports", decodePorts) ?? { auto_range: defaultAutoRange }
+  const raw = withoutDates(parsed)
+  const t = tableAt(raw)
+  const decoded = decodeTable(raw, "")
+  const fileIssues = Either.isLeft(decoded) ? decoded.left : []
+  // With problems in the file, each section still gives what it can for the checks that follow.
+  const table = Either.getOrElse(decoded, () => ({
+    listen_port: sectionOf(Port, t.listen_port),
+    log: sectionOf(Log, t.log),
+    supervisors: undefined,
+  }))
+  const log = logOf(table.log)
+  const listenPort = table.listen_port ?? defaultListenPort
+  const defaults = usableDefaults(t.defaults, fileIssues)
 
-  const rawDefaults = raw.defaults ?? {}
-  const defaultsIssues = checkDefaults(rawDefaults, "defaults", baseDir)
-  c.add(defaultsIssues)
-  const defaults = isTable(rawDefaults) ? usableDefaults(rawDefaults, defaultsIssues) : {}
+  const problems: Array<ConfigIssue> = [...fileIssues]
+  const serviceTables = tableAt(t.services)
+  const services: Array<ServiceSpec> = []
+  const links: Array<ServiceLinks> = []
+  for (const [name, value] of Object.entries(serviceTables)) {
+    const pathPrefix = joinPath("services", name)
+    const service = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
+    if (Either.isLeft(service)) problems.push(...service.left)
+    else services.push(service.right)
+    // Cross-checks see every service, also those with other errors, so all problems show at once.
+    links.push(Either.isRight(service) ? service.right : decodeServiceLinks(name, value, defaults))
+  }
+  const supervisors = Object.entries(tableAt(t.supervisors)).flatMap(([name, value]): Array<GroupSpec> => {
+    problems.push(...checkName(name, joinPath("supervisors", name), "supervisor name"))
+    const group = table.supervisors?.[name] ?? sectionOf(GroupTable, value)
+    return group === undefined ? [] : [groupOf(name, group)]
+  })
 
-  const serviceTables =
-    c.field(
-      raw,
-      "",
-      "services",
-      table((t) => Either.right(t), "a table of [services.NAME] tables"),
-    ) ?? {}
-  const services =
-    c.take(
-      namedTables(serviceTables, "services", (name, value, at) =>
-        decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix: at }),
-      ),
-    ) ?? []
-  const groupTables =
-    c.field(
-      raw,
-      "",
-      "supervisors",
-      table((t) => Either.right(t), "a table of [supervisors.NAME] tables"),
-    ) ?? {}
-  const supervisors =
-    c.take(
-      namedTables(groupTables, "supervisors", (name, value) =>
-        decodeGroup(name)(value, joinPath("supervisors", name)),
-      ),
-    ) ?? []
-
-  // Cross-checks see every service, also those with other errors, so all problems show at once.
-  const links = Object.entries(serviceTables).map(([name, value]) =>
-    decodeServiceLinks(name, value, defaults),
-  )
-  c.add(crossCheck(listen_port, supervisors, links, Object.keys(serviceTables)))
-  return c.done(() => ({
+  const issues = [
+    ...problems.sort((a, b) => rank(a) - rank(b)),
+    ...crossCheck(listenPort, supervisors, links, Object.keys(serviceTables)),
+  ]
+  if (Either.isLeft(decoded) || issues.length > 0) return Either.left(issues)
+  const top = decoded.right
+  const tokenFile = top.auth?.token_file
+  return Either.right({
     file,
     baseDir,
-    listen_port,
-    listen_host,
-    data_dir,
-    auth,
+    listen_port: listenPort,
+    listen_host: top.listen_host ?? defaultListenHost,
+    data_dir: path.resolve(baseDir, top.data_dir ?? defaultDataDir),
+    auth: {
+      token: top.auth?.token === undefined ? undefined : Redacted.make(top.auth.token),
+      token_file: tokenFile === undefined ? undefined : path.resolve(baseDir, tokenFile),
+    },
     log,
-    ports,
+    ports: { auto_range: top.ports?.auto_range ?? defaultAutoRange },
     defaults,
     services,
     supervisors,
-  }))
+  })
 }
 
 /**
  * Checks that span services: ports reserved twice or equal to listen_port, unknown or
- * self depends_on, depends_on cycles, group children unknown or in two groups. Also used when
+ * self depends_on, start-order cycles, group children unknown or in two groups. Also used when
  * a service is registered through the API: pass the existing services plus the new one.
  */
 export const checkServices = (

@@ -1,13 +1,15 @@
 // Checks that span services, run after each service decoded on its own: ports reserved twice
 // or equal to Dockless's listen_port (SPEC section 6), depends_on naming unknown services or
-// itself, depends_on cycles, and group children that are unknown or in two groups.
-import type { GroupSpec } from "./Config.ts"
+// itself, start-order cycles (depends_on and group order together: a later child of a group
+// starts after the earlier ones), and group children that are unknown or in two groups.
 import { issue, type ConfigIssue } from "./ConfigError.ts"
-import { joinPath, type Issues } from "./Decode.ts"
+import { joinPath, type Issues } from "./Decoding.ts"
+import type { GroupSpec } from "./GroupSpec.ts"
 import type { ServiceLinks } from "./ServiceSpec.ts"
 import { suggest } from "./Suggest.ts"
 
 const servicePath = (name: string, key: string) => joinPath(joinPath("services", name), key)
+const childrenPath = (group: string) => joinPath(joinPath("supervisors", group), "children")
 
 const unknownService = (name: string, known: ReadonlyArray<string>): string => {
   const hint = suggest(name, known)
@@ -58,42 +60,83 @@ const checkDependsOn = (services: ReadonlyArray<ServiceLinks>, known: ReadonlyAr
     }),
   )
 
-/** Every distinct depends_on cycle, each rotated to start at the service that comes first in the file. */
-export const findCycles = (services: ReadonlyArray<ServiceLinks>): ReadonlyArray<ReadonlyArray<string>> => {
-  const order = services.map((s) => s.name)
-  const edges = new Map(
-    services.map((s) => [s.name, s.depends_on.filter((d) => d !== s.name && order.includes(d))]),
+/** "x starts after y": because x depends_on y, or because y comes before x in a group. */
+interface StartsAfter {
+  readonly from: string
+  readonly to: string
+  readonly group: string | undefined
+}
+
+const startEdges = (services: ReadonlyArray<ServiceLinks>, groups: ReadonlyArray<GroupSpec>) => {
+  const names = services.map((s) => s.name)
+  const edges: Array<StartsAfter> = services.flatMap((s) =>
+    s.depends_on
+      .filter((d) => d !== s.name && names.includes(d))
+      .map((to) => ({ from: s.name, to, group: undefined })),
   )
+  for (const group of groups) {
+    const children = group.children.filter((c, i) => names.includes(c) && group.children.indexOf(c) === i)
+    for (let i = 1; i < children.length; i++)
+      edges.push({ from: children[i] ?? "", to: children[i - 1] ?? "", group: group.name })
+  }
+  return edges
+}
+
+/**
+ * Every distinct start-order cycle, as its edges, rotated to start at the service that comes
+ * first in the file. A cycle is named once whichever service it is found from.
+ */
+const findCycles = (
+  services: ReadonlyArray<ServiceLinks>,
+  groups: ReadonlyArray<GroupSpec> = [],
+): ReadonlyArray<ReadonlyArray<StartsAfter>> => {
+  const order = services.map((s) => s.name)
+  const edges = startEdges(services, groups)
   const done = new Set<string>()
-  const cycles = new Map<string, ReadonlyArray<string>>()
-  const visit = (name: string, stack: ReadonlyArray<string>): void => {
-    if (done.has(name)) return
-    const at = stack.indexOf(name)
+  const cycles = new Map<string, ReadonlyArray<StartsAfter>>()
+  const visit = (name: string, trail: ReadonlyArray<StartsAfter>): void => {
+    const at = trail.findIndex((e) => e.from === name)
     if (at >= 0) {
-      const loop = stack.slice(at)
-      const first = loop.reduce((a, b) => (order.indexOf(b) < order.indexOf(a) ? b : a))
+      const loop = trail.slice(at)
+      const first = loop.reduce((a, b) => (order.indexOf(b.from) < order.indexOf(a.from) ? b : a))
       const start = loop.indexOf(first)
       const rotated = [...loop.slice(start), ...loop.slice(0, start)]
-      cycles.set([...rotated].sort().join("\0"), [...rotated, first])
+      cycles.set(
+        rotated
+          .map((e) => e.from)
+          .sort()
+          .join("\0"),
+        rotated,
+      )
       return
     }
-    for (const next of edges.get(name) ?? []) visit(next, [...stack, name])
+    if (done.has(name)) return
+    for (const edge of edges.filter((e) => e.from === name)) visit(edge.to, [...trail, edge])
     done.add(name)
   }
   for (const name of order) visit(name, [])
   return [...cycles.values()]
 }
 
-const checkCycles = (services: ReadonlyArray<ServiceLinks>): Issues =>
-  findCycles(services).map((cycle) =>
-    issue(servicePath(cycle[0] ?? "", "depends_on"), `dependency cycle: ${cycle.join(" -> ")}`),
+const cycleIssue = (cycle: ReadonlyArray<StartsAfter>): ConfigIssue => {
+  const [first] = cycle
+  const names = [...cycle.map((e) => e.from), first?.from ?? ""]
+  const notes = cycle
+    .filter((e) => e.group !== undefined)
+    .map((e) => `${e.from} comes after ${e.to} in supervisors.${e.group ?? ""}`)
+  const at =
+    first?.group === undefined ? servicePath(first?.from ?? "", "depends_on") : childrenPath(first.group)
+  return issue(
+    at,
+    `dependency cycle: ${names.join(" -> ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
   )
+}
 
 const checkGroups = (groups: ReadonlyArray<GroupSpec>, known: ReadonlyArray<string>): Issues => {
   const memberOf = new Map<string, string>()
   const issues: Array<ConfigIssue> = []
   for (const group of groups) {
-    const at = joinPath(joinPath("supervisors", group.name), "children")
+    const at = childrenPath(group.name)
     for (const child of group.children) {
       const owner = memberOf.get(child)
       if (!known.includes(child)) issues.push(issue(at, unknownService(child, known)))
@@ -122,6 +165,6 @@ export const crossCheck = (
   ...checkDuplicates(services),
   ...checkPorts(listenPort, services),
   ...checkDependsOn(services, known),
-  ...checkCycles(services),
+  ...findCycles(services, groups).map(cycleIssue),
   ...checkGroups(groups, known),
 ]

@@ -1,97 +1,96 @@
 // A service's health check: exactly one of http / tcp / exec, probed every `interval` with a
 // `timeout`, failing after `retries` misses once `start_period` is over (Docker HEALTHCHECK's
-// vocabulary). Decoded from and encoded back to its TOML shape { http = "...", interval = "10s" }.
-import { Either } from "effect"
-import { issue } from "./ConfigError.ts"
-import {
-  arrayOf,
-  collector,
-  expected,
-  integer,
-  nonEmptyString,
-  port,
-  table,
-  unknownKeys,
-  type Collector,
-  type Decoder,
-  type Table,
-} from "./Decode.ts"
-import { duration } from "./Duration.ts"
-import { resolveCommand } from "./Paths.ts"
+// vocabulary). Written in TOML as { http = "...", interval = "10s" }; decoded to a tagged check
+// plus timing in milliseconds, and encoded back to the TOML shape.
+import * as Schema from "effect/Schema"
+import { expecting } from "./Decoding.ts"
+import { Duration, PositiveDuration } from "./Duration.ts"
+import { HttpUrl, IntegerIn, NonEmptyText, Port } from "./Values.ts"
 
-export type HealthCheck =
-  | { readonly _tag: "http"; readonly url: string }
-  | { readonly _tag: "tcp"; readonly port: number }
-  | { readonly _tag: "exec"; readonly command: ReadonlyArray<string> }
-export interface HealthSpec {
-  readonly check: HealthCheck
-  readonly interval: number
-  readonly timeout: number
-  readonly retries: number
-  readonly start_period: number
-}
+const defaultHealthTiming = { interval: 10_000, timeout: 2_000, retries: 3, start_period: 0 } as const
 
-export const defaultHealthTiming = { interval: 10_000, timeout: 2_000, retries: 3, start_period: 0 } as const
+const kinds = ["http", "tcp", "exec"] as const
 
-const stringList = arrayOf(nonEmptyString, "an array of non-empty strings")
-const healthKinds = ["http", "tcp", "exec"] as const
+const ExecArgv = Schema.Array(NonEmptyText)
+  .annotations(expecting("an array of non-empty strings"))
+  .pipe(Schema.minItems(1), Schema.annotations(expecting("a non-empty array of strings")))
 
-const isHttpUrl = (text: string): boolean =>
-  URL.canParse(text) && ["http:", "https:"].includes(new URL(text).protocol)
-
-const httpUrl: Decoder<string> = (raw, at) =>
-  typeof raw === "string" && isHttpUrl(raw)
-    ? Either.right(raw)
-    : expected(at, "an http:// or https:// URL", raw)
-
-const decodeHealthCheck = (t: Table, at: string, baseDir: string, c: Collector): HealthCheck | undefined => {
-  const kinds = healthKinds.filter((kind) => t[kind] !== undefined)
-  if (kinds.length !== 1) {
-    const got = kinds.length === 0 ? "none" : kinds.join(" and ")
-    c.add([issue(at, `expected exactly one of http, tcp or exec, got ${got}`)])
-    return undefined
-  }
-  const url = c.field(t, at, "http", httpUrl)
-  if (url !== undefined) return { _tag: "http", url }
-  const tcp = c.field(t, at, "tcp", port)
-  if (tcp !== undefined) return { _tag: "tcp", port: tcp }
-  const exec = c.field(t, at, "exec", (raw, p) =>
-    Array.isArray(raw) && raw.length === 0
-      ? expected(p, "a non-empty array of strings", raw)
-      : stringList(raw, p),
+/** The TOML table; timing defaults are filled in by the transformation below. */
+const HealthTable = Schema.Struct({
+  http: Schema.optionalWith(HttpUrl, { exact: true }),
+  tcp: Schema.optionalWith(Port, { exact: true }),
+  exec: Schema.optionalWith(ExecArgv, { exact: true }),
+  interval: Schema.optionalWith(PositiveDuration, { exact: true }),
+  timeout: Schema.optionalWith(PositiveDuration, { exact: true }),
+  retries: Schema.optionalWith(IntegerIn(1, 1000), { exact: true }),
+  start_period: Schema.optionalWith(Duration, { exact: true }),
+})
+  .annotations(expecting(`a table like { http = "http://127.0.0.1:8080/healthz", interval = "10s" }`))
+  .pipe(
+    Schema.filter((t) => {
+      const found = kinds.filter((kind) => t[kind] !== undefined)
+      return (
+        found.length === 1 ||
+        `expected exactly one of http, tcp or exec, got ${found.length === 0 ? "none" : found.join(" and ")}`
+      )
+    }),
   )
-  if (exec === undefined) return undefined
-  const [program = "", ...rest] = exec
-  return { _tag: "exec", command: [resolveCommand(program, baseDir), ...rest] }
-}
 
-export const decodeHealth = (baseDir: string): Decoder<HealthSpec> =>
-  table((t, at) => {
-    const c = collector()
-    c.add(unknownKeys(t, at, [...healthKinds, "interval", "timeout", "retries", "start_period"]))
-    const check = decodeHealthCheck(t, at, baseDir, c)
-    const interval = c.field(t, at, "interval", duration(1)) ?? defaultHealthTiming.interval
-    const timeout = c.field(t, at, "timeout", duration(1)) ?? defaultHealthTiming.timeout
-    const retries =
-      c.field(t, at, "retries", integer(1, 1000, "an integer from 1 to 1000")) ?? defaultHealthTiming.retries
-    const start_period = c.field(t, at, "start_period", duration()) ?? defaultHealthTiming.start_period
-    if (check === undefined) return Either.left(c.issues())
-    return c.done(() => ({ check, interval, timeout, retries, start_period }))
-  }, `a table like { http = "http://127.0.0.1:8080/healthz", interval = "10s" }`)
+const HealthCheckSchema = Schema.Union(
+  Schema.TaggedStruct("http", { url: Schema.String }),
+  Schema.TaggedStruct("tcp", { port: Schema.Number }),
+  Schema.TaggedStruct("exec", { command: Schema.Array(Schema.String) }),
+)
 
-export const encodeHealth = (health: HealthSpec): Record<string, unknown> => {
-  const timing = {
-    interval: health.interval,
-    timeout: health.timeout,
-    retries: health.retries,
-    start_period: health.start_period,
-  }
-  switch (health.check._tag) {
+const HealthSpecSchema = Schema.Struct({
+  check: HealthCheckSchema,
+  interval: Schema.Number,
+  timeout: Schema.Number,
+  retries: Schema.Number,
+  start_period: Schema.Number,
+})
+
+export type HealthCheck = typeof HealthCheckSchema.Type
+export interface HealthSpec extends Schema.Schema.Type<typeof HealthSpecSchema> {}
+
+type Table = typeof HealthTable.Type
+
+const checkOf = (t: Table): HealthCheck =>
+  t.http !== undefined
+    ? { _tag: "http", url: t.http }
+    : t.tcp !== undefined
+      ? { _tag: "tcp", port: t.tcp }
+      : { _tag: "exec", command: t.exec ?? [] }
+
+const tableOf = (check: HealthCheck) => {
+  switch (check._tag) {
     case "http":
-      return { http: health.check.url, ...timing }
+      return { http: check.url }
     case "tcp":
-      return { tcp: health.check.port, ...timing }
+      return { tcp: check.port }
     case "exec":
-      return { exec: [...health.check.command], ...timing }
+      return { exec: check.command }
   }
 }
+
+/** `health = { ... }` in a service table. Relative exec paths are resolved by the service decoder. */
+export const Health = Schema.transform(HealthTable, HealthSpecSchema, {
+  strict: true,
+  decode: (t) => ({
+    check: checkOf(t),
+    interval: t.interval ?? defaultHealthTiming.interval,
+    timeout: t.timeout ?? defaultHealthTiming.timeout,
+    retries: t.retries ?? defaultHealthTiming.retries,
+    start_period: t.start_period ?? defaultHealthTiming.start_period,
+  }),
+  encode: (spec) => ({
+    ...tableOf(spec.check),
+    interval: spec.interval,
+    timeout: spec.timeout,
+    retries: spec.retries,
+    start_period: spec.start_period,
+  }),
+}).annotations({
+  // Here rather than on the filter: JSONSchema skips a refinement's annotation over a struct with defaults.
+  jsonSchema: { allOf: [{ oneOf: kinds.map((kind) => ({ required: [kind] })) }] },
+})

@@ -6,6 +6,3 @@ import * as path from "node:path"
 /** `command` as written, made absolute against baseDir only when it is a relative path (has a "/"). */
 export const resolveCommand = (command: string, baseDir: string): string =>
   command.includes("/") && !path.isAbsolute(command) ? path.resolve(baseDir, command) : command
-
-/** A path like cwd, data_dir or token_file, made absolute against baseDir. */
-export const resolvePath = (file: string, baseDir: string): string => path.resolve(baseDir, file)

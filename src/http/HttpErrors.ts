@@ -2,7 +2,9 @@
 // the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
 // a write the disk refused is 507 and changed nothing; a 500 means a bug in Dockless.
 import { Data } from "effect"
+import { encoder } from "../config/Decoding.ts"
 import type { ConfigIssue } from "../config/ConfigError.ts"
+import { ErrorBody } from "./ApiSchema.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import type {
   RootClosing,
@@ -15,7 +17,11 @@ import type {
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
 
-export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly reason: string }> {}
+export class BadRequest extends Data.TaggedError("BadRequest")<{
+  readonly reason: string
+  /** The problems of a body that did not decode, by key path. */
+  readonly issues?: ReadonlyArray<ConfigIssue>
+}> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly limit: number }> {}
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
 export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
@@ -53,56 +59,64 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
 /** Seconds a client refused for being one too many should wait: others come and go quickly. */
 const RETRY_AFTER_S = "5"
 
-const details = (issues: ReadonlyArray<ConfigIssue>) => issues.map(({ path, message }) => ({ path, message }))
+const encodeError = encoder(ErrorBody)
+
+/** The `{ error, details }` body of SPEC section 5. */
+export const errorAnswer = (
+  status: number,
+  sentence: string,
+  issues: ReadonlyArray<ConfigIssue> = [],
+  headers: Record<string, string> = {},
+): Response =>
+  json(
+    status,
+    encodeError({ error: sentence, details: issues.map(({ path, message }) => ({ path, message })) }),
+    headers,
+  )
 
 export const failureResponse = (failure: HttpFailure): Response => {
   switch (failure._tag) {
     case "BadRequest":
-      return json(400, { error: failure.reason, details: [] })
+      return errorAnswer(400, failure.reason, failure.issues)
     case "PayloadTooLarge":
-      return json(413, { error: `the request body is larger than ${failure.limit / 1024} KiB`, details: [] })
+      return errorAnswer(413, `the request body is larger than ${failure.limit / 1024} KiB`)
     case "Unauthorized":
-      return json(401, { error: failure.reason, details: [] })
+      return errorAnswer(401, failure.reason)
     case "ForeignOrigin":
-      return json(403, { error: `writes from another origin (${failure.origin}) are refused`, details: [] })
+      return errorAnswer(403, `writes from another origin (${failure.origin}) are refused`)
     case "RouteNotFound":
-      return json(404, { error: `no such endpoint: ${failure.path}`, details: [] })
+      return errorAnswer(404, `no such endpoint: ${failure.path}`)
     case "ConnectionLimitReached":
-      return json(
+      return errorAnswer(
         503,
-        {
-          error: `Dockless is serving its limit of ${failure.limit} connections at once; retry in a few seconds`,
-          details: [],
-        },
+        `Dockless is serving its limit of ${failure.limit} connections at once; retry in a few seconds`,
+        [],
         { "retry-after": RETRY_AFTER_S },
       )
     case "StreamLimitReached":
-      return json(
+      return errorAnswer(
         503,
-        {
-          error:
-            `Dockless is already streaming to its limit of ${failure.limit} clients ` +
-            "(/api/events and log streams together); close one, such as another dashboard tab, or retry later",
-          details: [],
-        },
+        `Dockless is already streaming to its limit of ${failure.limit} clients ` +
+          "(/api/events and log streams together); close one, such as another dashboard tab, or retry later",
+        [],
         { "retry-after": RETRY_AFTER_S },
       )
     case "ServiceNotFound":
-      return json(404, { error: failure.message, details: [] })
+      return errorAnswer(404, failure.message)
     case "ServiceExists":
     case "ServiceFromConfig":
-      return json(409, { error: failure.message, details: [] })
+      return errorAnswer(409, failure.message)
     case "SpecInvalid":
-      return json(400, { error: failure.message, details: details(failure.issues) })
+      return errorAnswer(400, failure.message, failure.issues)
     case "SpecConflict":
-      return json(409, { error: failure.message, details: details(failure.issues) })
+      return errorAnswer(409, failure.message, failure.issues)
     case "ServiceClosing":
     case "RootClosing":
-      return json(409, { error: failure.message, details: [] })
+      return errorAnswer(409, failure.message)
     case "ServiceUnresponsive":
-      return json(503, { error: failure.message, details: [] }, { "retry-after": "1" })
+      return errorAnswer(503, failure.message, [], { "retry-after": "1" })
     case "StateFileUnwritable":
       // Nothing was changed: the write that would have made it durable failed.
-      return json(507, { error: `nothing was changed: ${failure.message}`, details: [] })
+      return errorAnswer(507, `nothing was changed: ${failure.message}`)
   }
 }

@@ -10,6 +10,8 @@ import { Monitor, type UsageSample } from "../monitor/Monitor.ts"
 import { withUsage } from "../monitor/Usage.ts"
 import type { Handler } from "./HttpContext.ts"
 import { sseResponse, type SseChannel } from "./sse.ts"
+import { asSent, wireView } from "./Answers.ts"
+import * as Api from "./ApiSchema.ts"
 
 /** `{ at, services: { name: { cpu_percent, rss_bytes, cpu_seconds } } }` */
 const usageEvent = (sample: UsageSample) => {
@@ -34,7 +36,7 @@ const streamViews = (channel: SseChannel) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const latest = yield* monitor.latest
-        return withUsage(viewAt(view, now), latest.get(view.name))
+        return wireView(withUsage(viewAt(view, now), latest.get(view.name)))
       })
     const snapshot = Effect.gen(function* () {
       for (const view of yield* views.all) yield* channel.send("service", yield* present(view))
@@ -50,14 +52,14 @@ const streamViews = (channel: SseChannel) =>
         const open =
           event._tag === "Changed"
             ? yield* channel.send("service", yield* present(event.view))
-            : yield* channel.send("removed", { name: event.name })
+            : yield* channel.send("removed", asSent(Api.RemovedEvent, { name: event.name }))
         if (!open) return
       }
     })
     const usage = Effect.gen(function* () {
       for (;;) {
         const sample = yield* Queue.take(samples)
-        if (!(yield* channel.send("usage", usageEvent(sample)))) return
+        if (!(yield* channel.send("usage", asSent(Api.UsageEvent, usageEvent(sample))))) return
       }
     })
     // Either loop ends when the client has gone; the other is interrupted with it.

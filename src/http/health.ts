@@ -3,12 +3,15 @@
 import { Clock, Effect } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { version } from "../version.ts"
-import { json } from "./HttpErrors.ts"
+import { answer } from "./Answers.ts"
+import { HealthAnswer } from "./ApiSchema.ts"
 import type { Handler } from "./HttpContext.ts"
+
+const reply = answer(HealthAnswer)
 
 export const health: Handler = (_event, ctx) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     const services = (yield* (yield* ServiceViews).all).length
-    return json(200, { status: "ok", version, uptime_s: Math.floor((now - ctx.startedAt) / 1000), services })
+    return reply(200, { status: "ok", version, uptime_s: Math.floor((now - ctx.startedAt) / 1000), services })
   })

@@ -4,12 +4,16 @@
 import { Effect, Queue } from "effect"
 import { parseLines } from "../actors/OutputCapture.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
-import { BadRequest, json } from "./HttpErrors.ts"
+import { answer, asSent } from "./Answers.ts"
+import { LogLine, LogsAnswer } from "./ApiSchema.ts"
+import { BadRequest } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import { sseResponse } from "./sse.ts"
 
+const reply = answer(LogsAnswer)
+
 const DEFAULT_LINES = 100
-const MAX_LINES = 10_000
+export const MAX_LINES = 10_000
 
 const lineCount = (raw: string | null) => {
   if (raw === null || raw === "") return Effect.succeed(DEFAULT_LINES)
@@ -25,7 +29,7 @@ export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
     const lines = yield* lineCount(event.url.searchParams.get("lines"))
     const service = yield* (yield* RootSupervisor).service(param(event, "name"))
-    return json(200, { lines: service.capture.tail(lines) })
+    return reply(200, { lines: service.capture.tail(lines) })
   })
 
 export const logStream: Handler = (event, ctx) =>
@@ -41,7 +45,7 @@ export const logStream: Handler = (event, ctx) =>
         for (;;) {
           const framed = yield* Queue.take(chunks)
           for (const line of parseLines(framed)) {
-            if (!(yield* channel.send("log", line))) return
+            if (!(yield* channel.send("log", asSent(LogLine, line)))) return
           }
         }
       }),

@@ -1,5 +1,6 @@
-// Every HTTP route Dockless serves, in one list: method, path, who may call it, handler.
-// Reading this file tells you the whole API surface (SPEC section 5).
+// Every HTTP route Dockless serves, in one list: method, path, who may call it, handler, and what
+// the OpenAPI document says about it. Reading this file tells you the whole API surface (SPEC
+// section 5); GET /api/openapi.json is generated from it and ApiSchema.ts.
 import {
   commandService,
   deleteService,
@@ -8,36 +9,218 @@ import {
   registerService,
   replaceService,
 } from "./services.ts"
+import * as Api from "./ApiSchema.ts"
 import { serviceEvents } from "./events.ts"
 import { health } from "./health.ts"
-import { logStream, recentLogs } from "./logs.ts"
+import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
 import { metrics } from "./metrics.ts"
+import { openApi } from "./openapi.ts"
 import { login, logout } from "./session.ts"
 import { staticFile } from "./static.ts"
 import { serviceUsage } from "./usage.ts"
-import type { Route } from "./HttpContext.ts"
+import type { Route, RouteDoc } from "./HttpContext.ts"
+
+const persisted = { 500: "the change could not be written to data_dir; nothing changed" }
+
+const command = (verb: "start" | "stop" | "restart"): RouteDoc => ({
+  summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a service: the message is sent to its actor`,
+  answer: { status: 202, json: Api.ServiceView },
+  failures: persisted,
+})
 
 export const routes: ReadonlyArray<Route> = [
-  { method: "GET", path: "/api/health", access: "open", handler: health },
-  { method: "POST", path: "/api/login", access: "open", handler: login },
-  { method: "POST", path: "/api/logout", access: "open", handler: logout },
-  { method: "GET", path: "/api/services", access: "token", handler: listServices },
-  { method: "POST", path: "/api/services", access: "token", handler: registerService },
-  { method: "GET", path: "/api/services/:name", access: "token", handler: getService },
-  { method: "PUT", path: "/api/services/:name", access: "token", handler: replaceService },
-  { method: "DELETE", path: "/api/services/:name", access: "token", handler: deleteService },
-  { method: "POST", path: "/api/services/:name/start", access: "token", handler: commandService("start") },
-  { method: "POST", path: "/api/services/:name/stop", access: "token", handler: commandService("stop") },
+  {
+    method: "GET",
+    path: "/api/health",
+    access: "open",
+    handler: health,
+    doc: {
+      summary: "Whether Dockless is up, its version and uptime",
+      answer: { status: 200, json: Api.HealthAnswer },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/openapi.json",
+    access: "open",
+    handler: openApi,
+    doc: {
+      summary: "This document: the HTTP API as OpenAPI 3.1",
+      answer: { status: 200, media: "application/json", description: "an OpenAPI 3.1 document" },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/login",
+    access: "open",
+    handler: login,
+    doc: {
+      summary: "Trade the API token for an HttpOnly, SameSite=Strict session cookie",
+      body: Api.LoginBody,
+      answer: { status: 200, json: Api.Ok },
+      failures: { 401: "the token is not valid" },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/logout",
+    access: "open",
+    handler: logout,
+    doc: { summary: "Clear the session cookie", answer: { status: 200, json: Api.Ok } },
+  },
+  {
+    method: "GET",
+    path: "/api/services",
+    access: "token",
+    handler: listServices,
+    doc: {
+      summary: "Every service, in config order, then the registered ones",
+      answer: { status: 200, json: Api.ServiceViews },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/services",
+    access: "token",
+    handler: registerService,
+    doc: {
+      summary: "Register a service (persisted in data_dir/services.json) and start it if autostart",
+      body: Api.ServiceRegistration,
+      answer: { status: 201, json: Api.ServiceView },
+      failures: {
+        409: "a service of that name exists, or the service collides with others (a port, a dependency cycle)",
+        ...persisted,
+      },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/services/:name",
+    access: "token",
+    handler: getService,
+    doc: { summary: "One service", answer: { status: 200, json: Api.ServiceView } },
+  },
+  {
+    method: "PUT",
+    path: "/api/services/:name",
+    access: "token",
+    handler: replaceService,
+    doc: {
+      summary: "Replace the spec of a registered service; restarts it if it was running",
+      body: Api.ServiceReplacement,
+      answer: { status: 200, json: Api.ServiceView },
+      failures: {
+        409: "the service is defined in config.toml, or the new spec collides with other services",
+        ...persisted,
+      },
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/services/:name",
+    access: "token",
+    handler: deleteService,
+    doc: {
+      summary: "Stop and forget a registered service",
+      answer: { status: 204 },
+      failures: { 409: "the service is defined in config.toml", ...persisted },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/services/:name/start",
+    access: "token",
+    handler: commandService("start"),
+    doc: command("start"),
+  },
+  {
+    method: "POST",
+    path: "/api/services/:name/stop",
+    access: "token",
+    handler: commandService("stop"),
+    doc: command("stop"),
+  },
   {
     method: "POST",
     path: "/api/services/:name/restart",
     access: "token",
     handler: commandService("restart"),
+    doc: command("restart"),
   },
-  { method: "GET", path: "/api/services/:name/logs", access: "token", handler: recentLogs },
-  { method: "GET", path: "/api/services/:name/logs/stream", access: "token", handler: logStream },
-  { method: "GET", path: "/api/services/:name/usage", access: "token", handler: serviceUsage },
-  { method: "GET", path: "/api/events", access: "token", handler: serviceEvents },
-  { method: "GET", path: "/metrics", access: "token", handler: metrics },
-  { method: "GET", path: "/**", access: "open", handler: staticFile },
+  {
+    method: "GET",
+    path: "/api/services/:name/logs",
+    access: "token",
+    handler: recentLogs,
+    doc: {
+      summary: "The newest captured lines of a service",
+      query: {
+        lines: {
+          description: `how many lines, newest last (default 100; more than ${MAX_LINES} gives ${MAX_LINES})`,
+          schema: { type: "integer", minimum: 0 },
+        },
+      },
+      answer: { status: 200, json: Api.LogsAnswer },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/services/:name/logs/stream",
+    access: "token",
+    handler: logStream,
+    doc: {
+      summary: "Each new captured line as it comes",
+      answer: {
+        status: 200,
+        media: "text/event-stream",
+        description: "Server-Sent Events: `event: log`, data a LogLine (components/schemas/LogLine)",
+      },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/services/:name/usage",
+    access: "token",
+    handler: serviceUsage,
+    doc: {
+      summary: "CPU and memory of a service over the last minutes",
+      answer: { status: 200, json: Api.UsageAnswer },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/events",
+    access: "token",
+    handler: serviceEvents,
+    doc: {
+      summary: "Every change of every service, a snapshot first",
+      answer: {
+        status: 200,
+        media: "text/event-stream",
+        description:
+          "Server-Sent Events: `event: service` (a ServiceView: a snapshot of each first, then every change), " +
+          "`event: removed` (Removed), `event: usage` (Usage, after each sample while someone watches)",
+      },
+    },
+  },
+  {
+    method: "GET",
+    path: "/metrics",
+    access: "token",
+    handler: metrics,
+    doc: {
+      summary: "Prometheus metrics of every service and of Dockless itself",
+      answer: { status: 200, media: "text/plain; version=0.0.4", description: "the Prometheus text format" },
+    },
+  },
+  {
+    method: "GET",
+    path: "/**",
+    access: "open",
+    handler: staticFile,
+    doc: {
+      summary: "The dashboard's files (/ is index.html)",
+      answer: { status: 200, media: "*/*", description: "a file of the dashboard" },
+    },
+  },
 ]

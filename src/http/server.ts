@@ -10,7 +10,7 @@ import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { loadToken, makeAuth } from "./auth.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
-import { BadRequest, failureResponse, json, RouteNotFound } from "./HttpErrors.ts"
+import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
 import {
   HARD_CONNECTION_LIMIT,
   HEADERS_TIMEOUT_MS,
@@ -60,7 +60,7 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
       Effect.catchAll((failure) => Effect.succeed(failureResponse(failure))),
       Effect.catchAllDefect((defect) =>
         Effect.logError("http handler defect", defect).pipe(
-          Effect.as(json(500, { error: "Dockless hit an internal error; see its log", details: [] })),
+          Effect.as(errorAnswer(500, "Dockless hit an internal error; see its log")),
         ),
       ),
       Effect.flatMap((response) =>
@@ -152,6 +152,7 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
           streams: new OpenStreams(MAX_EVENT_STREAMS),
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
+          routes,
         }
         yield* Effect.acquireRelease(listenOn(makeServer(toNodeHandler(buildApp(ctx))), config), (server) =>
           ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(server))),

@@ -10,6 +10,7 @@ import { withUsage } from "../monitor/Usage.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
 import { readJsonBody } from "./Body.ts"
+import { viewAnswer, wireView } from "./Answers.ts"
 import { BadRequest, json } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import type { Command } from "../supervisors/ServiceEvent.ts"
@@ -30,7 +31,7 @@ export const listServices: Handler = () =>
   Effect.gen(function* () {
     yield* (yield* Monitor).touch
     const views = yield* (yield* ServiceViews).all
-    return json(200, yield* Effect.forEach(views, present))
+    return json(200, (yield* Effect.forEach(views, present)).map(wireView))
   })
 
 export const getService: Handler = (event) =>
@@ -39,14 +40,16 @@ export const getService: Handler = (event) =>
     const view = yield* (yield* ServiceViews).get(name)
     if (view === undefined) return yield* new ServiceNotFound({ name })
     yield* (yield* Monitor).touch
-    return json(200, yield* present(view))
+    return viewAnswer(200, yield* present(view))
   })
 
 export const registerService: Handler = (event) =>
   Effect.gen(function* () {
     const body = yield* readJsonBody(event.req).pipe(Effect.flatMap(requireObject))
     const view = yield* (yield* RootSupervisor).register(body)
-    return json(201, yield* present(view), { location: `/api/services/${encodeURIComponent(view.name)}` })
+    return viewAnswer(201, yield* present(view), {
+      location: `/api/services/${encodeURIComponent(view.name)}`,
+    })
   })
 
 export const replaceService: Handler = (event) =>
@@ -58,7 +61,7 @@ export const replaceService: Handler = (event) =>
         reason: `the body names ${JSON.stringify(body.name)} but the URL names "${name}"`,
       })
     }
-    return json(200, yield* present(yield* (yield* RootSupervisor).replace(name, body)))
+    return viewAnswer(200, yield* present(yield* (yield* RootSupervisor).replace(name, body)))
   })
 
 export const deleteService: Handler = (event) =>
@@ -72,5 +75,5 @@ export const commandService =
   (event) =>
     Effect.gen(function* () {
       const view = yield* (yield* RootSupervisor).command(param(event, "name"), command)
-      return json(202, yield* present(view))
+      return viewAnswer(202, yield* present(view))
     })

@@ -5,8 +5,11 @@ import { Effect } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { Monitor } from "../monitor/Monitor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
-import { json } from "./HttpErrors.ts"
+import { answer } from "./Answers.ts"
+import { UsageAnswer } from "./ApiSchema.ts"
 import { param, type Handler } from "./HttpContext.ts"
+
+const reply = answer(UsageAnswer)
 
 export const serviceUsage: Handler = (event) =>
   Effect.gen(function* () {
@@ -14,5 +17,5 @@ export const serviceUsage: Handler = (event) =>
     if ((yield* (yield* ServiceViews).get(name)) === undefined) return yield* new ServiceNotFound({ name })
     const monitor = yield* Monitor
     yield* monitor.touch
-    return json(200, { history: yield* monitor.history(name) })
+    return reply(200, { history: yield* monitor.history(name) })
   })

@@ -2,14 +2,16 @@
 // and one fiber that owns their supervisors. one_for_all and rest_for_one children report a
 // crash instead of restarting themselves; the group then makes one decision, in its own fiber
 // so nothing interleaves with half of it: count it against the group's intensity, stop the
-// siblings the strategy names in reverse start order, wait out the crashed child's backoff,
+// siblings the strategy names in reverse start order, wait out the backoff (the group's own
+// when configured, else the crashed child's),
 // and start them all (the crashed one included) in start order, each once the one before it
 // runs. one_for_one children restart by themselves and the group only counts. More restarts
 // than the group's intensity allows and the group gives up on every child, in reverse order.
-import { Clock, Effect, Fiber, Queue, type Scope } from "effect"
+import { Clock, Effect, Fiber, Queue, Random, type Scope } from "effect"
 import type { GroupSpec } from "../config/Config.ts"
 import { Mailbox } from "../actors/Mailbox.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { nextFailureCount, restartDelay } from "./Backoff.ts"
 import { siblingsToRestart } from "./GroupStrategy.ts"
 import { recordRestart } from "./Intensity.ts"
 import type { ChildReport } from "./ServiceAction.ts"
@@ -62,6 +64,20 @@ export const makeGroupSupervisor = (
     const byName = new Map(children.map((c) => [c.name, c]))
     const order = children.map((c) => c.name)
     let window: ReadonlyArray<number> = []
+    // The group's own backoff counts its consecutive restarts, reset once the restarted
+    // children ran for its reset_after.
+    let failures = 0
+    let resumedAt = 0
+
+    /** When the crashed child should start again: the group's backoff overrides the child's. */
+    const dueFor = (childDue: number) =>
+      Effect.gen(function* () {
+        const backoff = spec.backoff
+        if (backoff === undefined) return childDue
+        const now = yield* Clock.currentTimeMillis
+        failures = nextFailureCount(backoff, failures, now - resumedAt)
+        return now + restartDelay(backoff, failures, yield* Random.next)
+      })
 
     const giveUp = (reason: string) =>
       Effect.gen(function* () {
@@ -88,6 +104,7 @@ export const makeGroupSupervisor = (
         for (const name of [...siblings].reverse()) yield* byName.get(name)?.halt(why) ?? Effect.void
         const wait = due - (yield* Clock.currentTimeMillis)
         if (wait > 0) yield* Effect.sleep(wait)
+        resumedAt = yield* Clock.currentTimeMillis
         for (const child of children) {
           if (child !== crashed && !siblings.includes(child.name)) continue
           const view = yield* Effect.either(child.resume)
@@ -107,7 +124,7 @@ export const makeGroupSupervisor = (
         // person is no longer news: only a child still waiting for its group is restarted.
         const due = child.restartDueAt()
         if (due === undefined) return
-        if (yield* withinIntensity) yield* restartWith(child, due)
+        if (yield* withinIntensity) yield* restartWith(child, yield* dueFor(due))
       })
 
     const fiber = yield* mailbox.take.pipe(

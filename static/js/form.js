@@ -1,8 +1,9 @@
 // The register/edit form's model: the fields a validation detail can point at, the empty form and
 // error set, the text parsers (ports, KEY=VALUE env, names, argument lines), the mapping from an API
-// error path to a form field, and the config keys an edit carries over untouched.
+// error path to a form field, the config keys an edit carries over untouched, and the check of a
+// built table against the daemon's own rules (its OpenAPI document's schemas).
 
-export const DURATION_RE = /^\d+(ms|s|m|h)$/
+import { check } from "./jsonSchema.js"
 
 // The form fields that a validation detail can point at.
 export const FORM_FIELDS = [
@@ -45,18 +46,15 @@ export function fieldOfPath(path) {
   return segs.find((s) => FORM_FIELDS.includes(s)) ?? null
 }
 
-export function parsePorts(text) {
-  const parts = String(text)
+/** Digits become a number; anything else stays text for the rules to judge. */
+export const numberOrText = (text) => (/^\d+$/.test(text) ? Number(text) : text)
+
+/** "8080, 8081" → [8080, 8081]; blanks dropped. */
+export const parsePorts = (text) =>
+  String(text)
     .split(/[\s,]+/)
     .filter((p) => p !== "")
-  const ports = []
-  for (const p of parts) {
-    const n = /^\d+$/.test(p) ? Number(p) : NaN
-    if (!(n >= 1 && n <= 65535)) return { error: `"${p}" is not a port number (1–65535).` }
-    ports.push(n)
-  }
-  return { ports }
-}
+    .map(numberOrText)
 
 export function parseEnv(text) {
   const env = {}
@@ -65,8 +63,8 @@ export function parseEnv(text) {
     const line = lines[i].trim()
     if (line === "" || line.startsWith("#")) continue
     const eq = line.indexOf("=")
-    const key = eq === -1 ? "" : line.slice(0, eq).trim()
-    if (key === "" || /\s/.test(key)) return { error: `Line ${i + 1}: expected KEY=VALUE.` }
+    if (eq === -1) return { error: `Line ${i + 1}: expected KEY=VALUE.` }
+    const key = line.slice(0, eq).trim()
     env[key] = line.slice(eq + 1)
   }
   return { env }
@@ -99,6 +97,16 @@ export const CARRIED_KEYS = [
 ]
 
 export const emptyErrors = () => Object.fromEntries(FORM_FIELDS.map((f) => [f, ""]))
+
+/**
+ * Problems of a table by the daemon's rules: the registration body's schema, or the service
+ * table's for an edit (its name is in the URL). `description` is GET /api/openapi.json.
+ */
+export function tableProblems(description, mode, table) {
+  const schemas = description?.components?.schemas ?? {}
+  const schema = schemas[mode === "edit" ? "ServiceTable" : "ServiceRegistration"]
+  return schema === undefined ? [] : check(schema, table, description)
+}
 
 export const HEALTH_KINDS = ["http", "tcp", "exec"]
 

@@ -308,21 +308,21 @@ describe("dashboard", () => {
     await portsError.waitFor()
     expect(await portsError.textContent()).toContain("abc")
 
-    // The server's 400 details land next to the fields their paths name.
-    allowHttp(400, "/api/services")
+    // The daemon's own rules (its OpenAPI schemas) mark the fields the API would name, before sending.
     const body = { name: "bad name!", command: "", restart: "on-failure", autostart: true }
     const refused = await daemon.api("POST", "/api/services", body)
     expect(refused.status).toBe(400)
+    expect(refused.body.details.map((d: { path: string }) => d.path).sort()).toEqual(["command", "name"])
     await dialog.locator("[name=ports]").fill("")
     await dialog.locator("[name=name]").fill(body.name)
     await dialog.locator("[name=command]").fill("")
     await dialog.locator("button[type=submit]").click()
     const commandError = dialog.locator(".field-error[data-field=command]")
     await commandError.waitFor()
-    expect((await commandError.textContent())?.trim()).not.toBe("")
+    expect((await commandError.textContent())?.trim()).toBe('expected a non-empty string, got ""')
     await dialog.locator(".field-error[data-field=name]").waitFor()
     expect(await portsError.isVisible()).toBe(false)
-    expect((await dialog.locator(".form-error").textContent())?.trim()).toBe(refused.body.error)
+    expect((await dialog.locator(".form-error").textContent())?.trim()).toBe("Fix the marked fields.")
     expect(await dialog.isVisible()).toBe(true)
 
     // A cross-check detail ("services.NAME.ports") lands at the ports field too.
@@ -629,8 +629,7 @@ describe("dashboard", () => {
     await dialog.locator(".field-error[data-field=health_target]").waitFor()
     await dialog.locator(".field-error[data-field=health_retries]").waitFor()
 
-    // The server's details: `health.interval` lands at the interval field…
-    allowHttp(400, "/api/services")
+    // A zero interval, refused by the daemon's rule for durations, at the interval field…
     await dialog.locator("[name=health_target]").fill("http://127.0.0.1:1/healthz")
     await dialog.locator("[name=health_retries]").fill("")
     await dialog.locator("[name=health_interval]").fill("0s")

@@ -25,6 +25,7 @@ const group = (name: string, children: ReadonlyArray<string>): GroupSpec => ({
   strategy: "one_for_one",
   children,
   intensity: defaultIntensity,
+  backoff: undefined,
 })
 
 const messages = (services: ReadonlyArray<ServiceSpec>, supervisors: ReadonlyArray<GroupSpec> = []) =>
@@ -91,6 +92,29 @@ describe("checkServices", () => {
       "services.a.depends_on: dependency cycle: a -> b -> c -> a",
       "services.d.depends_on: dependency cycle: d -> e -> d",
     ])
+  })
+
+  it("counts group order as start order: a cycle through depends_on and a group is named with the group", () => {
+    const services = [
+      service("a", { depends_on: ["c"] }),
+      service("b", {}),
+      service("c", { depends_on: ["b"] }),
+    ]
+    expect(messages(services, [group("g", ["a", "b"])])).toEqual([
+      "services.a.depends_on: dependency cycle: a -> c -> b -> a (b comes after a in supervisors.g)",
+    ])
+  })
+
+  it("refuses a group child whose depends_on names a later sibling", () => {
+    const services = [service("db", { depends_on: ["api"] }), service("api", {})]
+    expect(messages(services, [group("backend", ["db", "api"])])).toEqual([
+      "services.db.depends_on: dependency cycle: db -> api -> db (api comes after db in supervisors.backend)",
+    ])
+  })
+
+  it("accepts depends_on that follows the group order", () => {
+    const services = [service("db", {}), service("api", { depends_on: ["db"] })]
+    expect(messages(services, [group("backend", ["db", "api"])])).toEqual([])
   })
 
   it("refuses group children that are unknown, listed twice, or in two groups", () => {

@@ -113,6 +113,26 @@ command = "o"
       }),
   )
 
+  it.scoped("gives a group the backoff of its [supervisors.NAME] table, or none", () =>
+    Effect.gen(function* () {
+      const config = yield* configOf(`
+[services.a]
+command = "a"
+[services.b]
+command = "b"
+[supervisors.g]
+children = ["a"]
+backoff = { initial = "2s", factor = 3 }
+[supervisors.h]
+children = ["b"]
+`)
+      expect(config.supervisors.map((g) => g.backoff)).toEqual([
+        { initial: 2000, max: 60000, factor: 3, jitter: 0.1, reset_after: 60000 },
+        undefined,
+      ])
+    }),
+  )
+
   it.effect("reports a missing file as a file-level issue", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(loadConfig("/nonexistent/dockless/config.toml"))
@@ -231,6 +251,30 @@ children = []
         "F: ports.auto_range: expected [low, high] with low <= high, got [21000,20000]",
         'F: supervisors.g.strategy: expected "one_for_one" | "one_for_all" | "rest_for_one", got "one_for_some" (did you mean "one_for_one"?)',
         "F: supervisors.g.children: expected at least one service name, got []",
+      ])
+    }),
+  )
+
+  it.scoped("refuses a TOML date where a table or a string is expected", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* issuesOf(`[services.api]\ncommand = 1979-05-27T07:32:00Z\nbackoff = 1979-05-27\n`),
+      ).toEqual([
+        "F: services.api.command: expected a non-empty string, got a date (1979-05-27T07:32:00.000Z)",
+        "F: services.api.backoff: expected a table, got a date (1979-05-27)",
+      ])
+    }),
+  )
+
+  it.scoped("refuses a group backoff the way it refuses a service's", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* issuesOf(
+          `[services.a]\ncommand = "a"\n[supervisors.g]\nchildren = ["a"]\nbackoff = { intial = "1s", max = "soon" }\n`,
+        ),
+      ).toEqual([
+        'F: supervisors.g.backoff.intial: unknown key "intial", did you mean "initial"?',
+        'F: supervisors.g.backoff.max: expected a duration like "500ms", "10s", "5m", "1h" or integer milliseconds, got "soon"',
       ])
     }),
   )

@@ -1,8 +1,9 @@
 // Durations and sizes: every accepted form and the refusals, as tables.
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { duration, parseDuration } from "../../src/config/Duration.ts"
-import { parseSize, size } from "../../src/config/Size.ts"
+import { decoder } from "../../src/config/Decoding.ts"
+import { Duration, parseDuration, PositiveDuration } from "../../src/config/Duration.ts"
+import { parseSize, PositiveSize, Size } from "../../src/config/Size.ts"
 
 describe("parseDuration", () => {
   it.each([
@@ -13,21 +14,34 @@ describe("parseDuration", () => {
     ["1.5s", 1_500],
     ["0.25m", 15_000],
     ["0s", 0],
+    [" 10s ", 10_000],
+    ["0.1ms", 1],
+    ["1.0004s", 1_000],
     [0, 0],
     [1500, 1500],
   ])("%j is %d ms", (raw, ms) => {
     expect(parseDuration(raw)).toBe(ms)
   })
 
-  it.each([["fast"], ["10"], ["10 sec"], ["1d"], ["-5s"], [""], [-1], [1.5], [true], [null], [["10s"]]])(
-    "refuses %j",
-    (raw) => {
-      expect(parseDuration(raw)).toBeUndefined()
-    },
-  )
+  it.each([
+    ["fast"],
+    ["10"],
+    ["10 sec"],
+    ["1d"],
+    ["-5s"],
+    [""],
+    [-1],
+    [1.5],
+    [true],
+    [null],
+    [["10s"]],
+    ["1234567890s"],
+  ])("refuses %j", (raw) => {
+    expect(parseDuration(raw)).toBeUndefined()
+  })
 
   it("names what was expected and what was found", () => {
-    expect(duration()("fast", "services.api.backoff.initial")).toEqual(
+    expect(decoder(Duration)("fast", "services.api.backoff.initial")).toEqual(
       Either.left([
         {
           path: "services.api.backoff.initial",
@@ -38,7 +52,7 @@ describe("parseDuration", () => {
   })
 
   it("refuses zero where a positive duration is needed", () => {
-    expect(duration(1)("0s", "x")).toEqual(
+    expect(decoder(PositiveDuration)("0s", "x")).toEqual(
       Either.left([{ path: "x", message: 'expected a duration greater than 0, got "0s"' }]),
     )
   })
@@ -65,7 +79,7 @@ describe("parseSize", () => {
   })
 
   it("names what was expected and what was found", () => {
-    expect(size()("10 megs", "log.max_bytes")).toEqual(
+    expect(decoder(Size)("10 megs", "log.max_bytes")).toEqual(
       Either.left([
         {
           path: "log.max_bytes",
@@ -74,5 +88,32 @@ describe("parseSize", () => {
         },
       ]),
     )
+  })
+})
+
+describe("positive units", () => {
+  it.each([
+    ["0.1ms", 1],
+    ["1ms", 1],
+    [1, 1],
+    ["2s", 2000],
+  ])("accepts %j as a positive duration", (raw, ms) => {
+    expect(decoder(PositiveDuration)(raw, "x")).toEqual(Either.right(ms))
+  })
+
+  it.each([["0ms"], ["0.000s"], [0]])("refuses %j as a positive duration", (raw) => {
+    expect(decoder(PositiveDuration)(raw, "x")).toEqual(
+      Either.left([{ path: "x", message: `expected a duration greater than 0, got ${JSON.stringify(raw)}` }]),
+    )
+  })
+
+  it("refuses an empty size where one byte is the least", () => {
+    expect(decoder(PositiveSize)("0B", "memory_max")).toEqual(
+      Either.left([{ path: "memory_max", message: 'expected a size of at least 1 byte, got "0B"' }]),
+    )
+  })
+
+  it("caps huge sizes at the largest safe integer", () => {
+    expect(parseSize("999999999999TiB")).toBe(Number.MAX_SAFE_INTEGER)
   })
 })

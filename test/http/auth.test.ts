@@ -78,6 +78,17 @@ describe("authentication", () => {
     }
   })
 
+  it("refuses a login body with keys besides token, naming each in details", async () => {
+    const res = await fetch(`${d.url}/api/login`, {
+      method: "POST",
+      body: JSON.stringify({ token: TOKEN, tokn: "x" }),
+    })
+    expect(res.status).toBe(400)
+    expect((await res.json()).details).toEqual([
+      { path: "tokn", message: 'unknown key "tokn", did you mean "token"?' },
+    ])
+  })
+
   it("sets an HttpOnly, SameSite=Strict session cookie on login that then authenticates", async () => {
     const res = await fetch(`${d.url}/api/login`, {
       method: "POST",

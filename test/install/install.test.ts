@@ -28,6 +28,7 @@ const makeBundle = async (dir: string, version = "1"): Promise<void> => {
   await writeFile(join(dir, "static/vendor/alpine.min.js"), "/* alpine */\n")
   await writeFile(join(dir, "dockless.service"), await readFile(unitSource))
   await writeFile(join(dir, "config.default.toml"), await readFile(configSource))
+  await writeFile(join(dir, "config.schema.json"), `{ "title": "config ${version}" }\n`)
 }
 
 /** Every path under dir with its type, mode, size and mtime: any write shows up as a difference. */
@@ -91,6 +92,9 @@ describe("install --root", () => {
 
     expect(await readFile(at("etc/dockless/config.toml"), "utf8")).toBe(await readFile(configSource, "utf8"))
     expect(await modeOf(at("etc/dockless/config.toml"))).toBe("644")
+    // The config's `#:schema ./config.schema.json` line finds this one.
+    expect(await readFile(at("etc/dockless/config.schema.json"), "utf8")).toBe('{ "title": "config 1" }\n')
+    expect(await modeOf(at("etc/dockless/config.schema.json"))).toBe("644")
     expect((await stat(at("etc/dockless/data"))).isDirectory()).toBe(true)
     expect(await modeOf(at("etc/dockless/data"))).toBe("700")
 
@@ -125,6 +129,15 @@ describe("install --root", () => {
       `install: kept ${at("etc/dockless/config.toml")} (an existing config is never overwritten)`,
     )
     expect(out.filter((line) => /: (wrote|created|removed|set) /.test(line))).toEqual([])
+  })
+
+  it("replaces the config's JSON Schema on upgrade and keeps the config", async () => {
+    await run(install({ root, dryRun: false, bundleDir }))
+    await makeBundle(bundleDir, "2")
+    const out = await run(install({ root, dryRun: false, bundleDir }))
+    expect(await readFile(at("etc/dockless/config.schema.json"), "utf8")).toBe('{ "title": "config 2" }\n')
+    expect(out).toContain(`install: wrote ${at("etc/dockless/config.schema.json")}`)
+    expect(await readFile(at("etc/dockless/config.toml"), "utf8")).toBe(await readFile(configSource, "utf8"))
   })
 
   it("upgrades: replaces changed files, drops files the new bundle no longer has, restores modes", async () => {

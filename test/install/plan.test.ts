@@ -15,7 +15,8 @@ const bytes = (text: string) => new TextEncoder().encode(text)
 const bundle = new Map([
   ["dockless.mjs", bytes("code v1")],
   ["dockless.service", bytes("[Unit]\n")],
-  ["config.default.toml", bytes("listen_port = 3080\n")],
+  ["config.default.toml", bytes("#:schema ./config.schema.json\nlisten_port = 3080\n")],
+  ["config.schema.json", bytes("{}\n")],
   ["static/index.html", bytes("<html>")],
 ])
 
@@ -38,6 +39,7 @@ const installedFrom = (installed: ReadonlyMap<string, Uint8Array>): Pick<Install
     files.set(`${layout.libDir}/${name}`, { content, mode: name === "dockless.mjs" ? 0o755 : 0o644 })
   files.set(layout.launcher, { content: bytes(launcherScript), mode: 0o755 })
   files.set(layout.config, { content: bytes("edited\n"), mode: 0o644 })
+  files.set(layout.configSchema, { content: installed.get("config.schema.json") ?? bytes(""), mode: 0o644 })
   files.set(layout.unit, { content: installed.get("dockless.service") ?? bytes(""), mode: 0o644 })
   const dirs = new Map([
     [layout.libDir, 0o755],

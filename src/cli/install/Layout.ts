@@ -14,6 +14,7 @@ export const layout = {
   launcher: "/usr/local/bin/dockless",
   configDir: "/etc/dockless",
   config: "/etc/dockless/config.toml",
+  configSchema: "/etc/dockless/config.schema.json",
   dataDir: "/etc/dockless/data",
   unitDir: "/etc/systemd/system",
   unit: `/etc/systemd/system/${unitName}`,
@@ -24,6 +25,7 @@ export const bundleFiles = {
   bundle: "dockless.mjs",
   unit: "dockless.service",
   defaultConfig: "config.default.toml",
+  configSchema: "config.schema.json",
 } as const
 
 export const launcherScript = `#!/bin/sh\nexec node ${nodeFlags.join(" ")} ${layout.bundle} "$@"\n`

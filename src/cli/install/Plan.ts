@@ -97,7 +97,8 @@ export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
   ensureDir(layout.binDir, 0o755, false)
   actions.push(placeFile(layout.launcher, new TextEncoder().encode(launcherScript), 0o755, files))
 
-  // Config (written once, never overwritten) and the data dir (private: it holds the API token).
+  // Config (written once, never overwritten), its JSON Schema (always this version's: the
+  // config's `#:schema` line points at it), and the data dir (private: it holds the API token).
   ensureDir(layout.configDir, 0o755, false)
   actions.push(
     files.has(layout.config)
@@ -108,6 +109,7 @@ export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
           mode: 0o644,
         }),
   )
+  actions.push(placeFile(layout.configSchema, fromBundle(bundleFiles.configSchema), 0o644, files))
   const dataDirMode = dirs.get(layout.dataDir)
   actions.push(
     dataDirMode === undefined

@@ -1,23 +1,35 @@
 // The `serviceForm` component: the register / edit dialog. Fills the form from a view's spec,
 // builds the service table config.toml would have (carrying the keys the form does not edit),
-// sends it, and maps the API's field issues back onto the fields.
+// checks it by the daemon's own rules (the schemas of its OpenAPI document, fetched once), sends
+// it, and maps problems found here or by the API back onto the fields.
 
 import * as api from "../../api.js"
 import { formatMs } from "../format.js"
 import {
   CARRIED_KEYS,
-  DURATION_RE,
   emptyErrors,
   emptyForm,
   FORM_FIELDS,
   fieldOfPath,
   HEALTH_KINDS,
+  numberOrText,
   parseArgs,
   parseEnv,
   parseNames,
   parsePorts,
+  tableProblems,
 } from "../form.js"
 import { services, session, toasts } from "../stores/access.js"
+
+// The daemon's rules, fetched on the first submit; without them the daemon still checks.
+let rules
+const loadRules = () => {
+  rules ??= api.apiDescription().catch(() => {
+    rules = undefined
+    return undefined
+  })
+  return rules
+}
 
 export const serviceForm = () => ({
   mode: "register",
@@ -116,38 +128,20 @@ export const serviceForm = () => ({
   healthTargetPlaceholder() {
     return this.f.healthType === "tcp" ? "8080" : "http://127.0.0.1:8080/healthz"
   },
-  // The health table as config.toml would have it, durations as strings ("10s"); field
-  // problems go to `errors` and the result is then not sent.
+  // The health table as config.toml would have it, durations as strings ("10s"); whether the
+  // values are right is for the rules to say.
   buildHealth() {
     const f = this.f
     const kind = f.healthType
     if (!HEALTH_KINDS.includes(kind)) return undefined
     const health = {}
-    if (kind === "http") {
-      const url = f.healthTarget.trim()
-      if (!/^https?:\/\/\S+$/.test(url)) this.errors.health_target = "Enter an http:// or https:// URL."
-      health.http = url
-    } else if (kind === "tcp") {
-      const text = f.healthTarget.trim()
-      const n = /^\d+$/.test(text) ? Number(text) : NaN
-      if (!(n >= 1 && n <= 65535)) this.errors.health_target = "Enter a port number (1–65535)."
-      health.tcp = n
-    } else {
-      const argv = parseArgs(f.healthExec)
-      if (argv.length === 0) this.errors.health_target = "Enter the command to run, one argument per line."
-      health.exec = argv
-    }
+    if (kind === "http") health.http = f.healthTarget.trim()
+    else if (kind === "tcp") health.tcp = numberOrText(f.healthTarget.trim())
+    else health.exec = parseArgs(f.healthExec)
     const interval = f.healthInterval.trim()
-    if (interval !== "") {
-      if (DURATION_RE.test(interval)) health.interval = interval
-      else this.errors.health_interval = "A duration like 10s, 500ms or 1m."
-    }
+    if (interval !== "") health.interval = interval
     const retries = f.healthRetries.trim()
-    if (retries !== "") {
-      const n = /^\d+$/.test(retries) ? Number(retries) : NaN
-      if (n >= 1 && n <= 1000) health.retries = n
-      else this.errors.health_retries = "A whole number from 1 to 1000."
-    }
+    if (retries !== "") health.retries = numberOrText(retries)
     return { ...health, ...this.healthCarried }
   },
   // The service table as config.toml would have it; empty optional fields are left out.
@@ -164,8 +158,7 @@ export const serviceForm = () => ({
     else if (Object.keys(env.env).length > 0) table.env = env.env
     table.restart = f.restart
     const ports = parsePorts(f.ports)
-    if (ports.error) this.errors.ports = ports.error
-    else if (ports.ports.length > 0) table.ports = ports.ports
+    if (ports.length > 0) table.ports = ports
     if (f.portAuto) table.port = "auto"
     const deps = parseNames(f.depends)
     if (deps.length > 0) table.depends_on = deps
@@ -174,15 +167,29 @@ export const serviceForm = () => ({
     table.autostart = Boolean(f.autostart)
     return table
   },
+  // Puts each problem (from here or from the API) at the field its path names, or in the list.
+  place(problems) {
+    for (const d of problems) {
+      const message = d && typeof d.message === "string" ? d.message : String(d)
+      const field = d ? fieldOfPath(d.path) : null
+      if (field) this.errors[field] = this.errors[field] ? `${this.errors[field]} ${message}` : message
+      else
+        this.other.push(
+          d && d.path ? `${Array.isArray(d.path) ? d.path.join(".") : d.path}: ${message}` : message,
+        )
+    }
+  },
   async submit() {
     if (this.busy) return
     this.clearErrors()
+    this.busy = true
     const table = this.build()
-    if (FORM_FIELDS.some((k) => this.errors[k] !== "")) {
+    this.place(tableProblems(await loadRules(), this.mode, table))
+    if (FORM_FIELDS.some((k) => this.errors[k] !== "") || this.other.length > 0) {
       this.formError = "Fix the marked fields."
+      this.busy = false
       return
     }
-    this.busy = true
     try {
       const view = this.mode === "edit" ? await api.update(this.original, table) : await api.register(table)
       services().accept(view)
@@ -194,15 +201,7 @@ export const serviceForm = () => ({
     } catch (e) {
       if (e.status === 401) session().expired()
       this.formError = e.message
-      for (const d of e.details || []) {
-        const message = d && typeof d.message === "string" ? d.message : String(d)
-        const field = d ? fieldOfPath(d.path) : null
-        if (field) this.errors[field] = this.errors[field] ? `${this.errors[field]} ${message}` : message
-        else
-          this.other.push(
-            d && d.path ? `${Array.isArray(d.path) ? d.path.join(".") : d.path}: ${message}` : message,
-          )
-      }
+      this.place(e.details || [])
     } finally {
       this.busy = false
     }

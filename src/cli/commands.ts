@@ -1,0 +1,162 @@
+// Every command of the `dockless` CLI in one list (SPEC section 2): its positionals, options,
+// one-line summary and what it runs. Parsing, `--help` and the bash completion all read this.
+import { dirname } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Console, Effect } from "effect"
+import type { CommandLine, CommandSpec } from "./Argv.ts"
+import { check } from "./check.ts"
+import { ClientFailed } from "./Client.ts"
+import { bashCompletion, shells } from "./completion.ts"
+import { control } from "./control.ts"
+import { install, uninstall } from "./install.ts"
+import { logs } from "./logs.ts"
+import { run } from "./run.ts"
+import { printSchema, schemaKinds } from "./schema.ts"
+import { status } from "./status.ts"
+
+const bundleDir = () => dirname(fileURLToPath(import.meta.url))
+const usage = (message: string) => new ClientFailed({ message, code: 2 })
+const name = (line: CommandLine) => line.positionals[0] ?? ""
+const config = (line: CommandLine) => line.string("config")
+
+const root = {
+  type: "string",
+  value: "DIR",
+  description: "install under DIR instead of / (default /)",
+  complete: "directory",
+} as const
+const dryRun = { type: "boolean", description: "print every step without doing it" } as const
+
+const controlCommand = (verb: "start" | "stop" | "restart", summary: string): CommandSpec => ({
+  name: verb,
+  args: "NAME",
+  summary,
+  options: {},
+  positionals: [1, 1],
+  needs: "a service name",
+  complete: "services",
+  run: (line) => control(config(line), verb, name(line)),
+})
+
+const lineCount = (text: string | undefined) =>
+  Effect.suspend(() => {
+    const lines = Number(text ?? "100")
+    return Number.isInteger(lines) && lines >= 0
+      ? Effect.succeed(lines)
+      : Effect.fail(usage("-n takes a whole number of lines"))
+  })
+
+export const commands: ReadonlyArray<CommandSpec> = [
+  {
+    name: "run",
+    args: "",
+    summary: "run the daemon in the foreground (the default)",
+    options: {},
+    positionals: [0, 0],
+    run: (line) => run(config(line)),
+  },
+  {
+    name: "check",
+    args: "",
+    summary: "validate the config: ok, or every problem and exit 2",
+    options: {},
+    positionals: [0, 0],
+    run: (line) => check(config(line)),
+  },
+  {
+    name: "status",
+    args: "[NAME]",
+    summary: "the services as the running daemon sees them",
+    options: { json: { type: "boolean", description: "print the daemon's JSON" } },
+    positionals: [0, 1],
+    complete: "services",
+    run: (line) => status(config(line), line.positionals[0], line.flag("json")),
+  },
+  controlCommand("start", "start a service"),
+  controlCommand("stop", "stop a service"),
+  controlCommand("restart", "restart a service"),
+  {
+    name: "logs",
+    args: "NAME",
+    summary: "the last N lines a service wrote (default 100); -f follows",
+    options: {
+      lines: { type: "string", short: "n", value: "N", description: "how many lines (default 100)" },
+      follow: { type: "boolean", short: "f", description: "keep printing new lines" },
+    },
+    positionals: [1, 1],
+    needs: "a service name",
+    complete: "services",
+    run: (line) =>
+      Effect.flatMap(lineCount(line.string("lines")), (lines) =>
+        logs(config(line), name(line), lines, line.flag("follow")),
+      ),
+  },
+  {
+    name: "install",
+    args: "",
+    summary: "install Dockless as a systemd service",
+    options: { root, "dry-run": dryRun },
+    positionals: [0, 0],
+    run: (line) =>
+      install({
+        root: line.string("root") ?? "/",
+        dryRun: line.flag("dry-run"),
+        bundleDir: bundleDir(),
+      }).pipe(
+        Effect.as(0),
+        Effect.catchTag("InstallError", (e) =>
+          Console.error(`dockless install: ${e.message}`).pipe(Effect.as(1)),
+        ),
+      ),
+  },
+  {
+    name: "uninstall",
+    args: "",
+    summary: "take it away again; --purge also removes /etc/dockless",
+    options: {
+      root,
+      "dry-run": dryRun,
+      purge: { type: "boolean", description: "also remove /etc/dockless" },
+    },
+    positionals: [0, 0],
+    run: (line) =>
+      uninstall({
+        root: line.string("root") ?? "/",
+        dryRun: line.flag("dry-run"),
+        purge: line.flag("purge"),
+      }).pipe(
+        Effect.as(0),
+        Effect.catchTag("InstallError", (e) =>
+          Console.error(`dockless uninstall: ${e.message}`).pipe(Effect.as(1)),
+        ),
+      ),
+  },
+  {
+    name: "schema",
+    args: schemaKinds.join("|"),
+    summary: "print the JSON Schema of config.toml, or the API as OpenAPI",
+    options: {},
+    positionals: [1, 1],
+    needs: `one of ${schemaKinds.join(", ")}`,
+    complete: schemaKinds,
+    run: (line) => {
+      const kind = schemaKinds.find((k) => k === line.positionals[0])
+      return kind === undefined
+        ? Effect.fail(usage(`schema takes one of: ${schemaKinds.join(", ")}`))
+        : printSchema(kind)
+    },
+  },
+  {
+    name: "completion",
+    args: shells.join("|"),
+    summary: "print shell completion: source <(dockless completion bash)",
+    options: {},
+    positionals: [1, 1],
+    needs: `a shell: ${shells.join(", ")}`,
+    complete: shells,
+    run: (line) =>
+      shells.includes(line.positionals[0] ?? "")
+        ? Console.log(bashCompletion(commands)).pipe(Effect.as(0))
+        : Effect.fail(usage(`completion takes one of: ${shells.join(", ")}`)),
+  },
+]

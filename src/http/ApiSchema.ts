@@ -1,0 +1,125 @@
+// The shapes of the HTTP API (SPEC section 5) as Effect Schemas: request bodies, every JSON
+// answer, the error body, and the payloads of the event streams. Handlers decode bodies and
+// encode answers through these; the OpenAPI document is generated from them and routes.ts.
+// A service table is the same Schema as in config.toml (config/ServiceSpec.ts).
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import { ServiceTable } from "../config/ServiceSpec.ts"
+import { NonEmptyText, ServiceName } from "../config/Values.ts"
+
+const Count = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+const Time = Schema.String.annotations({
+  description: "an ISO-8601 time in UTC, like 2026-11-28T12:00:00.123Z",
+})
+
+// ---- request bodies ----
+
+/** POST /api/services: a service table as in config.toml, plus its name. */
+export const ServiceRegistration = Schema.Struct({
+  ...ServiceTable.fields,
+  name: ServiceName,
+}).annotations({ identifier: "ServiceRegistration", description: "a [services.NAME] table plus its name" })
+
+/** PUT /api/services/:name: a service table; `name`, if given, must be the one in the URL. */
+export const ServiceReplacement = ServiceTable.annotations({
+  identifier: "ServiceTable",
+  description: "a [services.NAME] table, as in config.toml",
+})
+
+export const LoginBody = Schema.Struct({ token: NonEmptyText }).annotations({ identifier: "Login" })
+
+// ---- answers ----
+
+export const ErrorBody = Schema.Struct({
+  error: Schema.String.annotations({ description: "what went wrong, as a sentence" }),
+  details: Schema.Array(
+    Schema.Struct({
+      path: Schema.String.annotations({ description: "the key path, like services.api.backoff.max" }),
+      message: Schema.String,
+    }),
+  ),
+}).annotations({ identifier: "Error" })
+
+export const Ok = Schema.Struct({ ok: Schema.Literal(true) }).annotations({ identifier: "Ok" })
+
+export const HealthAnswer = Schema.Struct({
+  status: Schema.Literal("ok"),
+  version: Schema.String,
+  uptime_s: Count,
+  services: Count,
+}).annotations({ identifier: "Health" })
+
+const HealthView = Schema.Struct({
+  status: Schema.Literal("starting", "healthy", "unhealthy"),
+  failures: Count,
+  last_error: Schema.NullOr(Schema.String),
+  checked_at: Schema.NullOr(Time),
+})
+
+/** SPEC section 4's states. */
+const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "exited", "failed"] as const
+
+/**
+ * A service as the API shows it. `spec` is the service table it runs with, in its encoded form
+ * (durations in ms, sizes in bytes), the shape POST and PUT take back. It is made by
+ * encodeServiceSpec, so it is passed through as it is; the document describes it as the
+ * registration body it is.
+ */
+export const ServiceView = Schema.Struct({
+  name: Schema.String,
+  source: Schema.Literal("config", "api"),
+  state: Schema.Literal(...stateNames),
+  desired: Schema.Literal("running", "stopped"),
+  pid: Schema.NullOr(Count),
+  restarts: Count,
+  started_at: Schema.NullOr(Time),
+  uptime_s: Schema.NullOr(Count),
+  exit: Schema.NullOr(
+    Schema.Struct({ code: Schema.NullOr(Schema.Number), signal: Schema.NullOr(Schema.String), at: Time }),
+  ),
+  next_restart_at: Schema.NullOr(Time),
+  error: Schema.NullOr(Schema.String),
+  cpu_percent: Schema.NullOr(Schema.Number),
+  cpu_seconds: Schema.NullOr(Schema.Number),
+  rss_bytes: Schema.NullOr(Schema.Number),
+  ports: Schema.Array(Schema.Number),
+  health: Schema.NullOr(HealthView),
+  spec: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    [AST.SurrogateAnnotationId]: ServiceRegistration.ast,
+  }),
+  log_error: Schema.NullOr(Schema.String).annotations({
+    description: "why the service's output is not being written to its log file, or null",
+  }),
+}).annotations({ identifier: "ServiceView" })
+
+export const ServiceViews = Schema.Array(ServiceView)
+
+export const LogLine = Schema.Struct({
+  ts: Time,
+  stream: Schema.Literal("stdout", "stderr", "dockless"),
+  text: Schema.String,
+}).annotations({ identifier: "LogLine" })
+
+export const LogsAnswer = Schema.Struct({ lines: Schema.Array(LogLine) })
+
+export const UsageAnswer = Schema.Struct({
+  history: Schema.Array(
+    Schema.Struct({ at: Time, cpu_percent: Schema.NullOr(Schema.Number), rss_bytes: Schema.Number }),
+  ),
+})
+
+// ---- event stream payloads (GET /api/events) ----
+
+export const RemovedEvent = Schema.Struct({ name: Schema.String }).annotations({ identifier: "Removed" })
+
+export const UsageEvent = Schema.Struct({
+  at: Time,
+  services: Schema.Record({
+    key: Schema.String,
+    value: Schema.Struct({
+      cpu_percent: Schema.NullOr(Schema.Number),
+      rss_bytes: Schema.Number,
+      cpu_seconds: Schema.Number,
+    }),
+  }),
+}).annotations({ identifier: "Usage" })
