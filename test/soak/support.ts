@@ -174,14 +174,13 @@ export const launch = async (
   readyMs = 30_000,
 ): Promise<Running> => {
   const log = openSync(soak.logPath, "a")
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, ...nodeArgs, BUNDLE, "run", "--config", soak.configPath],
-    {
-      cwd: soak.dir,
-      stdio: ["ignore", log, log],
-    },
-  )
+  // SOAK_MEMPROBE=FILE: the daemon appends its memoryUsage(), handles and loop delay to FILE.
+  const probe =
+    process.env["SOAK_MEMPROBE"] === undefined ? [] : ["--import", join(ROOT, "test/soak/memprobe.mjs")]
+  // SOAK_NODE_ARGS: more Node flags for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env["SOAK_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
+  const args = [...nodeFlags, ...probe, ...extra, ...nodeArgs, BUNDLE, "run", "--config", soak.configPath]
+  const child = spawn(process.execPath, args, { cwd: soak.dir, stdio: ["ignore", log, log] })
   closeSync(log)
   const exited = new Promise<void>((done) => child.once("exit", () => done()))
   const gone = () => child.exitCode !== null || child.signalCode !== null
