@@ -3,6 +3,8 @@
 // as JSON lines and exits 1 if any invariant broke. Not part of `npm test` or CI: the whole
 // set takes about 1 h 20 min (SOAK_MINUTES=5 shortens the mixed load to prove the harness).
 import { killnine } from "./killnine.ts"
+import { mixed } from "./mixed.ts"
+import { sse } from "./sse.ts"
 import { storm } from "./storm.ts"
 import type { Breaches } from "./support.ts"
 
@@ -10,6 +12,8 @@ const which = process.argv[2] ?? "all"
 const scenarios: Record<string, () => Promise<Breaches>> = {
   killnine: () => killnine(),
   storm: () => storm(),
+  sse: () => sse(),
+  mixed: () => mixed(),
 }
 if (which !== "all" && !(which in scenarios)) {
   console.error(`unknown scenario "${which}"; one of: ${Object.keys(scenarios).join(", ")}, all`)
