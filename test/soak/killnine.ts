@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import {
   Breaches,
+  freePort,
   call,
   killMarked,
   launch,
@@ -271,6 +272,8 @@ interface Seen {
 /** The services as the restarted daemon has them. */
 const observe = async (soak: Soak): Promise<Map<string, Seen>> => {
   const list = await call(soak.port, "GET", "/api/services")
+  if (list.status !== 200 || !Array.isArray(list.body))
+    throw new Error(`GET /api/services answered ${list.status} ${JSON.stringify(list.body)}`)
   const seen = new Map<string, Seen>()
   for (const v of list.body as Array<any>) {
     seen.set(v.name, {
@@ -287,9 +290,28 @@ const observe = async (soak: Soak): Promise<Map<string, Seen>> => {
   return seen
 }
 
-export const killnine = async (rounds = Number(process.env["SOAK_ROUNDS"] ?? 60), port = 3190) => {
+/** The first look after a restart; one that keeps failing is a breach (and counts as nothing seen). */
+const observeOnce = async (soak: Soak, round: number, breaches: Breaches) => {
+  let failure = ""
+  const seen = await waitFor(
+    "GET /api/services to answer after the restart",
+    () =>
+      observe(soak).catch((error: unknown) => {
+        failure = String(error)
+        return undefined
+      }),
+    15_000,
+  ).catch(() => undefined)
+  if (seen === undefined) breaches.add(`round ${round}: ${failure}`)
+  else if (failure !== "")
+    console.log(JSON.stringify({ scenario: SCENARIO, round, note: `retried: ${failure}` }))
+  return seen ?? new Map<string, Seen>()
+}
+
+export const killnine = async (rounds = Number(process.env["SOAK_ROUNDS"] ?? 60)) => {
   const breaches = new Breaches(SCENARIO)
   const config = CONFIG_NAMES.map((n) => `[services.${n}]\ncommand = "sleep"\nargs = ["3600"]\n`).join("\n")
+  const port = await freePort()
   const soak = prepare(port, config)
   const model = new Map<string, Known>()
   let daemon = await launch(soak)
@@ -305,7 +327,7 @@ export const killnine = async (rounds = Number(process.env["SOAK_ROUNDS"] ?? 60)
       const before = Date.now()
       daemon = await launch(soak)
       const restartMs = Date.now() - before
-      const seen = await observe(soak)
+      const seen = await observeOnce(soak, round, breaches)
       let lost = 0
       let landed = 0
       const chained = new Map(chains.map((c) => [c.name, c]))

@@ -14,6 +14,7 @@ import { join } from "node:path"
 import { census, growth, heapArgs, takeSnapshot } from "./heap.ts"
 import {
   Breaches,
+  freePort,
   call,
   fdCount,
   FIXTURES,
@@ -96,9 +97,9 @@ const within = (samples: ReadonlyArray<{ t: number; rss: number }>, at: number) 
 export const mixed = async (
   minutes = Number(process.env["SOAK_MINUTES"] ?? 60),
   warmup = Number(process.env["SOAK_WARMUP_MINUTES"] ?? Math.min(10, minutes / 6)),
-  port = 3196,
 ) => {
   const breaches = new Breaches(SCENARIO)
+  const port = await freePort()
   const soak = prepare(port, services())
   const heap = process.env["SOAK_HEAP"] === "1"
   let daemon: Running | undefined

@@ -10,6 +10,7 @@ import { request, type ClientRequest } from "node:http"
 import { MAX_EVENT_STREAMS } from "../../src/http/HttpLimits.ts"
 import {
   Breaches,
+  freePort,
   call,
   fdCount,
   FIXTURES,
@@ -79,11 +80,12 @@ const settledReading = async (read: () => number, n = 5) => {
   return median(xs)
 }
 
-export const sse = async (port = 3194) => {
+export const sse = async () => {
   const breaches = new Breaches(SCENARIO)
   const services =
     `[services.idle]\ncommand = "sleep"\nargs = ["86400"]\n\n` +
     `[services.chatty]\ncommand = "node"\nargs = ["${FIXTURES}/ticker.mjs"]\nenv = { INTERVAL = "100" }\n`
+  const port = await freePort()
   const soak = prepare(port, services)
   let daemon: Running | undefined
   try {

@@ -8,6 +8,7 @@ import { rmSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import {
   Breaches,
+  freePort,
   call,
   cpuSeconds,
   fdCount,
@@ -63,12 +64,9 @@ const totalRestarts = async (port: number) =>
     0,
   )
 
-export const storm = async (
-  count = 100,
-  seconds = Number(process.env["SOAK_STORM_SECONDS"] ?? 300),
-  port = 3193,
-) => {
+export const storm = async (count = 100, seconds = Number(process.env["SOAK_STORM_SECONDS"] ?? 300)) => {
   const breaches = new Breaches(SCENARIO)
+  const port = await freePort()
   const soak = prepare(port, crashers(count))
   let daemon: Running | undefined
   try {

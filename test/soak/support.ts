@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { request } from "node:http"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { instanceOf } from "../../src/os/Markers.ts"
@@ -19,6 +20,18 @@ export const TOKEN = "soak-token-0123456789"
 export const MiB = 1024 * 1024
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** A port free right now (the machine is shared: fixed ports collide with other people's daemons). */
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer()
+    server.once("error", fail)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => done(port))
+    })
+  })
 
 /** Prints one figure line: `{"scenario": ..., ...}`. */
 export const report = (scenario: string, figures: Record<string, unknown>): void => {
@@ -207,7 +220,9 @@ export const launch = async (
       async () => {
         if (gone())
           throw new Error(`the daemon exited (${child.exitCode ?? child.signalCode}); see ${soak.logPath}`)
-        return (await call(soak.port, "GET", "/api/health", undefined, 10_000)).status === 200
+        // Ours, not another daemon that took the port meanwhile: it knows our token.
+        return (await call(soak.port, "GET", "/api/health", undefined, 10_000)).status === 200 &&
+          (await call(soak.port, "GET", "/api/services", undefined, 10_000)).status === 200
           ? true
           : undefined
       },
