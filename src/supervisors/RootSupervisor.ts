@@ -259,6 +259,10 @@ const makeRoot = (
         const conflict = conflictsOf(config, current, spec)
         if (conflict !== undefined) return yield* conflict
         const port = yield* portOf(config, current, spec, undefined, new Set(takenPorts().keys()))
+        // The desired state is saved with the registration: from now on autostart is only the
+        // default of a service nobody has told otherwise, and a later PUT of it changes nothing.
+        const desired = spec.autostart ? "running" : "stopped"
+        yield* store.setDesired(spec.name, desired)
         yield* saveRegistered([...registeredSpecs(), spec])
         // On disk: only now does the service exist.
         const service = yield* inChildren(
@@ -267,7 +271,7 @@ const makeRoot = (
             spec,
             source: "api",
             port,
-            desired: spec.autostart ? "running" : "stopped",
+            desired,
             membership: "alone",
             capture: captureFor(config, spec),
             report: () => Effect.void,
@@ -287,6 +291,9 @@ const makeRoot = (
         const conflict = conflictsOf(config, current, spec)
         if (conflict !== undefined) return yield* conflict
         const port = yield* portOf(config, current, spec, service.port(), new Set(takenPorts().keys()))
+        // A service registered before desired states were saved with it keeps its current one.
+        const desired = (yield* views.get(name))?.desired
+        if (desired !== undefined) yield* store.setDesired(name, desired)
         yield* saveRegistered(registeredSpecs().map((s) => (s.name === name ? spec : s)))
         if (spec.port === "auto" && port !== undefined) yield* store.recordPort(name, port)
         return yield* service.update(spec, port)

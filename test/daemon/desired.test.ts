@@ -1,9 +1,8 @@
 // The desired state a person was told is the one Dockless keeps across its own restart.
-// Known defect, found by the kill -9 soak (test/soak/killnine.ts): a registered service's
-// desired state is never written to state.json until a start/stop changes it, so after a
-// restart it is derived again from the spec's current `autostart`, and a PUT that changed
-// `autostart` silently changes it. `it.fails` until RootSupervisor.register saves the desired
-// state (store.setDesired before saveRegistered); then this must become `it`.
+// Found by the kill -9 soak (test/soak/killnine.ts): a registered service's desired state was
+// not written until a start/stop changed it, so after a restart it was derived again from the
+// spec's current `autostart`, and a PUT that changed `autostart` silently changed it. The
+// registration now saves it (RootSupervisor.register).
 import { describe, expect, it } from "vitest"
 import { launch, useDaemons, view } from "../support/daemon.ts"
 
@@ -11,7 +10,7 @@ const daemons = useDaemons()
 const spec = (autostart: boolean) => ({ name: "x", command: "sleep", args: ["600"], autostart })
 
 describe("the desired state through a restart of Dockless", () => {
-  it.fails(
+  it(
     "stays stopped for a service registered with autostart = false, after a PUT to autostart = true",
     async () => {
       const first = await daemons.start("")
