@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
+import { checkHost } from "./HostChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
@@ -200,7 +201,10 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     const pathPrefix = joinPath("services", name)
     const service = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
     if (Either.isLeft(service)) problems.push(...service.left)
-    else services.push(service.right)
+    else {
+      problems.push(...checkHost(service.right, pathPrefix))
+      services.push(service.right)
+    }
     // Cross-checks see every service, also those with other errors, so all problems show at once.
     links.push(Either.isRight(service) ? service.right : decodeServiceLinks(name, value, defaults))
   }

@@ -6,10 +6,8 @@ export type UserLookup =
   | { readonly _tag: "Found"; readonly uid: number; readonly gid: number }
   | { readonly _tag: "Refused"; readonly reason: string }
 
-export const lookupUser = (user: string, passwd = "/etc/passwd"): UserLookup => {
-  if (process.getuid?.() !== 0) {
-    return { _tag: "Refused", reason: `user = "${user}" needs dockless to run as root` }
-  }
+/** The user by name (or numeric uid) in `passwd`, whoever asks. */
+export const findUser = (user: string, passwd = "/etc/passwd"): UserLookup => {
   let text = ""
   try {
     text = readFileSync(passwd, "utf8")
@@ -24,3 +22,9 @@ export const lookupUser = (user: string, passwd = "/etc/passwd"): UserLookup => 
   }
   return { _tag: "Refused", reason: `no user named "${user}" in ${passwd}` }
 }
+
+/** The user a process can be started as by this daemon: it exists, and we are root. */
+export const lookupUser = (user: string, passwd = "/etc/passwd"): UserLookup =>
+  process.getuid?.() !== 0
+    ? { _tag: "Refused", reason: `user = "${user}" needs dockless to run as root` }
+    : findUser(user, passwd)

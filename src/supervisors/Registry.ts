@@ -1,9 +1,10 @@
 // What the root checks before it adds or changes a service: the spec decodes with the same
-// decoder as config.toml, it collides with no other service (ports, dependencies, names), and
+// decoder as config.toml (and its user exists on this host), it collides with no other service (ports, dependencies, names), and
 // its `port = "auto"` gets a port from ports.auto_range. Pure: the root passes the services it
 // has and the ports taken on the host.
 import { Either } from "effect"
 import { checkServices, type Config } from "../config/Config.ts"
+import { checkHost } from "../config/HostChecks.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import type { Source } from "../actors/ServiceView.ts"
 import { allocatePort } from "./PortAllocator.ts"
@@ -27,13 +28,19 @@ export const decodeSpec = (
   name: string,
 ): Either.Either<ServiceSpec, SpecInvalid> =>
   Either.mapLeft(
-    decodeServiceSpec(raw, {
-      name,
-      baseDir: config.baseDir,
-      defaults: config.defaults,
-      log: config.log,
-      pathPrefix: "",
-    }),
+    Either.flatMap(
+      decodeServiceSpec(raw, {
+        name,
+        baseDir: config.baseDir,
+        defaults: config.defaults,
+        log: config.log,
+        pathPrefix: "",
+      }),
+      (spec) => {
+        const issues = checkHost(spec, "")
+        return issues.length === 0 ? Either.right(spec) : Either.left(issues)
+      },
+    ),
     (issues) => new SpecInvalid({ issues }),
   )
 

@@ -162,6 +162,16 @@ describe("loadConfig: messages", () => {
     }),
   )
 
+  it.scoped("refuses a user that does not exist on this host, naming it", () =>
+    Effect.gen(function* () {
+      expect(yield* issuesOf(`[services.api]\ncommand = "x"\nuser = "no-such-user-dockless"\n`)).toEqual([
+        'F: services.api.user: no user named "no-such-user-dockless" in /etc/passwd',
+      ])
+      const root = yield* configOf(`[services.api]\ncommand = "x"\nuser = "root"\n`)
+      expect(root.services[0]?.user).toBe("root")
+    }),
+  )
+
   it.scoped("names the key path and what was expected for a bad size", () =>
     Effect.gen(function* () {
       expect(yield* issuesOf(`[log]\nmax_bytes = "10mb"\n`)).toEqual([

@@ -191,6 +191,7 @@ describe("registration", () => {
     [{ name: "bad5", command: sleeper, colour: "blue" }, "colour"],
     [{ name: "../etc", command: sleeper }, "name"],
     [{ name: "bad6" }, "command"],
+    [{ name: "bad7", command: sleeper, user: "no-such-user-dockless" }, "user"],
   ])("refuses %j with 400 and a details path naming %s", async (spec, field) => {
     const error = await expectError(await d.api("POST", "/api/services", spec), 400)
     const paths = error.details.map((i) => i.path)
