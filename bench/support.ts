@@ -102,6 +102,9 @@ export interface BenchDaemon {
   readonly stop: () => Promise<void>
 }
 
+/** BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": extra Node flags for the daemon, to profile a bench. */
+const benchNodeArgs = (process.env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
+
 export const startDaemon = async (
   services: string,
   port: number,
@@ -114,7 +117,7 @@ export const startDaemon = async (
   )
   const child = spawn(
     process.execPath,
-    [...nodeFlags, ...extraArgs, BUNDLE, "run", "--config", join(dir, "config.toml")],
+    [...nodeFlags, ...extraArgs, ...benchNodeArgs, BUNDLE, "run", "--config", join(dir, "config.toml")],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },

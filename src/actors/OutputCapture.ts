@@ -7,6 +7,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
+import { LogRing } from "./LogRing.ts"
 
 export type LogStream = "stdout" | "stderr" | "dockless"
 
@@ -36,12 +37,12 @@ export class OutputCapture {
   private readonly sources = new Set<Readable>()
   private readonly subscribers = new Set<Subscriber>()
   private readonly logErrorListeners = new Set<LogErrorListener>()
-  private ring: Array<Buffer> = []
-  private ringSize = 0
+  private readonly ring: LogRing
   private readonly ringLimit: number
 
   constructor(options: CaptureOptions) {
     this.ringLimit = options.ringBytes ?? DEFAULT_RING
+    this.ring = new LogRing(this.ringLimit)
     if (options.file !== undefined) this.primeFrom(options.file.path)
     this.file =
       options.file === undefined
@@ -98,7 +99,7 @@ export class OutputCapture {
   /** The newest `count` lines still held in memory, oldest first. */
   tail(count: number): ReadonlyArray<LogLine> {
     if (count <= 0) return []
-    return parseLines(Buffer.concat(this.ring)).slice(-count)
+    return parseLines(this.ring.contents()).slice(-count)
   }
 
   subscribe(subscriber: Subscriber): () => void {
@@ -167,13 +168,9 @@ export class OutputCapture {
   }
 
   private remember(framed: Buffer): void {
-    // Keep only the newest ringLimit bytes; an oversized chunk keeps just its tail (whole lines).
-    const piece = framed.length > this.ringLimit ? tailLines(framed, this.ringLimit) : framed
-    this.ring.push(piece)
-    this.ringSize += piece.length
-    while (this.ringSize > this.ringLimit && this.ring.length > 1) {
-      this.ringSize -= this.ring.shift()?.length ?? 0
-    }
+    // Copied into one array per service: holding the framed chunks themselves cost an object
+    // each (a crash loop's notes: ~900 per service) and pinned the pool slabs they were cut from.
+    this.ring.remember(framed.length > this.ringLimit ? tailLines(framed, this.ringLimit) : framed)
   }
 }
 

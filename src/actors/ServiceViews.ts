@@ -1,7 +1,7 @@
 // The latest ServiceView of every service and the stream of changes to them: the one place
 // actors publish to and the HTTP layer, CLI and metrics read from. Fan-out never blocks an
 // actor: a subscriber that falls behind is marked lagged and resynchronises from a snapshot.
-import { Context, Effect, Layer, Queue, Ref, type Scope } from "effect"
+import { Context, Effect, Layer, Queue, type Scope } from "effect"
 import type { ServiceView } from "./ServiceView.ts"
 
 export type ServiceEvent =
@@ -36,7 +36,9 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
   static readonly layer = Layer.effect(
     ServiceViews,
     Effect.gen(function* () {
-      const views = yield* Ref.make(new Map<string, ServiceView>())
+      // Changed in place: a publish per restart in a crash storm must not copy the whole map
+      // (that churn was measured as old-space growth). Readers get arrays or single views.
+      const views = new Map<string, ServiceView>()
       const subscribers = new Set<Subscriber>()
       const fanOut = (event: ServiceEvent) =>
         Effect.forEach(subscribers, (s) =>
@@ -48,17 +50,17 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
         )
       return {
         publish: (view) =>
-          Ref.update(views, (m) => new Map(m).set(view.name, view)).pipe(
-            Effect.zipRight(fanOut({ _tag: "Changed", view })),
-          ),
+          Effect.suspend(() => {
+            views.set(view.name, view)
+            return fanOut({ _tag: "Changed", view })
+          }),
         remove: (name) =>
-          Ref.update(views, (m) => {
-            const next = new Map(m)
-            next.delete(name)
-            return next
-          }).pipe(Effect.zipRight(fanOut({ _tag: "Removed", name }))),
-        all: Ref.get(views).pipe(Effect.map((m) => [...m.values()])),
-        get: (name) => Ref.get(views).pipe(Effect.map((m) => m.get(name))),
+          Effect.suspend(() => {
+            views.delete(name)
+            return fanOut({ _tag: "Removed", name })
+          }),
+        all: Effect.sync(() => [...views.values()]),
+        get: (name) => Effect.sync(() => views.get(name)),
         subscribe: Effect.acquireRelease(
           Queue.dropping<ServiceEvent>(SUBSCRIBER_BUFFER).pipe(
             Effect.map((queue) => {

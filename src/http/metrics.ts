@@ -40,6 +40,7 @@ const perService = (
 
 export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number): string => {
   const usage = process.cpuUsage()
+  const memory = process.memoryUsage()
   const families: Array<Family> = [
     {
       name: "dockless_service_up",
@@ -83,7 +84,25 @@ export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number
       name: "process_resident_memory_bytes",
       help: "Resident memory of Dockless itself.",
       type: "gauge",
-      samples: [["", process.memoryUsage.rss()]],
+      samples: [["", memory.rss]],
+    },
+    {
+      name: "nodejs_heap_size_used_bytes",
+      help: "JavaScript heap in use by Dockless (the rest of its resident memory is V8's reserve and native buffers).",
+      type: "gauge",
+      samples: [["", memory.heapUsed]],
+    },
+    {
+      name: "nodejs_heap_size_total_bytes",
+      help: "JavaScript heap V8 has allocated for Dockless.",
+      type: "gauge",
+      samples: [["", memory.heapTotal]],
+    },
+    {
+      name: "nodejs_external_memory_bytes",
+      help: "Memory outside the JavaScript heap held by its objects (Buffers and the like).",
+      type: "gauge",
+      samples: [["", memory.external]],
     },
     {
       name: "process_start_time_seconds",
