@@ -1,10 +1,12 @@
 // What a service runs as, and what Dockless keeps secret: `user` drops the process to that
 // user's uid and gid (Dockless runs as root here), an unknown user fails with the reason, and
 // the generated API token is 64 hex characters in a file only root can read.
+import { spawnSync } from "node:child_process"
 import { readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import {
+  BUNDLE,
   freePort,
   launch,
   startDaemon,
@@ -38,13 +40,18 @@ describe.runIf(process.getuid?.() === 0)("user", () => {
     expect(line).toBe(`ids ${passwdEntry("nobody")}`)
   })
 
-  it("fails a service whose user does not exist, saying so", async () => {
-    const d = await startDaemon({
-      body: `[services.ghost]\ncommand = "/bin/true"\nuser = "no-such-user-here"\n`,
-    })
-    daemons.track(d)
-    const failed = await waitForView(d, "ghost", "failed", (v) => v.state === "failed")
-    expect(failed.error).toBe('no user named "no-such-user-here" in /etc/passwd')
+  it("refuses a config naming a user that does not exist, at check and at start, saying so", () => {
+    const dir = tempDir()
+    const configPath = join(dir, "config.toml")
+    writeFileSync(configPath, `[services.ghost]\ncommand = "/bin/true"\nuser = "no-such-user-here"\n`)
+    for (const command of ["check", "run"]) {
+      const r = spawnSync(process.execPath, [BUNDLE, command, "--config", configPath], {
+        encoding: "utf8",
+        timeout: 15_000,
+      })
+      expect(r.status, command).toBe(2)
+      expect(r.stderr).toContain('services.ghost.user: no user named "no-such-user-here" in /etc/passwd')
+    }
   })
 })
 
