@@ -18,6 +18,8 @@ export interface ServiceViewsShape {
   readonly publish: (view: ServiceView) => Effect.Effect<void>
   readonly remove: (name: string) => Effect.Effect<void>
   readonly all: Effect.Effect<ReadonlyArray<ServiceView>>
+  /** Changes with every publish and remove: what was derived from `all` at one version still holds. */
+  readonly version: Effect.Effect<number>
   readonly get: (name: string) => Effect.Effect<ServiceView | undefined>
   readonly subscribe: Effect.Effect<Subscription, never, Scope.Scope>
 }
@@ -39,6 +41,7 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
       // Changed in place: a publish per restart in a crash storm must not copy the whole map
       // (that churn was measured as old-space growth). Readers get arrays or single views.
       const views = new Map<string, ServiceView>()
+      let version = 0
       const subscribers = new Set<Subscriber>()
       const fanOut = (event: ServiceEvent) =>
         Effect.forEach(subscribers, (s) =>
@@ -52,14 +55,17 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
         publish: (view) =>
           Effect.suspend(() => {
             views.set(view.name, view)
+            version++
             return fanOut({ _tag: "Changed", view })
           }),
         remove: (name) =>
           Effect.suspend(() => {
             views.delete(name)
+            version++
             return fanOut({ _tag: "Removed", name })
           }),
         all: Effect.sync(() => [...views.values()]),
+        version: Effect.sync(() => version),
         get: (name) => Effect.sync(() => views.get(name)),
         subscribe: Effect.acquireRelease(
           Queue.dropping<ServiceEvent>(SUBSCRIBER_BUFFER).pipe(

@@ -9,6 +9,7 @@ import type { Monitor } from "../monitor/Monitor.ts"
 import type { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import type { Auth } from "./auth.ts"
 import type { HttpFailure } from "./HttpErrors.ts"
+import type { ListCache } from "./ListCache.ts"
 import type { OpenStreams } from "./sse.ts"
 
 export type HttpDeps = RootSupervisor | ServiceViews | Monitor
@@ -21,6 +22,8 @@ export interface HttpContext {
   readonly startedAt: number
   /** Every route served, for the OpenAPI document. */
   readonly routes: ReadonlyArray<Route>
+  /** The service list's last encoded answer. */
+  readonly list: ListCache
 }
 
 export type Handler = (event: H3Event, ctx: HttpContext) => Effect.Effect<Response, HttpFailure, HttpDeps>

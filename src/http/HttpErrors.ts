@@ -1,6 +1,7 @@
 // Every failure an HTTP client can cause, and the one place each maps to a status code and
 // the `{ error, details }` body of SPEC section 5. Bad input is always 4xx with a sentence;
 // a write the disk refused is 507 and changed nothing; a 500 means a bug in Dockless.
+import { FastResponse } from "srvx"
 import { Data } from "effect"
 import { encoder } from "../config/Decoding.ts"
 import type { ConfigIssue } from "../config/ConfigError.ts"
@@ -51,10 +52,10 @@ export type HttpFailure =
   | ServiceUnresponsive
   | StateFileUnwritable
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
+export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
+  new FastResponse(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 
 /** Seconds a client refused for being one too many should wait: others come and go quickly. */
 const RETRY_AFTER_S = "5"

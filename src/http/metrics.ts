@@ -1,6 +1,7 @@
 // GET /metrics in the Prometheus text exposition format (version 0.0.4): per-service gauges
 // and counters from the published ServiceViews with the monitor's CPU and memory (a scrape
 // counts as a look, so it samples when the last sample is stale), plus Dockless's own metrics.
+import { FastResponse } from "srvx"
 import { Effect } from "effect"
 import { STATE_NAMES } from "../actors/ServiceView.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
@@ -120,7 +121,7 @@ export const metrics: Handler = (_event, ctx) =>
     yield* monitor.touch
     const latest = yield* monitor.latest
     const views = (yield* (yield* ServiceViews).all).map((v) => withUsage(v, latest.get(v.name)))
-    return new Response(metricsText(views, ctx.startedAt), {
+    return new FastResponse(metricsText(views, ctx.startedAt), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
     })
   })

@@ -3,6 +3,7 @@
 // description cannot drift from the code. The failures every route of a kind can have (401
 // without a token, 403 for a foreign Origin on writes, 400/413 for bodies, 404 for an unknown
 // service) are added here, from the route's shape.
+import { FastResponse } from "srvx"
 import { Effect } from "effect"
 import * as JSONSchema from "effect/JSONSchema"
 import { withoutRefinementTitles } from "../config/ConfigJsonSchema.ts"
@@ -133,7 +134,7 @@ export const openApi: Handler = (_event, ctx) =>
   Effect.sync(() => {
     const cached = documents.get(ctx.routes) ?? JSON.stringify(openApiDocument(ctx.routes))
     documents.set(ctx.routes, cached)
-    return new Response(cached, {
+    return new FastResponse(cached, {
       headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" },
     })
   })

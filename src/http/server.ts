@@ -4,12 +4,14 @@
 // closes the server. listhen is not used: it adds ~8 MiB of RSS and 500 KiB of bundle for
 // tunnels, QR codes and a dev watcher that a daemon never needs, and its defaults (autoClose,
 // port fallback) are wrong for one.
+import { FastResponse } from "srvx"
 import { createServer, type RequestListener, type Server } from "node:http"
 import { H3, toNodeHandler, type H3Event } from "h3"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { loadToken, makeAuth } from "./auth.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
+import { ListCache } from "./ListCache.ts"
 import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
 import {
   HARD_CONNECTION_LIMIT,
@@ -47,7 +49,7 @@ export interface HttpServerShape {
  */
 const withoutBody = (response: Response) =>
   Effect.promise(() => response.body?.cancel() ?? Promise.resolve()).pipe(
-    Effect.as(new Response(null, { status: response.status, headers: response.headers })),
+    Effect.as(new FastResponse(null, { status: response.status, headers: response.headers })),
   )
 
 const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
@@ -153,6 +155,7 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
           routes,
+          list: new ListCache(),
         }
         yield* Effect.acquireRelease(listenOn(makeServer(toNodeHandler(buildApp(ctx))), config), (server) =>
           ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(server))),

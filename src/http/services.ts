@@ -2,6 +2,7 @@
 // start / stop / restart. Handlers only decode, send a message through the supervision tree
 // and encode the ServiceView it answers with; they never touch a process. Every view carries
 // the monitor's latest CPU and memory; reading the list or one service counts as a look.
+import { FastResponse } from "srvx"
 import { Clock, Effect } from "effect"
 import { viewAt, type ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
@@ -11,7 +12,7 @@ import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
 import { readJsonBody } from "./Body.ts"
 import { viewAnswer, wireView } from "./Answers.ts"
-import { BadRequest, json } from "./HttpErrors.ts"
+import { BadRequest, JSON_HEADERS, json } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import type { Command } from "../supervisors/ServiceEvent.ts"
 
@@ -27,11 +28,19 @@ const requireObject = (body: unknown) =>
     ? Effect.succeed(body)
     : Effect.fail(new BadRequest({ reason: "the request body must be a JSON object (a service table)" }))
 
-export const listServices: Handler = () =>
+export const listServices: Handler = (_event, ctx) =>
   Effect.gen(function* () {
-    yield* (yield* Monitor).touch
-    const views = yield* (yield* ServiceViews).all
-    return json(200, (yield* Effect.forEach(views, present)).map(wireView))
+    const monitor = yield* Monitor
+    yield* monitor.touch
+    const views = yield* ServiceViews
+    const usage = yield* monitor.latest
+    const now = yield* Clock.currentTimeMillis
+    const key = { views: yield* views.version, usage, second: Math.floor(now / 1000) }
+    const all = yield* views.all
+    const body = ctx.list.answer(key, () =>
+      JSON.stringify(all.map((view) => wireView(withUsage(viewAt(view, now), usage.get(view.name))))),
+    )
+    return new FastResponse(body, { status: 200, headers: JSON_HEADERS })
   })
 
 export const getService: Handler = (event) =>
@@ -67,7 +76,7 @@ export const replaceService: Handler = (event) =>
 export const deleteService: Handler = (event) =>
   Effect.gen(function* () {
     yield* (yield* RootSupervisor).unregister(param(event, "name"))
-    return new Response(null, { status: 204 })
+    return new FastResponse(null, { status: 204 })
   })
 
 export const commandService =

@@ -1,6 +1,7 @@
 // The dashboard's files: static/ next to the bundle (dist/static) or in the checkout, with
 // Alpine's CSP build from the bundle's vendor/ folder or node_modules. Every page carries a
 // Content-Security-Policy that allows only our own scripts; nothing is fetched from a CDN.
+import { FastResponse } from "srvx"
 import { existsSync } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import { createRequire } from "node:module"
@@ -45,7 +46,7 @@ const fileResponse = (path: string) =>
   Effect.tryPromise(async () => {
     const info = await stat(path)
     if (!info.isFile()) throw new Error("not a file")
-    return new Response(await readFile(path), {
+    return new FastResponse(await readFile(path), {
       headers: {
         "content-type": TYPES[extname(path)] ?? "application/octet-stream",
         "content-security-policy": CSP,
