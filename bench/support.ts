@@ -8,7 +8,8 @@ import { join, resolve } from "node:path"
 import { nodeFlags } from "../src/version.ts"
 
 export const ROOT = resolve(import.meta.dirname, "..")
-export const BUNDLE = join(ROOT, "dist/dockless.mjs")
+/** The bundle benched: dist/ (built by `npm run bench`), or BENCH_BUNDLE (a copy, so a long run is not changed under it by a rebuild). */
+export const BUNDLE = process.env["BENCH_BUNDLE"] ?? join(ROOT, "dist/dockless.mjs")
 export const TOKEN = "bench-token"
 
 export const median = (xs: ReadonlyArray<number>): number => {
