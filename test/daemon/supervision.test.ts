@@ -130,6 +130,12 @@ describe("supervision of real processes", () => {
     expect(readFileSync(join(d.dir, "data", moved[0] ?? ""), "utf8")).toBe("{ this is not json")
     expect(again.output).toContain("is corrupt")
   })
+
+  it("says a missing cwd is missing, not that the command is", async () => {
+    const d = await daemonWith(service("lost", `${sleeper}\ncwd = "/nonexistent-dockless-dir"`))
+    const failed = await waitForView(d, "lost", "failed", (v) => v.state === "failed")
+    expect(failed.error).toBe("cwd /nonexistent-dockless-dir does not exist")
+  })
 })
 
 describe("crash recovery", () => {
