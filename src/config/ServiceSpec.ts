@@ -78,7 +78,7 @@ export const backoffOf = (table: typeof Backoff.Type | undefined): BackoffSpec =
 })
 
 export const Intensity = Schema.Struct({
-  max_restarts: optional(IntegerIn(0, 1_000_000, "an integer of at least 0")),
+  max_restarts: optional(IntegerIn(0, 1_000_000, "an integer from 0 to 1000000")),
   period: optional(PositiveDuration),
 })
 export interface IntensitySpec extends Required<typeof Intensity.Type> {}
