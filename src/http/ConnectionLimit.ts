@@ -5,13 +5,18 @@
 // headers timeout. Far past the cap (a flood) Node's limit does drop sockets at accept.
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http"
 import type { Socket } from "node:net"
-import { ConnectionLimitReached, failureResponse } from "./HttpErrors.ts"
+import { RETRY_AFTER_S } from "./HttpLimits.ts"
 
-const refuse = async (res: ServerResponse, limit: number): Promise<void> => {
-  const answer = failureResponse(new ConnectionLimitReached({ limit }))
-  const body = await answer.text()
-  res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), connection: "close" })
-  res.end(body)
+// Written here with node:http alone: a refusal must not wait for (or load) the HTTP app.
+const refuse = (res: ServerResponse, limit: number): void => {
+  const error = `Dockless is serving its limit of ${limit} connections at once; retry in a few seconds`
+  res.writeHead(503, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "retry-after": RETRY_AFTER_S,
+    connection: "close",
+  })
+  res.end(JSON.stringify({ error, details: [] }))
 }
 
 /** Serves `handler` on `server` for at most `limit` connections at once, dropping any past `hardLimit`. */
@@ -33,7 +38,7 @@ export const limitConnections = (
     socket.once("close", () => admitted.delete(socket))
   })
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    if (refused.has(req.socket)) void refuse(res, limit)
+    if (refused.has(req.socket)) refuse(res, limit)
     else handler(req, res)
   })
 }

@@ -6,6 +6,7 @@ import { Data } from "effect"
 import { encoder } from "../config/Decoding.ts"
 import type { ConfigIssue } from "../config/ConfigError.ts"
 import { ErrorBody } from "./ApiSchema.ts"
+import { RETRY_AFTER_S } from "./HttpLimits.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import type {
   RootClosing,
@@ -27,10 +28,6 @@ export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ reado
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
 export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
 export class RouteNotFound extends Data.TaggedError("RouteNotFound")<{ readonly path: string }> {}
-/** More connections than HttpLimits.MAX_CONNECTIONS are open. */
-export class ConnectionLimitReached extends Data.TaggedError("ConnectionLimitReached")<{
-  readonly limit: number
-}> {}
 /** More event streams than HttpLimits.MAX_EVENT_STREAMS are open. */
 export class StreamLimitReached extends Data.TaggedError("StreamLimitReached")<{ readonly limit: number }> {}
 
@@ -40,7 +37,6 @@ export type HttpFailure =
   | Unauthorized
   | ForeignOrigin
   | RouteNotFound
-  | ConnectionLimitReached
   | StreamLimitReached
   | ServiceNotFound
   | ServiceExists
@@ -56,9 +52,6 @@ export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8",
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new FastResponse(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
-
-/** Seconds a client refused for being one too many should wait: others come and go quickly. */
-const RETRY_AFTER_S = "5"
 
 const encodeError = encoder(ErrorBody)
 
@@ -87,13 +80,6 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return errorAnswer(403, `writes from another origin (${failure.origin}) are refused`)
     case "RouteNotFound":
       return errorAnswer(404, `no such endpoint: ${failure.path}`)
-    case "ConnectionLimitReached":
-      return errorAnswer(
-        503,
-        `Dockless is serving its limit of ${failure.limit} connections at once; retry in a few seconds`,
-        [],
-        { "retry-after": RETRY_AFTER_S },
-      )
     case "StreamLimitReached":
       return errorAnswer(
         503,

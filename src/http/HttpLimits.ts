@@ -30,3 +30,6 @@ export const MAX_EVENT_STREAMS = 64
 
 /** The largest request body read (413 beyond). */
 export const BODY_LIMIT = 64 * 1024
+
+/** Seconds a client refused for being one too many should wait: others come and go quickly. */
+export const RETRY_AFTER_S = "5"

@@ -2,11 +2,8 @@
 // POST /api/login sets after checking it. Tokens are compared in constant time; the cookie holds
 // an HMAC of the token, so sessions survive a restart of Dockless and die when the token changes.
 // Writes carrying a foreign Origin are refused (no CORS: the dashboard is same-origin only).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
-import { Effect, Redacted } from "effect"
-import type { Config } from "../config/Config.ts"
+import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { Effect } from "effect"
 import { ForeignOrigin, Unauthorized } from "./HttpErrors.ts"
 
 export const SESSION_COOKIE = "dockless_session"
@@ -19,17 +16,6 @@ export interface Auth {
 }
 
 const digest = (text: string) => createHash("sha256").update(text).digest()
-
-/** The token from [auth], from token_file, or data_dir/token (created on first start, 0600). */
-export const loadToken = (config: Config): string => {
-  if (config.auth.token !== undefined) return Redacted.value(config.auth.token)
-  if (config.auth.token_file !== undefined) return readFileSync(config.auth.token_file, "utf8").trim()
-  const path = join(config.data_dir, "token")
-  if (existsSync(path)) return readFileSync(path, "utf8").trim()
-  const token = randomBytes(32).toString("hex")
-  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: "wx" })
-  return token
-}
 
 const cookieValue = (header: string | null, name: string): string | undefined => {
   for (const part of (header ?? "").split(";")) {
