@@ -15,6 +15,8 @@ export type HttpDeps = RootSupervisor | ServiceViews | Monitor
 
 export interface HttpContext {
   readonly config: Config
+  /** Served over TLS: cookies are Secure. */
+  readonly secure: boolean
   readonly auth: Auth
   readonly streams: OpenStreams
   readonly runtime: Runtime.Runtime<HttpDeps>

@@ -1,13 +1,18 @@
-// The HTTP server: an h3 app built from routes.ts on a plain node:http server, listening on
-// listen_host:listen_port inside an Effect scope, with the timeouts and caps of HttpLimits.
-// Closing the scope ends open event streams first (the server waits for them otherwise), then
-// closes the server. listhen is not used: it adds ~8 MiB of RSS and 500 KiB of bundle for
-// tunnels, QR codes and a dev watcher that a daemon never needs, and its defaults (autoClose,
-// port fallback) are wrong for one.
-import { createServer, type RequestListener, type Server } from "node:http"
+// The HTTP server: an h3 app built from routes.ts on node:http, or node:https behind a port
+// that refuses plain HTTP when [http] tls is set, listening on listen_host:listen_port inside an
+// Effect scope, with the timeouts and caps of HttpLimits. Closing the scope ends open event
+// streams first (the server waits for them otherwise), then closes the server. listhen is not
+// used: its listener makes its own server (without our limits, and unable to answer plain HTTP
+// on the TLS port), and it adds ~8 MiB of RSS; node-forge, which it makes certificates with,
+// is loaded only to make one (TlsCertificate.ts).
+import { createServer, type RequestListener } from "node:http"
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https"
+import type { Server } from "node:net"
 import { H3, toNodeHandler, type H3Event } from "h3"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
-import type { Config } from "../config/Config.ts"
+import type { Config, TlsSpec } from "../config/Config.ts"
+import { loadTls, type TlsMaterial, type TlsUnavailable } from "./TlsCertificate.ts"
+import { makeTlsPort } from "./TlsPort.ts"
 import { loadToken, makeAuth } from "./auth.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
 import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
@@ -39,6 +44,8 @@ export class ListenFailed extends Data.TaggedError("ListenFailed")<{
 
 export interface HttpServerShape {
   readonly url: string
+  /** The SHA-256 fingerprint of the certificate served, when TLS is on. */
+  readonly fingerprint: string | undefined
 }
 
 /**
@@ -110,26 +117,83 @@ const listenOn = (server: Server, config: Config) =>
     server.listen(config.listen_port, config.listen_host, () => resume(Effect.succeed(server)))
   })
 
-/**
- * node:http with the limits of HttpLimits. Node's own request timeouts are off (their checker
- * wakes the daemon every interval for ever): RequestDeadlines times requests, never responses.
- */
-const makeServer = (handler: RequestListener): Server => {
-  const server = createServer({
-    headersTimeout: 0,
-    requestTimeout: 0,
-    connectionsCheckingInterval: NEVER_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-  })
-  enforceDeadlines(server, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)
-  limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
-  return server
+/** What listens, and how to end every connection it has at once. */
+interface Listening {
+  readonly server: Server
+  readonly closeAll: () => void
 }
 
-const closeServer = (server: Server) =>
+/**
+ * Node's own request timeouts are off (their checker wakes the daemon every interval for ever):
+ * RequestDeadlines times requests, never responses.
+ */
+const serverOptions = {
+  headersTimeout: 0,
+  requestTimeout: 0,
+  connectionsCheckingInterval: NEVER_MS,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+}
+
+/** node:http with the limits of HttpLimits. */
+const makePlainServer = (handler: RequestListener): Listening => {
+  const server = createServer(serverOptions)
+  enforceDeadlines(server, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)
+  limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
+  return { server, closeAll: () => server.closeAllConnections() }
+}
+
+/** node:https with the same limits, on a port that answers plain HTTP with a 400. */
+const makeTlsServer = (handler: RequestListener, material: TlsMaterial) => {
+  const https = createHttpsServer({
+    ...serverOptions,
+    cert: material.cert,
+    key: material.key,
+    handshakeTimeout: HEADERS_TIMEOUT_MS,
+  })
+  enforceDeadlines(https, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, "secureConnection")
+  limitConnections(https, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT, "secureConnection")
+  const port = makeTlsPort(https, HEADERS_TIMEOUT_MS, HARD_CONNECTION_LIMIT)
+  return { https, listening: { server: port.server, closeAll: port.closeAll } }
+}
+
+const closeServer = ({ server, closeAll }: Listening) =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
-    server.closeAllConnections()
+    closeAll()
+  })
+
+/**
+ * SIGHUP reads the user's certificate and key again (a renewed Let's Encrypt certificate is
+ * served without a restart); a pair that does not load leaves the old one in place.
+ */
+const reloadOnHangup = (https: HttpsServer, config: Config, tls: Extract<TlsSpec, { _tag: "Files" }>) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const reload = () =>
+      Runtime.runFork(runtime)(
+        loadTls(config, tls).pipe(
+          Effect.tap((material) => https.setSecureContext({ cert: material.cert, key: material.key })),
+          Effect.tap((material) =>
+            Effect.logInfo(`SIGHUP: serving ${tls.cert} again (SHA-256 ${material.fingerprint})`),
+          ),
+          Effect.catchAll((error) => Effect.logError(`SIGHUP: kept the old certificate: ${error.message}`)),
+        ),
+      )
+    yield* Effect.acquireRelease(
+      Effect.sync(() => process.on("SIGHUP", reload)),
+      () => Effect.sync(() => process.off("SIGHUP", reload)),
+    )
+  })
+
+/** The server for config.http.tls: plain, or HTTPS with its certificate (and its fingerprint). */
+const makeListening = (handler: RequestListener, config: Config) =>
+  Effect.gen(function* () {
+    const tls = config.http.tls
+    if (tls._tag === "Plain") return { listening: makePlainServer(handler), fingerprint: undefined }
+    const material = yield* loadTls(config, tls)
+    const { https, listening } = makeTlsServer(handler, material)
+    if (tls._tag === "Files") yield* reloadOnHangup(https, config, tls)
+    return { listening, fingerprint: material.fingerprint }
   })
 
 export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServer, HttpServerShape>() {
@@ -148,16 +212,20 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
         })
         const ctx: HttpContext = {
           config,
+          secure: config.http.tls._tag !== "Plain",
           auth: makeAuth(token),
           streams: new OpenStreams(MAX_EVENT_STREAMS),
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
           routes,
         }
-        yield* Effect.acquireRelease(listenOn(makeServer(toNodeHandler(buildApp(ctx))), config), (server) =>
-          ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(server))),
+        const { listening, fingerprint } = yield* makeListening(toNodeHandler(buildApp(ctx)), config).pipe(
+          Effect.mapError((error: TlsUnavailable) => new ListenFailed({ address, reason: error.message })),
         )
-        return { url: `http://${address}/` }
+        yield* Effect.acquireRelease(listenOn(listening.server, config), () =>
+          ctx.streams.closeAll.pipe(Effect.zipRight(closeServer(listening))),
+        )
+        return { url: `${ctx.secure ? "https" : "http"}://${address}/`, fingerprint }
       }),
     )
 }

@@ -12,8 +12,8 @@ import type { Handler } from "./HttpContext.ts"
 const decodeLogin = decoder(LoginBody)
 const ok = answer(Ok)
 
-const cookie = (value: string, maxAge: number) =>
-  `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`
+const cookie = (value: string, maxAge: number, secure: boolean) =>
+  `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? "; Secure" : ""}`
 
 export const login: Handler = (event, ctx) =>
   Effect.gen(function* () {
@@ -22,7 +22,8 @@ export const login: Handler = (event, ctx) =>
       return yield* new BadRequest({ reason: 'send {"token": "..."}', issues: body.left })
     if (!ctx.auth.tokenMatches(body.right.token.trim()))
       return yield* new Unauthorized({ reason: "that token is not valid" })
-    return ok(200, { ok: true }, { "set-cookie": cookie(ctx.auth.sessionCookie, 30 * 24 * 3600) })
+    return ok(200, { ok: true }, { "set-cookie": cookie(ctx.auth.sessionCookie, 30 * 24 * 3600, ctx.secure) })
   })
 
-export const logout: Handler = () => Effect.succeed(ok(200, { ok: true }, { "set-cookie": cookie("", 0) }))
+export const logout: Handler = (_, ctx) =>
+  Effect.succeed(ok(200, { ok: true }, { "set-cookie": cookie("", 0, ctx.secure) }))
