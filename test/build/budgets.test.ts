@@ -25,6 +25,9 @@ const RSS_RATIO_BUDGET = 1.9
 /** Packages that must never load at startup: barrels and transports we do not use (STACK.md). */
 const FORBIDDEN = [
   "listhen",
+  // TLS certificates and the terminal's QR code: dynamic imports, in chunks of their own.
+  "node-forge",
+  "uqr",
   "undici",
   "ws",
   "@effect/cluster",

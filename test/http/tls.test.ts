@@ -5,10 +5,13 @@ import { readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { makeSelfSignedCertificate } from "../../src/http/SelfSignedCertificate.ts"
-import { freePort, startDaemon, tempDir, TOKEN, useDaemons, waitFor } from "../support/daemon.ts"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { BUNDLE, freePort, startDaemon, tempDir, TOKEN, useDaemons, waitFor } from "../support/daemon.ts"
 import { httpsRequest, rawExchange } from "./https.ts"
 
 const daemons = useDaemons()
+const run = promisify(execFile)
 
 const fingerprintIn = (output: string): string | undefined =>
   /fingerprint: ([0-9A-F:]{95})/.exec(output)?.[1]
@@ -39,6 +42,15 @@ describe("tls", () => {
     expect(fingerprintIn(second.output)).toBe(fingerprint)
     expect(readFileSync(join(dir, "data/tls/cert.pem"), "utf8")).toBe(ca)
     expect((await httpsRequest(`https://127.0.0.1:${port}/api/health`, pin)).status).toBe(200)
+  })
+
+  it("dockless status talks HTTPS to it, pinned, and shows the fingerprint", async () => {
+    const dir = tempDir()
+    const port = await freePort()
+    const daemon = await startTls(dir, port, '"self-signed"')
+    const { stdout } = await run(process.execPath, [BUNDLE, "status", "--config", daemon.configPath])
+    expect(stdout).toContain("no services")
+    expect(stdout).toContain(`TLS certificate SHA-256 fingerprint: ${fingerprintIn(daemon.output)}`)
   })
 
   it("refuses plain HTTP on the TLS port with a 400 naming the https:// URL", async () => {
