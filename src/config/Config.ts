@@ -104,37 +104,40 @@ export const defaultConfig = (cwd: string): Config => ({
 
 // ---- the schema ----
 
-/** At most one of `key` and `key_file` (a value in the config, or a file holding it). */
-const eitherOr =
-  (key: string, file: string) =>
-  <A extends object, I, R>(self: Schema.Schema<A, I, R>) =>
-    self.pipe(
-      Schema.filter((a: A) => !(key in a && file in a) || `set either ${key} or ${file}, not both`, {
-        jsonSchema: { not: { required: [key, file] } },
-      }),
-    )
+/** Keys of [auth] that are two ways to give one value: a value in the file, or a file holding it. */
+const exclusivePairs = [
+  ["token", "token_file"],
+  ["viewer_tokens", "viewer_token_file"],
+  ["metrics_token", "metrics_token_file"],
+] as const
+
+/** At most one of each pair (one filter: the JSON Schema keeps only one annotation per schema). */
+const eitherOr = <A extends object, I, R>(self: Schema.Schema<A, I, R>) =>
+  self.pipe(
+    Schema.filter(
+      (a: A) =>
+        exclusivePairs
+          .filter(([key, file]) => key in a && file in a)
+          .map(([key, file]) => `set either ${key} or ${file}, not both`)[0] ?? true,
+      { jsonSchema: { allOf: exclusivePairs.map(([key, file]) => ({ not: { required: [key, file] } })) } },
+    ),
+  )
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
 
 const Auth = Schema.Struct({
   token: optional(NonEmptyText),
   token_file: optional(NonEmptyText),
-  viewer_tokens: optional(
-    Schema.Array(NonEmptyText).annotations(expecting("a list of read-only tokens")),
-  ),
+  viewer_tokens: optional(Schema.Array(NonEmptyText).annotations(expecting("a list of read-only tokens"))),
   viewer_token_file: optional(NonEmptyText),
   metrics_token: optional(NonEmptyText),
   metrics_token_file: optional(NonEmptyText),
   session_idle: optional(PositiveDuration),
   session_max_age: optional(PositiveDuration),
-}).pipe(
-  eitherOr("token", "token_file"),
-  eitherOr("viewer_tokens", "viewer_token_file"),
-  eitherOr("metrics_token", "metrics_token_file"),
-)
+}).pipe(eitherOr)
 
 const TlsFiles = Schema.Struct({ cert: NonEmptyText, key: NonEmptyText }).annotations(
-  expecting("a table { cert = \"path\", key = \"path\" } of PEM files"),
+  expecting('a table { cert = "path", key = "path" } of PEM files'),
 )
 const Http = Schema.Struct({
   tls: optional(

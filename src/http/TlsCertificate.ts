@@ -83,7 +83,12 @@ export const loadTls = (config: Config, tls: Exclude<TlsSpec, { _tag: "Plain" }>
 /** The fingerprint of the certificate a running daemon serves, read from its files (for `dockless status`). */
 export const servedFingerprint = (config: Config): string | undefined => {
   const tls = config.http.tls
-  const file = tls._tag === "Files" ? tls.cert : tls._tag === "SelfSigned" ? join(tlsDir(config.data_dir), "cert.pem") : undefined
+  const file =
+    tls._tag === "Files"
+      ? tls.cert
+      : tls._tag === "SelfSigned"
+        ? join(tlsDir(config.data_dir), "cert.pem")
+        : undefined
   if (file === undefined) return undefined
   try {
     return new X509Certificate(readFileSync(file, "utf8")).fingerprint256

@@ -13,9 +13,18 @@ import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
 import type { Config, TlsSpec } from "../config/Config.ts"
 import { loadTls, type TlsMaterial, type TlsUnavailable } from "./TlsCertificate.ts"
 import { makeTlsPort } from "./TlsPort.ts"
-import { loadToken, makeAuth } from "./auth.ts"
+import { loadTokens, makeAuth, ownersOf } from "./auth.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
-import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
+import {
+  BadRequest,
+  errorAnswer,
+  failureResponse,
+  ReadOnlyAccess,
+  RouteNotFound,
+  Unauthorized,
+} from "./HttpErrors.ts"
+import { makeLoginThrottle } from "./LoginThrottle.ts"
+import { makeSessions } from "./Sessions.ts"
 import {
   HARD_CONNECTION_LIMIT,
   HEADERS_TIMEOUT_MS,
@@ -61,8 +70,12 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
   Runtime.runPromise(ctx.runtime)(
     Effect.gen(function* () {
       yield* ctx.auth.checkOrigin(event.req)
-      if (route.access === "token") yield* ctx.auth.check(event.req)
-      return yield* route.handler(event, ctx)
+      const principal = route.access === "open" ? undefined : yield* ctx.auth.check(event)
+      if (principal?.role === "metrics" && route.access !== "scrape")
+        return yield* new Unauthorized({ reason: "the metrics token is good for GET /metrics only" })
+      if (principal?.role === "viewer" && route.method !== "GET")
+        return yield* new ReadOnlyAccess({ what: `${route.method} ${route.path}` })
+      return yield* route.handler(event, ctx, principal)
     }).pipe(
       Effect.catchAll((failure) => Effect.succeed(failureResponse(failure))),
       Effect.catchAllDefect((defect) =>
@@ -202,18 +215,24 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
       HttpServer,
       Effect.gen(function* () {
         const address = `${config.listen_host}:${config.listen_port}`
-        const token = yield* Effect.try({
-          try: () => loadToken(config),
+        const tokens = yield* Effect.try({
+          try: () => loadTokens(config),
           catch: (error) =>
             new ListenFailed({
               address,
-              reason: `cannot read or create the API token: ${systemErrorReason(error)}`,
+              reason: `cannot read or create the API tokens: ${systemErrorReason(error)}`,
             }),
         })
+        const sessions = yield* makeSessions(
+          config.data_dir,
+          { idleMs: config.auth.session_idle, maxAgeMs: config.auth.session_max_age },
+          ownersOf(tokens),
+        )
         const ctx: HttpContext = {
           config,
           secure: config.http.tls._tag !== "Plain",
-          auth: makeAuth(token),
+          auth: makeAuth(tokens, sessions),
+          throttle: makeLoginThrottle(),
           streams: new OpenStreams(MAX_EVENT_STREAMS),
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,

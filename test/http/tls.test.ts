@@ -13,8 +13,7 @@ import { httpsRequest, rawExchange } from "./https.ts"
 const daemons = useDaemons()
 const run = promisify(execFile)
 
-const fingerprintIn = (output: string): string | undefined =>
-  /fingerprint: ([0-9A-F:]{95})/.exec(output)?.[1]
+const fingerprintIn = (output: string): string | undefined => /fingerprint: ([0-9A-F:]{95})/.exec(output)?.[1]
 
 const startTls = async (dir: string, port: number, tls: string) =>
   daemons.track(await startDaemon({ dir, port, tls: true, body: `[http]\ntls = ${tls}\n` }))
@@ -95,8 +94,9 @@ describe("tls", () => {
     writeFileSync(join(dir, "cert.pem"), two.cert)
     writeFileSync(join(dir, "key.pem"), two.key)
     daemon.child.kill("SIGHUP")
-    const secondPrint = await waitFor("the SIGHUP reload", () =>
-      /SIGHUP: serving .* \(SHA-256 ([0-9A-F:]{95})\)/.exec(daemon.output)?.[1],
+    const secondPrint = await waitFor(
+      "the SIGHUP reload",
+      () => /SIGHUP: serving .* \(SHA-256 ([0-9A-F:]{95})\)/.exec(daemon.output)?.[1],
     )
     expect(secondPrint).not.toBe(firstPrint)
     const answer = await httpsRequest(url, { ca: two.cert, fingerprint: secondPrint })

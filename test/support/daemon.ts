@@ -82,7 +82,14 @@ export interface Daemon {
 
 /** Writes config.toml (the given body after the generated header) into `dir` and starts the daemon on it. */
 export const startDaemon = async (
-  options: { body?: string; dir?: string; port?: number; readyMs?: number; auth?: string; tls?: boolean } = {},
+  options: {
+    body?: string
+    dir?: string
+    port?: number
+    readyMs?: number
+    auth?: string
+    tls?: boolean
+  } = {},
 ): Promise<Daemon> => {
   const dir = options.dir ?? tempDir()
   const port = options.port ?? (await freePort())
