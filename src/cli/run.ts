@@ -2,7 +2,9 @@
 // restore registered services and desired states, stop processes left by a previous run,
 // start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
 // closes the scope: the HTTP server first, then every service in reverse start order.
-import { Console, Context, Effect, Layer } from "effect"
+import { Clock, Console, Context, Effect, Layer } from "effect"
+import { withKeptSecrets } from "../config/Secrets.ts"
+import { readSecrets } from "../state/SecretsFile.ts"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
@@ -36,9 +38,11 @@ const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, Co
 const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function* () {
     const kept: Array<ServiceSpec> = []
+    // services.json has secret values redacted; their real values are in secrets.json.
+    const secrets = yield* readSecrets(config.data_dir, new Date(yield* Clock.currentTimeMillis))
     for (const raw of raws) {
       const name = typeof raw["name"] === "string" ? raw["name"] : ""
-      const decoded = decodeServiceSpec(raw, {
+      const decoded = decodeServiceSpec(withKeptSecrets(raw, secrets[name] ?? {}), {
         name,
         baseDir: config.baseDir,
         defaults: config.defaults,
