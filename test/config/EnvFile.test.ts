@@ -31,7 +31,7 @@ describe("parseEnvFile", () => {
 
   it.each([
     ["no equals sign", "JUSTAKEY", "line 1 is not KEY=VALUE"],
-    ["a bad key", "A\nBAD KEY=1", "line 2 is not KEY=VALUE"],
+    ["a bad key", "A=1\nBAD KEY=1", "line 2 is not KEY=VALUE"],
     ["an unclosed quote", 'K="open', "line 1 has an unclosed quote"],
   ])("refuses %s, naming the line", (_, text, reason) => {
     expect(parseEnvFile(text)).toEqual({ _tag: "Invalid", reason })
