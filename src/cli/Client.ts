@@ -4,13 +4,12 @@
 // fingerprint pinned: a loopback address is not a name a LAN certificate is for).
 // A daemon that does not answer is one clear sentence and exit code 1.
 import { readFileSync } from "node:fs"
-import { request as httpsRequest } from "node:https"
-import { TLSSocket } from "node:tls"
+import type { TLSSocket } from "node:tls"
 import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
 import { defaultConfig, type Config } from "../config/Config.ts"
 import { findConfigFile, loadConfig } from "../config/ConfigFile.ts"
-import { servedFingerprint } from "../http/TlsCertificate.ts"
+import { X509Certificate } from "node:crypto"
 
 export class ClientFailed extends Data.TaggedError("ClientFailed")<{
   readonly message: string
@@ -34,9 +33,37 @@ const readToken = (config: Config): string | undefined => {
   }
 }
 
-/** A request over HTTPS to a server that must present the certificate with `fingerprint`. */
-const pinnedFetch = (url: string, method: string, headers: Record<string, string>, fingerprint: string) =>
-  new Promise<Response>((done, fail) => {
+/** The fingerprint of the certificate the daemon serves, read from its file (none without TLS). */
+const servedFingerprint = (config: Config): string | undefined => {
+  const tls = config.http.tls
+  const file =
+    tls._tag === "Files"
+      ? tls.cert
+      : tls._tag === "SelfSigned"
+        ? join(config.data_dir, "tls/cert.pem")
+        : undefined
+  if (file === undefined) return undefined
+  try {
+    return new X509Certificate(readFileSync(file, "utf8")).fingerprint256
+  } catch {
+    return undefined
+  }
+}
+
+const isTls = (socket: object): socket is TLSSocket => "getPeerCertificate" in socket
+
+/**
+ * A request over HTTPS to a server that must present the certificate with `fingerprint`.
+ * node:https is imported only here: the daemon, which shares this bundle, never loads it for this.
+ */
+const pinnedFetch = async (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  fingerprint: string,
+) => {
+  const { request: httpsRequest } = await import("node:https")
+  return new Promise<Response>((done, fail) => {
     const req = httpsRequest(url, { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -50,7 +77,7 @@ const pinnedFetch = (url: string, method: string, headers: Record<string, string
       )
     })
     req.on("socket", (socket) => {
-      if (!(socket instanceof TLSSocket)) return
+      if (!isTls(socket)) return
       socket.once("secureConnect", () => {
         const served = socket.getPeerCertificate().fingerprint256
         if (served !== fingerprint)
@@ -60,6 +87,7 @@ const pinnedFetch = (url: string, method: string, headers: Record<string, string
     req.on("error", fail)
     req.end()
   })
+}
 
 const loopback = (host: string) => (host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host)
 

@@ -79,20 +79,3 @@ const selfSigned = (config: Config) =>
 /** The certificate and key for `tls`, made or read. */
 export const loadTls = (config: Config, tls: Exclude<TlsSpec, { _tag: "Plain" }>) =>
   tls._tag === "SelfSigned" ? selfSigned(config) : readPair(tls.cert, tls.key)
-
-/** The fingerprint of the certificate a running daemon serves, read from its files (for `dockless status`). */
-export const servedFingerprint = (config: Config): string | undefined => {
-  const tls = config.http.tls
-  const file =
-    tls._tag === "Files"
-      ? tls.cert
-      : tls._tag === "SelfSigned"
-        ? join(tlsDir(config.data_dir), "cert.pem")
-        : undefined
-  if (file === undefined) return undefined
-  try {
-    return new X509Certificate(readFileSync(file, "utf8")).fingerprint256
-  } catch {
-    return undefined
-  }
-}

@@ -6,13 +6,11 @@
 // on the TLS port), and it adds ~8 MiB of RSS; node-forge, which it makes certificates with,
 // is loaded only to make one (TlsCertificate.ts).
 import { createServer, type RequestListener } from "node:http"
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https"
 import type { Server } from "node:net"
 import { H3, toNodeHandler, type H3Event } from "h3"
 import { Clock, Context, Data, Effect, Layer, Runtime } from "effect"
-import type { Config, TlsSpec } from "../config/Config.ts"
-import { loadTls, type TlsMaterial, type TlsUnavailable } from "./TlsCertificate.ts"
-import { makeTlsPort } from "./TlsPort.ts"
+import type { Config } from "../config/Config.ts"
+import type { TlsUnavailable } from "./TlsCertificate.ts"
 import { loadTokens, makeAuth, ownersOf } from "./auth.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
 import {
@@ -28,15 +26,13 @@ import { makeSessions } from "./Sessions.ts"
 import {
   HARD_CONNECTION_LIMIT,
   HEADERS_TIMEOUT_MS,
-  KEEP_ALIVE_TIMEOUT_MS,
   MAX_CONNECTIONS,
   MAX_EVENT_STREAMS,
+  NODE_SERVER_OPTIONS,
   REQUEST_TIMEOUT_MS,
 } from "./HttpLimits.ts"
 import { enforceDeadlines } from "./RequestDeadlines.ts"
 
-/** Node's connection checker cannot be turned off; this interval (the longest a timer takes) is as good. */
-const NEVER_MS = 2 ** 31 - 1
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
 import { systemErrorReason } from "../os/SystemError.ts"
 import { routes } from "./routes.ts"
@@ -131,42 +127,17 @@ const listenOn = (server: Server, config: Config) =>
   })
 
 /** What listens, and how to end every connection it has at once. */
-interface Listening {
+export interface Listening {
   readonly server: Server
   readonly closeAll: () => void
 }
 
-/**
- * Node's own request timeouts are off (their checker wakes the daemon every interval for ever):
- * RequestDeadlines times requests, never responses.
- */
-const serverOptions = {
-  headersTimeout: 0,
-  requestTimeout: 0,
-  connectionsCheckingInterval: NEVER_MS,
-  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-}
-
 /** node:http with the limits of HttpLimits. */
 const makePlainServer = (handler: RequestListener): Listening => {
-  const server = createServer(serverOptions)
+  const server = createServer(NODE_SERVER_OPTIONS)
   enforceDeadlines(server, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)
   limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
   return { server, closeAll: () => server.closeAllConnections() }
-}
-
-/** node:https with the same limits, on a port that answers plain HTTP with a 400. */
-const makeTlsServer = (handler: RequestListener, material: TlsMaterial) => {
-  const https = createHttpsServer({
-    ...serverOptions,
-    cert: material.cert,
-    key: material.key,
-    handshakeTimeout: HEADERS_TIMEOUT_MS,
-  })
-  enforceDeadlines(https, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, "secureConnection")
-  limitConnections(https, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT, "secureConnection")
-  const port = makeTlsPort(https, HEADERS_TIMEOUT_MS, HARD_CONNECTION_LIMIT)
-  return { https, listening: { server: port.server, closeAll: port.closeAll } }
 }
 
 const closeServer = ({ server, closeAll }: Listening) =>
@@ -175,38 +146,14 @@ const closeServer = ({ server, closeAll }: Listening) =>
     closeAll()
   })
 
-/**
- * SIGHUP reads the user's certificate and key again (a renewed Let's Encrypt certificate is
- * served without a restart); a pair that does not load leaves the old one in place.
- */
-const reloadOnHangup = (https: HttpsServer, config: Config, tls: Extract<TlsSpec, { _tag: "Files" }>) =>
-  Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
-    const reload = () =>
-      Runtime.runFork(runtime)(
-        loadTls(config, tls).pipe(
-          Effect.tap((material) => https.setSecureContext({ cert: material.cert, key: material.key })),
-          Effect.tap((material) =>
-            Effect.logInfo(`SIGHUP: serving ${tls.cert} again (SHA-256 ${material.fingerprint})`),
-          ),
-          Effect.catchAll((error) => Effect.logError(`SIGHUP: kept the old certificate: ${error.message}`)),
-        ),
-      )
-    yield* Effect.acquireRelease(
-      Effect.sync(() => process.on("SIGHUP", reload)),
-      () => Effect.sync(() => process.off("SIGHUP", reload)),
-    )
-  })
-
 /** The server for config.http.tls: plain, or HTTPS with its certificate (and its fingerprint). */
 const makeListening = (handler: RequestListener, config: Config) =>
   Effect.gen(function* () {
     const tls = config.http.tls
     if (tls._tag === "Plain") return { listening: makePlainServer(handler), fingerprint: undefined }
-    const material = yield* loadTls(config, tls)
-    const { https, listening } = makeTlsServer(handler, material)
-    if (tls._tag === "Files") yield* reloadOnHangup(https, config, tls)
-    return { listening, fingerprint: material.fingerprint }
+    // node:https, the certificate code and the TLS port are loaded only when TLS is on.
+    const { tlsListening } = yield* Effect.promise(() => import("./TlsServer.ts"))
+    return yield* tlsListening(handler, config, tls)
   })
 
 export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServer, HttpServerShape>() {
