@@ -2,7 +2,7 @@
 // pinned (the browser trusts exactly that key, as a user who checked the fingerprint does), a
 // viewer who sees everything and no write button, and the sessions panel with "revoke".
 import { createHash, X509Certificate } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterEach, describe, expect, it } from "vitest"
@@ -94,5 +94,36 @@ describe("dashboard on a LAN", () => {
     // Revoking this browser's own session takes it back to the login form.
     await mine.locator(".session-revoke").click()
     await page.locator("form.login").waitFor()
+  })
+
+  it("edits a service with a secret: the form shows ••••, and saving keeps the real value", async () => {
+    const daemon = await started({ extraToml: "" })
+    const proof = join(daemon.dir, "api.proof")
+    const registered = await daemon.api("POST", "/api/services", {
+      name: "api",
+      command: join(process.cwd(), "test/fixtures/env-proof.sh"),
+      args: ["TOKEN"],
+      env: { TOKEN: "browser-secret-1234", PROOF: proof },
+      secret_env: ["TOKEN"],
+    })
+    expect(registered.status).toBe(201)
+    const page = await openPage()
+    await logIn(page, daemon, TOKEN)
+    const row = page.locator('tbody.svc[data-service="api"]')
+    await row.waitFor()
+    await row.locator(".act-edit").click()
+    const form = page.locator("dialog.form-panel[open]")
+    await form.waitFor()
+    expect(await form.locator("[name=env]").inputValue()).toContain("TOKEN=••••")
+    expect(await page.content()).not.toContain("browser-secret-1234")
+    writeFileSync(proof, "")
+    await form.locator("[name=args]").fill("TOKEN\nPROOF")
+    await form.locator("button[type=submit]").click()
+    await form.waitFor({ state: "detached" })
+    await until("the edited service's proof", () => readFileSync(proof, "utf8").includes("PROOF="))
+    expect(readFileSync(proof, "utf8")).toBe(`TOKEN=browser-secret-1234\nPROOF=${proof}\n`)
+    const view = await daemon.api("GET", "/api/services/api")
+    expect(view.body.spec.env.TOKEN).toBe("••••")
+    expect(view.body.spec.secret_env).toEqual(["TOKEN"])
   })
 })
