@@ -163,4 +163,25 @@ describe("roles", () => {
     expect((await fetch(`${d.url}/api/services`, { headers: bearer })).status).toBe(401)
     expect((await login(d, METRICS)).status).toBe(401)
   })
+
+  it("reads viewer tokens and the metrics token from files", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "viewers"), `# people who look\n\n${VIEWER}\nsecond-viewer-token\n`)
+    writeFileSync(join(dir, "metrics-token"), `${METRICS}\n`)
+    const d = daemons.track(
+      await startDaemon({ dir, auth: 'viewer_token_file = "viewers"\nmetrics_token_file = "metrics-token"' }),
+    )
+    for (const token of [VIEWER, "second-viewer-token"]) {
+      const headers = { authorization: `Bearer ${token}` }
+      expect((await fetch(`${d.url}/api/services`, { headers })).status).toBe(200)
+      expect((await fetch(`${d.url}/api/services/x/stop`, { method: "POST", headers })).status).toBe(403)
+    }
+    expect(
+      (await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).status,
+    ).toBe(200)
+    expect(
+      (await fetch(`${d.url}/api/services`, { headers: { authorization: "Bearer # people who look" } }))
+        .status,
+    ).toBe(401)
+  })
 })
