@@ -1,8 +1,8 @@
 // How a service's spec becomes a spawn request: the command and args as written (never a
 // shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
-// own env, then its env_file's (read at each start, as systemd's EnvironmentFile=), $PORT, the markers that find its processes even outside its process group
-// (DOCKLESS_SERVICE, DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence
-// saying why not.
+// own env, then its env_file's (read at each start, as systemd's EnvironmentFile=), $PORT, the
+// markers that find its processes even outside its process group (DOCKLESS_SERVICE,
+// DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence saying why not.
 import { statSync } from "node:fs"
 import { isAbsolute } from "node:path"
 import { readEnvFile } from "../config/EnvFile.ts"
