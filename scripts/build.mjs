@@ -20,8 +20,13 @@ const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"))
 
 await rm(staging, { recursive: true, force: true })
 await build({
-  entryPoints: [join(root, "src/main.ts")],
-  outfile: bundle,
+  entryPoints: { dockless: join(root, "src/main.ts") },
+  outdir: staging,
+  // A dynamic import() becomes its own file in chunks/, loaded only when reached: TLS (node-forge)
+  // and the terminal's QR code cost nothing to a daemon that does not use them.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   target: "node20",

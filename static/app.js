@@ -16,6 +16,7 @@ import { loginPanel } from "./js/components/loginPanel.js"
 import { logViewer } from "./js/components/logViewer.js"
 import { serviceForm } from "./js/components/serviceForm.js"
 import { serviceTable } from "./js/components/serviceTable.js"
+import { sessionsPanel } from "./js/components/sessionsPanel.js"
 import { servicesStore } from "./js/stores/services.js"
 import { sessionStore } from "./js/stores/session.js"
 import { toastsStore } from "./js/stores/toasts.js"
@@ -34,4 +35,5 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("serviceForm", serviceForm)
   Alpine.data("confirmDelete", confirmDelete)
   Alpine.data("logViewer", logViewer)
+  Alpine.data("sessionsPanel", sessionsPanel)
 })

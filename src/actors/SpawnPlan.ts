@@ -1,10 +1,11 @@
 // How a service's spec becomes a spawn request: the command and args as written (never a
 // shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
-// own env, $PORT, the markers that find its processes even outside its process group
-// (DOCKLESS_SERVICE, DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence
-// saying why not.
+// own env, then its env_file's (read at each start, as systemd's EnvironmentFile=), $PORT, the
+// markers that find its processes even outside its process group (DOCKLESS_SERVICE,
+// DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence saying why not.
 import { statSync } from "node:fs"
 import { isAbsolute } from "node:path"
+import { readEnvFile } from "../config/EnvFile.ts"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { lookupUser } from "../os/Users.ts"
 import type { SpawnRequest } from "./ProcessRunner.ts"
@@ -46,6 +47,8 @@ export const spawnRequest = (
   if (user?._tag === "Refused") return user.reason
   const cwd = spec.cwd === undefined ? undefined : cwdProblem(spec.cwd)
   if (cwd !== undefined) return cwd
+  const fromFile = spec.env_file === undefined ? undefined : readEnvFile(spec.env_file)
+  if (fromFile?._tag === "Invalid") return fromFile.reason
   return {
     command: spec.command,
     args: spec.args,
@@ -53,6 +56,7 @@ export const spawnRequest = (
     env: {
       ...baseEnv(),
       ...spec.env,
+      ...fromFile?.env,
       DOCKLESS_SERVICE: spec.name,
       DOCKLESS_INSTANCE: markers.instance,
       DOCKLESS_RUN: markers.run,

@@ -3,6 +3,7 @@
 // and return 2. No config found is also 2, naming the paths that were tried.
 import { Console, Effect } from "effect"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
+import { readEnvFile } from "../config/EnvFile.ts"
 
 export interface CheckResult {
   readonly code: 0 | 2
@@ -26,7 +27,13 @@ export const checkConfig = (
       const tried = configCandidates(configPath, env, cwd, systemPath).map((c) => c.file)
       return invalid(`no config file found; looked for: ${tried.join(", ")}`)
     }
-    yield* loadConfig(file)
+    const config = yield* loadConfig(file)
+    // An env_file is read at each start; check says now if one is missing or unreadable.
+    const envFileProblems = config.services.flatMap((service) => {
+      const read = service.env_file === undefined ? undefined : readEnvFile(service.env_file)
+      return read?._tag === "Invalid" ? [`${file}: services.${service.name}.env_file: ${read.reason}`] : []
+    })
+    if (envFileProblems.length > 0) return invalid(envFileProblems.join("\n"))
     return { code: 0, stdout: "ok", stderr: "" } satisfies CheckResult
   }).pipe(Effect.catchTag("ConfigInvalid", (error) => Effect.succeed(invalid(error.message))))
 

@@ -2,7 +2,9 @@
 // restore registered services and desired states, stop processes left by a previous run,
 // start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
 // closes the scope: the HTTP server first, then every service in reverse start order.
-import { Context, Effect, Layer } from "effect"
+import { Clock, Console, Context, Effect, Layer } from "effect"
+import { withKeptSecrets } from "../config/Secrets.ts"
+import { readSecrets } from "../state/SecretsFile.ts"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
@@ -36,9 +38,11 @@ const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, Co
 const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function* () {
     const kept: Array<ServiceSpec> = []
+    // services.json has secret values redacted; their real values are in secrets.json.
+    const secrets = yield* readSecrets(config.data_dir, new Date(yield* Clock.currentTimeMillis))
     for (const raw of raws) {
       const name = typeof raw["name"] === "string" ? raw["name"] : ""
-      const decoded = decodeServiceSpec(raw, {
+      const decoded = decodeServiceSpec(withKeptSecrets(raw, secrets[name] ?? {}), {
         name,
         baseDir: config.baseDir,
         defaults: config.defaults,
@@ -86,10 +90,15 @@ const daemon = (config: Config) =>
     )
     const monitored = Monitor.layer.pipe(Layer.provideMerge(core))
     const app = HttpServer.layer(config).pipe(Layer.provideMerge(monitored))
-    yield* Layer.build(app)
-    yield* Effect.logInfo(
-      `dockless ${version} ready: ${specs.size} services, dashboard on http://${config.listen_host}:${config.listen_port}/`,
-    )
+    const http = Context.get(yield* Layer.build(app), HttpServer)
+    yield* Effect.logInfo(`dockless ${version} ready: ${specs.size} services, dashboard on ${http.url}`)
+    if (http.fingerprint !== undefined)
+      yield* Effect.logInfo(`TLS certificate SHA-256 fingerprint: ${http.fingerprint}`)
+    // In a terminal (not under systemd), the addresses to open from another machine, and a QR code for a phone.
+    if (process.stdout.isTTY) {
+      const { lanUrlsText } = yield* Effect.promise(() => import("./LanUrls.ts"))
+      yield* Console.log(lanUrlsText(config, http.url))
+    }
     yield* notifyReady
     return yield* Effect.never
   }).pipe(Effect.scoped)

@@ -61,5 +61,8 @@ export const status = (configPath: string | undefined, name: string | undefined,
     }
     const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : isView(body) ? [body] : []
     yield* Console.log(views.length === 0 ? "no services" : table(views))
+    // So a user can compare it with what the browser shows on a first visit over the LAN.
+    if (daemon.fingerprint !== undefined && name === undefined)
+      yield* Console.log(`\nTLS certificate SHA-256 fingerprint: ${daemon.fingerprint}`)
     return 0
   })

@@ -4,6 +4,7 @@
 // ConfigFile.ts. The file is decoded in two steps because each service needs [defaults] and
 // [log] merged under it first; configDocument describes the same file in one piece, for the
 // JSON Schema editors use.
+import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -28,14 +29,33 @@ import {
   type ServiceLinks,
   type ServiceSpec,
 } from "./ServiceSpec.ts"
-import { NonEmptyText, Port, ServiceName } from "./Values.ts"
+import { PositiveDuration } from "./Duration.ts"
+import { NonEmptyText, oneOf, Port, ServiceName } from "./Values.ts"
 
 export type { GroupSpec, Strategy } from "./GroupSpec.ts"
 
 export interface AuthSpec {
   readonly token: Redacted.Redacted<string> | undefined
   readonly token_file: string | undefined
+  /** Read-only tokens: they see everything and change nothing. */
+  readonly viewer_tokens: ReadonlyArray<Redacted.Redacted<string>>
+  readonly viewer_token_file: string | undefined
+  /** A token good for GET /metrics only (a Prometheus scrape). */
+  readonly metrics_token: Redacted.Redacted<string> | undefined
+  readonly metrics_token_file: string | undefined
+  /** A session unused this long ends (ms). */
+  readonly session_idle: number
+  /** A session ends this long after its login, used or not (ms). */
+  readonly session_max_age: number
 }
+
+/** How the dashboard and API are served: plain HTTP, a certificate Dockless makes, or the user's own. */
+export type TlsSpec = Data.TaggedEnum<{
+  Plain: {}
+  SelfSigned: {}
+  Files: { readonly cert: string; readonly key: string }
+}>
+export const TlsSpec = Data.taggedEnum<TlsSpec>()
 export interface Config {
   readonly file: string | undefined
   readonly baseDir: string
@@ -43,6 +63,7 @@ export interface Config {
   readonly listen_host: string
   readonly data_dir: string
   readonly auth: AuthSpec
+  readonly http: { readonly tls: TlsSpec }
   readonly log: LogSpec
   readonly ports: { readonly auto_range: readonly [number, number] }
   readonly defaults: Readonly<Record<string, unknown>>
@@ -54,6 +75,17 @@ const defaultListenPort = 3080
 const defaultListenHost = "0.0.0.0"
 const defaultDataDir = "data"
 const defaultAutoRange: readonly [number, number] = [20000, 20999]
+const HOUR_MS = 3_600_000
+const defaultAuth: AuthSpec = {
+  token: undefined,
+  token_file: undefined,
+  viewer_tokens: [],
+  viewer_token_file: undefined,
+  metrics_token: undefined,
+  metrics_token_file: undefined,
+  session_idle: 12 * HOUR_MS,
+  session_max_age: 7 * 24 * HOUR_MS,
+}
 
 /** The config used when no file is found: built-in defaults, no services. */
 export const defaultConfig = (cwd: string): Config => ({
@@ -62,7 +94,8 @@ export const defaultConfig = (cwd: string): Config => ({
   listen_port: defaultListenPort,
   listen_host: defaultListenHost,
   data_dir: path.resolve(cwd, defaultDataDir),
-  auth: { token: undefined, token_file: undefined },
+  auth: defaultAuth,
+  http: { tls: TlsSpec.Plain() },
   log: defaultLog,
   ports: { auto_range: defaultAutoRange },
   defaults: {},
@@ -72,17 +105,48 @@ export const defaultConfig = (cwd: string): Config => ({
 
 // ---- the schema ----
 
+/** Keys of [auth] that are two ways to give one value: a value in the file, or a file holding it. */
+const exclusivePairs = [
+  ["token", "token_file"],
+  ["viewer_tokens", "viewer_token_file"],
+  ["metrics_token", "metrics_token_file"],
+] as const
+
+/** At most one of each pair (one filter: the JSON Schema keeps only one annotation per schema). */
+const eitherOr = <A extends object, I, R>(self: Schema.Schema<A, I, R>) =>
+  self.pipe(
+    Schema.filter(
+      (a: A) =>
+        exclusivePairs
+          .filter(([key, file]) => key in a && file in a)
+          .map(([key, file]) => `set either ${key} or ${file}, not both`)[0] ?? true,
+      { jsonSchema: { allOf: exclusivePairs.map(([key, file]) => ({ not: { required: [key, file] } })) } },
+    ),
+  )
+
+const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
+
 const Auth = Schema.Struct({
-  token: Schema.optionalWith(NonEmptyText, { exact: true }),
-  token_file: Schema.optionalWith(NonEmptyText, { exact: true }),
-}).pipe(
-  Schema.filter(
-    (a) => a.token === undefined || a.token_file === undefined || "set either token or token_file, not both",
-    {
-      jsonSchema: { not: { required: ["token", "token_file"] } },
-    },
-  ),
+  token: optional(NonEmptyText),
+  token_file: optional(NonEmptyText),
+  viewer_tokens: optional(Schema.Array(NonEmptyText).annotations(expecting("a list of read-only tokens"))),
+  viewer_token_file: optional(NonEmptyText),
+  metrics_token: optional(NonEmptyText),
+  metrics_token_file: optional(NonEmptyText),
+  session_idle: optional(PositiveDuration),
+  session_max_age: optional(PositiveDuration),
+}).pipe(eitherOr)
+
+const TlsFiles = Schema.Struct({ cert: NonEmptyText, key: NonEmptyText }).annotations(
+  expecting('a table { cert = "path", key = "path" } of PEM files'),
 )
+const Http = Schema.Struct({
+  tls: optional(
+    Schema.Union(oneOf("self-signed"), TlsFiles).annotations(
+      expecting(`"self-signed" or { cert = "path", key = "path" }`),
+    ),
+  ),
+})
 
 const AutoRange = Schema.Tuple(Port, Port)
   .annotations(expecting("a range [low, high] of two port numbers from 1 to 65535"))
@@ -96,6 +160,7 @@ const fileFields = {
   listen_host: Schema.optionalWith(NonEmptyText, { exact: true }),
   data_dir: Schema.optionalWith(NonEmptyText, { exact: true }),
   auth: Schema.optionalWith(Auth, { exact: true }),
+  http: Schema.optionalWith(Http, { exact: true }),
   log: Schema.optionalWith(Log, { exact: true }),
   ports: Schema.optionalWith(Ports, { exact: true }),
   defaults: Schema.optionalWith(DefaultsTable, { exact: true }),
@@ -220,7 +285,10 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
   ]
   if (Either.isLeft(decoded) || issues.length > 0) return Either.left(issues)
   const top = decoded.right
-  const tokenFile = top.auth?.token_file
+  const auth = top.auth
+  const resolved = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p))
+  const secret = (v: string | undefined) => (v === undefined ? undefined : Redacted.make(v))
+  const tls = top.http?.tls
   return Either.right({
     file,
     baseDir,
@@ -228,8 +296,22 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     listen_host: top.listen_host ?? defaultListenHost,
     data_dir: path.resolve(baseDir, top.data_dir ?? defaultDataDir),
     auth: {
-      token: top.auth?.token === undefined ? undefined : Redacted.make(top.auth.token),
-      token_file: tokenFile === undefined ? undefined : path.resolve(baseDir, tokenFile),
+      token: secret(auth?.token),
+      token_file: resolved(auth?.token_file),
+      viewer_tokens: (auth?.viewer_tokens ?? []).map((t: string) => Redacted.make(t)),
+      viewer_token_file: resolved(auth?.viewer_token_file),
+      metrics_token: secret(auth?.metrics_token),
+      metrics_token_file: resolved(auth?.metrics_token_file),
+      session_idle: auth?.session_idle ?? defaultAuth.session_idle,
+      session_max_age: auth?.session_max_age ?? defaultAuth.session_max_age,
+    },
+    http: {
+      tls:
+        tls === undefined
+          ? TlsSpec.Plain()
+          : tls === "self-signed"
+            ? TlsSpec.SelfSigned()
+            : TlsSpec.Files({ cert: path.resolve(baseDir, tls.cert), key: path.resolve(baseDir, tls.key) }),
     },
     log,
     ports: { auto_range: top.ports?.auto_range ?? defaultAutoRange },

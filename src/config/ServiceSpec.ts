@@ -21,6 +21,7 @@ import {
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
 import { resolveCommand } from "./Paths.ts"
+import { redactEnv } from "./Secrets.ts"
 import { PositiveSize } from "./Size.ts"
 import {
   AutoOrPort,
@@ -111,6 +112,10 @@ const Env = Schema.Record({ key: EnvName, value: EnvValue }).annotations(
   expecting("a table of environment variables"),
 )
 
+const EnvNames = Schema.Array(EnvName).annotations(
+  expecting("an array of environment variable names whose values are secret"),
+)
+
 const PortList = Schema.Array(Port)
   .annotations(expecting("an array of port numbers"))
   .pipe(
@@ -133,6 +138,10 @@ const serviceValues = {
   args: Schema.Array(Text).annotations(expecting("an array of strings")),
   cwd: NonEmptyText,
   env: Env,
+  env_file: NonEmptyText.annotations(
+    expecting("a path to a file of KEY=VALUE lines (like systemd's EnvironmentFile)"),
+  ),
+  secret_env: EnvNames,
   user: NonEmptyText,
   autostart: Flag,
   restart: oneOf(...restartPolicies),
@@ -160,6 +169,8 @@ export const ServiceTable = Schema.Struct({
   args: optional(serviceValues.args),
   cwd: optional(serviceValues.cwd),
   env: optional(serviceValues.env),
+  env_file: optional(serviceValues.env_file),
+  secret_env: optional(serviceValues.secret_env),
   user: optional(serviceValues.user),
   autostart: optional(serviceValues.autostart),
   restart: optional(serviceValues.restart),
@@ -177,7 +188,7 @@ export const ServiceTable = Schema.Struct({
 type Table_ = typeof ServiceTable.Type
 
 /** Keys that stay undefined when absent; every other key has a default. */
-type Unset = "cwd" | "user" | "port" | "memory_max" | "health"
+type Unset = "cwd" | "env_file" | "user" | "port" | "memory_max" | "health"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
@@ -198,6 +209,8 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   args: t.args ?? [],
   cwd: t.cwd,
   env: t.env ?? {},
+  env_file: t.env_file,
+  secret_env: t.secret_env ?? [],
   user: t.user,
   autostart: t.autostart ?? true,
   restart: t.restart ?? defaultRestart,
@@ -278,6 +291,7 @@ const resolvePaths = (spec: ServiceSpec, baseDir: string): ServiceSpec => {
     ...spec,
     command: resolveCommand(spec.command, baseDir),
     cwd: spec.cwd === undefined ? undefined : path.resolve(baseDir, spec.cwd),
+    env_file: spec.env_file === undefined ? undefined : path.resolve(baseDir, spec.env_file),
     depends_on: [...new Set(spec.depends_on)],
     health:
       spec.health === undefined || check?._tag !== "exec"
@@ -341,15 +355,19 @@ const encodeHealth = encoder(Health)
  * A plain JSON-able table that decodeServiceSpec accepts again. Only `health` changes shape; every
  * other key's decoded value is already its JSON (milliseconds, bytes, "SIGTERM"), which the
  * compiler checks against the table's encoded type, so only health is run through its Schema.
+ * This is where a spec leaves memory (views, API answers, SSE, services.json), so the values of
+ * `secret_env` keys are redacted here, once (Secrets.ts).
  */
 export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
   const known = encoded.get(spec)
   if (known !== undefined) return known
-  const { name, cwd, user, port, memory_max, health, ...always } = spec
+  const { name, cwd, env_file, user, port, memory_max, health, env, ...always } = spec
   const table: ServiceTableJson = {
     name,
     ...always,
+    env: redactEnv(env, spec.secret_env),
     ...(cwd === undefined ? {} : { cwd }),
+    ...(env_file === undefined ? {} : { env_file }),
     ...(user === undefined ? {} : { user }),
     ...(port === undefined ? {} : { port }),
     ...(memory_max === undefined ? {} : { memory_max }),

@@ -42,6 +42,31 @@ export const ErrorBody = Schema.Struct({
 
 export const Ok = Schema.Struct({ ok: Schema.Literal(true) }).annotations({ identifier: "Ok" })
 
+const RoleName = Schema.Literal("admin", "viewer").annotations({
+  description: "admin: everything; viewer: reads everything, every write answers 403",
+})
+
+export const LoginAnswer = Schema.Struct({ ok: Schema.Literal(true), role: RoleName }).annotations({
+  identifier: "LoggedIn",
+})
+
+export const SessionsAnswer = Schema.Struct({
+  role: RoleName.annotations({ description: "the caller's own role" }),
+  sessions: Schema.Array(
+    Schema.Struct({
+      id: Schema.String.annotations({
+        description: "the session's public id, for DELETE /api/sessions/{id}",
+      }),
+      role: RoleName,
+      created: Time,
+      last_seen: Time,
+      address: Schema.String.annotations({ description: "the client address it logged in from" }),
+      user_agent: Schema.String,
+      current: Schema.Boolean.annotations({ description: "the session this request came with" }),
+    }),
+  ),
+}).annotations({ identifier: "Sessions" })
+
 export const HealthAnswer = Schema.Struct({
   status: Schema.Literal("ok"),
   version: Schema.String,

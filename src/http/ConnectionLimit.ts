@@ -4,6 +4,7 @@
 // sentence (Connection: close), then closed. One that never sends a request is cut off by the
 // headers timeout. Far past the cap (a flood) Node's limit does drop sockets at accept.
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http"
+import type { Server as HttpsServer } from "node:https"
 import type { Socket } from "node:net"
 import { RETRY_AFTER_S } from "./HttpLimits.ts"
 
@@ -19,17 +20,22 @@ const refuse = (res: ServerResponse, limit: number): void => {
   res.end(JSON.stringify({ error, details: [] }))
 }
 
-/** Serves `handler` on `server` for at most `limit` connections at once, dropping any past `hardLimit`. */
+/**
+ * Serves `handler` on `server` for at most `limit` connections at once, dropping any past
+ * `hardLimit`. An https server's connections are its "secureConnection"s (the TLS sockets its
+ * requests come on).
+ */
 export const limitConnections = (
-  server: Server,
+  server: Server | HttpsServer,
   handler: RequestListener,
   limit: number,
   hardLimit: number,
+  connectionEvent: "connection" | "secureConnection" = "connection",
 ): void => {
   const admitted = new Set<Socket>()
   const refused = new WeakSet<Socket>()
   server.maxConnections = hardLimit
-  server.on("connection", (socket: Socket) => {
+  server.on(connectionEvent, (socket: Socket) => {
     if (admitted.size >= limit) {
       refused.add(socket)
       return

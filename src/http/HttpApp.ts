@@ -1,6 +1,6 @@
 // The HTTP app: h3 routing over routes.ts, each handler run on the daemon's Effect runtime
-// after the origin and token checks, every failure mapped to its status by HttpErrors. Loaded
-// by server.ts on the first request (it is most of what the API costs in memory).
+// after the origin, token and role checks, every failure mapped to its status by HttpErrors.
+// Loaded by server.ts on the first request (it is most of what the API costs in memory).
 import { FastResponse } from "srvx"
 import type { RequestListener } from "node:http"
 import { H3, toNodeHandler, type H3Event } from "h3"
@@ -8,16 +8,29 @@ import { Effect, Runtime } from "effect"
 import type { Config } from "../config/Config.ts"
 import { makeAuth } from "./auth.ts"
 import type { HttpContext, HttpDeps, Route } from "./HttpContext.ts"
-import { BadRequest, errorAnswer, failureResponse, RouteNotFound } from "./HttpErrors.ts"
+import {
+  BadRequest,
+  errorAnswer,
+  failureResponse,
+  ReadOnlyAccess,
+  RouteNotFound,
+  Unauthorized,
+} from "./HttpErrors.ts"
 import { MAX_EVENT_STREAMS } from "./HttpLimits.ts"
 import { ListCache } from "./ListCache.ts"
+import { makeLoginThrottle } from "./LoginThrottle.ts"
 import { routes } from "./routes.ts"
+import type { Sessions } from "./Sessions.ts"
 import { OpenStreams } from "./sse.ts"
+import type { Tokens } from "./TokenFile.ts"
 
 /** What the server knows before the app loads. */
 export interface AppBase {
   readonly config: Config
-  readonly token: string
+  /** Served over TLS: cookies are Secure. */
+  readonly secure: boolean
+  readonly tokens: Tokens
+  readonly sessions: Sessions
   readonly runtime: Runtime.Runtime<HttpDeps>
   readonly startedAt: number
 }
@@ -41,8 +54,12 @@ const serve = (route: Route, ctx: HttpContext) => (event: H3Event) =>
   Runtime.runPromise(ctx.runtime)(
     Effect.gen(function* () {
       yield* ctx.auth.checkOrigin(event.req)
-      if (route.access === "token") yield* ctx.auth.check(event.req)
-      return yield* route.handler(event, ctx)
+      const principal = route.access === "open" ? undefined : yield* ctx.auth.check(event)
+      if (principal?.role === "metrics" && route.access !== "scrape")
+        return yield* new Unauthorized({ reason: "the metrics token is good for GET /metrics only" })
+      if (principal?.role === "viewer" && route.method !== "GET")
+        return yield* new ReadOnlyAccess({ what: `${route.method} ${route.path}` })
+      return yield* route.handler(event, ctx, principal)
     }).pipe(
       Effect.catchAll((failure) => Effect.succeed(failureResponse(failure))),
       Effect.catchAllDefect((defect) =>
@@ -80,7 +97,9 @@ const buildApp = (ctx: HttpContext): H3 => {
 export const makeHttpApp = (base: AppBase): HttpApp => {
   const ctx: HttpContext = {
     config: base.config,
-    auth: makeAuth(base.token),
+    secure: base.secure,
+    auth: makeAuth(base.tokens, base.sessions),
+    throttle: makeLoginThrottle(),
     streams: new OpenStreams(MAX_EVENT_STREAMS),
     runtime: base.runtime,
     startedAt: base.startedAt,

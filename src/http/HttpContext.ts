@@ -7,7 +7,8 @@ import type { Config } from "../config/Config.ts"
 import type { ServiceViews } from "../actors/ServiceViews.ts"
 import type { Monitor } from "../monitor/Monitor.ts"
 import type { RootSupervisor } from "../supervisors/RootSupervisor.ts"
-import type { Auth } from "./auth.ts"
+import type { Auth, Principal } from "./auth.ts"
+import type { LoginThrottle } from "./LoginThrottle.ts"
 import type { HttpFailure } from "./HttpErrors.ts"
 import type { ListCache } from "./ListCache.ts"
 import type { OpenStreams } from "./sse.ts"
@@ -16,7 +17,10 @@ export type HttpDeps = RootSupervisor | ServiceViews | Monitor
 
 export interface HttpContext {
   readonly config: Config
+  /** Served over TLS: cookies are Secure. */
+  readonly secure: boolean
   readonly auth: Auth
+  readonly throttle: LoginThrottle
   readonly streams: OpenStreams
   readonly runtime: Runtime.Runtime<HttpDeps>
   readonly startedAt: number
@@ -26,7 +30,12 @@ export interface HttpContext {
   readonly list: ListCache
 }
 
-export type Handler = (event: H3Event, ctx: HttpContext) => Effect.Effect<Response, HttpFailure, HttpDeps>
+/** `principal` is who called: none on an open route. */
+export type Handler = (
+  event: H3Event,
+  ctx: HttpContext,
+  principal: Principal | undefined,
+) => Effect.Effect<Response, HttpFailure, HttpDeps>
 
 /** What a route answers when it succeeds: JSON of a schema, another media type, or nothing (204). */
 export type RouteAnswer =
@@ -49,8 +58,12 @@ export interface RouteDoc {
 export interface Route {
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
-  /** "open" routes skip the token check (health, login, the dashboard's files, the API description). */
-  readonly access: "open" | "token"
+  /**
+   * "open" routes skip the token check (health, login, the dashboard's files, the API
+   * description); "token" routes take the admin token, or a viewer token for a GET; "scrape"
+   * (/metrics) takes those and the metrics token.
+   */
+  readonly access: "open" | "token" | "scrape"
   readonly handler: Handler
   readonly doc: RouteDoc
 }

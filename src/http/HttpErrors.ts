@@ -26,6 +26,12 @@ export class BadRequest extends Data.TaggedError("BadRequest")<{
 }> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly limit: number }> {}
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly reason: string }> {}
+/** A viewer (read-only) token or session tried a write. */
+export class ReadOnlyAccess extends Data.TaggedError("ReadOnlyAccess")<{ readonly what: string }> {}
+/** Too many failed logins from one address: it must wait. */
+export class LoginThrottled extends Data.TaggedError("LoginThrottled")<{ readonly retryAfterS: number }> {}
+/** DELETE /api/sessions/:id for a session that does not exist (or has ended). */
+export class SessionNotFound extends Data.TaggedError("SessionNotFound")<{ readonly id: string }> {}
 export class ForeignOrigin extends Data.TaggedError("ForeignOrigin")<{ readonly origin: string }> {}
 export class RouteNotFound extends Data.TaggedError("RouteNotFound")<{ readonly path: string }> {}
 /** More event streams than HttpLimits.MAX_EVENT_STREAMS are open. */
@@ -36,6 +42,9 @@ export type HttpFailure =
   | PayloadTooLarge
   | Unauthorized
   | ForeignOrigin
+  | ReadOnlyAccess
+  | LoginThrottled
+  | SessionNotFound
   | RouteNotFound
   | StreamLimitReached
   | ServiceNotFound
@@ -78,6 +87,17 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return errorAnswer(401, failure.reason)
     case "ForeignOrigin":
       return errorAnswer(403, `writes from another origin (${failure.origin}) are refused`)
+    case "ReadOnlyAccess":
+      return errorAnswer(403, `a viewer token can read but not change anything (${failure.what})`)
+    case "LoginThrottled":
+      return errorAnswer(
+        429,
+        `too many failed logins from your address; try again in ${failure.retryAfterS} s`,
+        [],
+        { "retry-after": String(failure.retryAfterS) },
+      )
+    case "SessionNotFound":
+      return errorAnswer(404, `no session ${failure.id} (it may have ended already)`)
     case "RouteNotFound":
       return errorAnswer(404, `no such endpoint: ${failure.path}`)
     case "StreamLimitReached":

@@ -33,3 +33,17 @@ export const BODY_LIMIT = 64 * 1024
 
 /** Seconds a client refused for being one too many should wait: others come and go quickly. */
 export const RETRY_AFTER_S = "5"
+
+/** Node's connection checker cannot be turned off; this interval (the longest a timer takes) is as good. */
+const NEVER_MS = 2 ** 31 - 1
+
+/**
+ * Options of every node:http / node:https server. Node's own request timeouts are off (their
+ * checker wakes the daemon every interval for ever): RequestDeadlines times requests, never responses.
+ */
+export const NODE_SERVER_OPTIONS = {
+  headersTimeout: 0,
+  requestTimeout: 0,
+  connectionsCheckingInterval: NEVER_MS,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+}

@@ -4,6 +4,7 @@
 // body. Node's own checker does the same with an interval that runs for ever, and waking once a
 // second with nobody connected is not idle. A response is never timed: event streams stay open.
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import type { Server as HttpsServer } from "node:https"
 import type { Socket } from "node:net"
 
 const TIMED_OUT = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -15,13 +16,18 @@ const cutOff = (socket: Socket): void => {
 }
 
 /** Gives every connection `headersMs` for each request's headers and `requestMs` for a whole request. */
-export const enforceDeadlines = (server: Server, headersMs: number, requestMs: number): void => {
+export const enforceDeadlines = (
+  server: Server | HttpsServer,
+  headersMs: number,
+  requestMs: number,
+  connectionEvent: "connection" | "secureConnection" = "connection",
+): void => {
   const waiting = new WeakMap<Socket, NodeJS.Timeout>()
   const awaitHeaders = (socket: Socket) => {
     clearTimeout(waiting.get(socket))
     waiting.set(socket, setTimeout(() => cutOff(socket), headersMs).unref())
   }
-  server.on("connection", (socket: Socket) => {
+  server.on(connectionEvent, (socket: Socket) => {
     awaitHeaders(socket)
     socket.once("close", () => clearTimeout(waiting.get(socket)))
   })

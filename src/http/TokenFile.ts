@@ -1,10 +1,21 @@
-// The API token, read or created when Dockless starts (before anyone asks), apart from the
-// checks that use it, which load with the HTTP app on the first request.
-import { randomBytes } from "node:crypto"
+// The API's tokens, read (or the admin token created) when Dockless starts, before anyone asks:
+// the admin token of SPEC section 5, viewer tokens and the metrics token. Apart from the checks
+// that use them (auth.ts), which load with the HTTP app on the first request.
+import { createHmac, randomBytes } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Redacted } from "effect"
 import type { Config } from "../config/Config.ts"
+
+export interface Tokens {
+  readonly admin: string
+  readonly viewers: ReadonlyArray<string>
+  readonly metrics: string | undefined
+}
+
+/** The tag a token's sessions carry: sessions of a token no longer configured are dropped. */
+export const ownerTag = (token: string) =>
+  createHmac("sha256", token).update("dockless-session-owner-v1").digest("hex")
 
 /** The token from [auth], from token_file, or data_dir/token (created on first start, 0600). */
 export const loadToken = (config: Config): string => {
@@ -16,3 +27,32 @@ export const loadToken = (config: Config): string => {
   writeFileSync(path, `${token}\n`, { mode: 0o600, flag: "wx" })
   return token
 }
+
+/** One token per line; blank lines and `#` comments are skipped. */
+const tokenLines = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+
+/** Every token [auth] configures (files read now). */
+export const loadTokens = (config: Config): Tokens => {
+  const { auth } = config
+  return {
+    admin: loadToken(config),
+    viewers:
+      auth.viewer_token_file !== undefined
+        ? tokenLines(readFileSync(auth.viewer_token_file, "utf8"))
+        : auth.viewer_tokens.map(Redacted.value),
+    metrics:
+      auth.metrics_token !== undefined
+        ? Redacted.value(auth.metrics_token)
+        : auth.metrics_token_file !== undefined
+          ? readFileSync(auth.metrics_token_file, "utf8").trim()
+          : undefined,
+  }
+}
+
+/** The owner tags of every token that may hold a session. */
+export const ownersOf = (tokens: Tokens): ReadonlySet<string> =>
+  new Set([tokens.admin, ...tokens.viewers].map(ownerTag))

@@ -75,8 +75,13 @@ export const openApiDocument = (routes: ReadonlyArray<Route>) => {
     }
     if (doc.body !== undefined || doc.query !== undefined)
       responses[400] = error("the request is not valid: `details` names each problem by key path")
-    if (route.access === "token") responses[401] = error("no token, a wrong token, or an expired session")
-    if (isWrite(route)) responses[403] = error("a write from another origin (the Origin header)")
+    if (route.access !== "open") responses[401] = error("no token, a wrong token, or an expired session")
+    if (isWrite(route))
+      responses[403] = error(
+        route.access === "open"
+          ? "a write from another origin (the Origin header)"
+          : "a write from another origin (the Origin header), or by a viewer (read-only) token",
+      )
     if (path.includes("{name}")) responses[404] = error("there is no service of that name")
     if (path.includes("{file}")) responses[404] = error("there is no such file")
     if (doc.body !== undefined) responses[413] = error("the body is larger than 64 KiB")
@@ -85,7 +90,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route>) => {
     return {
       operationId: operationId(route),
       summary: doc.summary,
-      security: route.access === "token" ? [{ bearer: [] }, { session: [] }] : [],
+      security: route.access === "open" ? [] : [{ bearer: [] }, { session: [] }],
       parameters: [
         ...pathParameters(path),
         ...Object.entries(doc.query ?? {}).map(([name, q]) => ({

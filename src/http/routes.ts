@@ -15,7 +15,7 @@ import { health } from "./health.ts"
 import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
 import { metrics } from "./metrics.ts"
 import { openApi } from "./openapi.ts"
-import { login, logout } from "./session.ts"
+import { listSessions, login, logout, revokeSession } from "./session.ts"
 import { staticFile } from "./static.ts"
 import { serviceUsage } from "./usage.ts"
 import type { Route, RouteDoc } from "./HttpContext.ts"
@@ -55,10 +55,14 @@ export const routes: ReadonlyArray<Route> = [
     access: "open",
     handler: login,
     doc: {
-      summary: "Trade the API token for an HttpOnly, SameSite=Strict session cookie",
+      summary:
+        "Trade the API token (or a viewer token) for a server-side session: an HttpOnly, SameSite=Strict cookie, Secure under TLS",
       body: Api.LoginBody,
-      answer: { status: 200, json: Api.Ok },
-      failures: { 401: "the token is not valid" },
+      answer: { status: 200, json: Api.LoginAnswer },
+      failures: {
+        401: "the token is not valid",
+        429: "too many failed logins from this address; wait Retry-After seconds",
+      },
     },
   },
   {
@@ -66,7 +70,28 @@ export const routes: ReadonlyArray<Route> = [
     path: "/api/logout",
     access: "open",
     handler: logout,
-    doc: { summary: "Clear the session cookie", answer: { status: 200, json: Api.Ok } },
+    doc: { summary: "End this session and clear its cookie", answer: { status: 200, json: Api.Ok } },
+  },
+  {
+    method: "GET",
+    path: "/api/sessions",
+    access: "token",
+    handler: listSessions,
+    doc: {
+      summary: "The dashboard sessions open now, the caller's own marked, and the caller's role",
+      answer: { status: 200, json: Api.SessionsAnswer },
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/sessions/:id",
+    access: "token",
+    handler: revokeSession,
+    doc: {
+      summary: "End a session (its cookie stops working at once)",
+      answer: { status: 204 },
+      failures: { 404: "no such session", ...persisted },
+    },
   },
   {
     method: "GET",
@@ -206,7 +231,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     method: "GET",
     path: "/metrics",
-    access: "token",
+    access: "scrape",
     handler: metrics,
     doc: {
       summary: "Prometheus metrics of every service and of Dockless itself",

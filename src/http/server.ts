@@ -1,30 +1,31 @@
-// The HTTP server: a plain node:http server listening on listen_host:listen_port inside an
-// Effect scope, with the timeouts and caps of HttpLimits, serving the h3 app of HttpApp.ts. The
-// app (h3, srvx, every route and the API's schemas: about 10 MiB of RSS with the web classes
-// they touch) is loaded on the first request, so a daemon nobody looks at never pays for it.
-// Closing the scope ends open event streams first (the server waits for them otherwise), then
-// closes the server. listhen is not used: it adds ~8 MiB of RSS and 500 KiB of bundle for
-// tunnels, QR codes and a dev watcher that a daemon never needs, and its defaults (autoClose,
-// port fallback) are wrong for one.
-import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
+// The HTTP server: node:http, or node:https behind a port that refuses plain HTTP when [http]
+// tls is set, listening on listen_host:listen_port inside an Effect scope, with the timeouts and
+// caps of HttpLimits, serving the h3 app of HttpApp.ts. The app (h3, srvx, every route and the
+// API's schemas, and the web classes they touch: about 10 MiB of RSS) is loaded on the first
+// request, so a daemon nobody looks at never pays for it. Closing the scope ends open event
+// streams first (the server waits for them otherwise), then closes the server. listhen is not
+// used: its listener makes its own server (without our limits, and unable to answer plain HTTP
+// on the TLS port), and it adds ~8 MiB of RSS; node-forge, which it makes certificates with,
+// is loaded only to make one (TlsCertificate.ts).
+import { createServer, type RequestListener, type ServerResponse } from "node:http"
+import type { Server } from "node:net"
 import { Clock, Context, Data, Effect, Layer } from "effect"
 import type { Config } from "../config/Config.ts"
 import { systemErrorReason } from "../os/SystemError.ts"
+import type { TlsUnavailable } from "./TlsCertificate.ts"
 import { limitConnections } from "./ConnectionLimit.ts"
 import type { AppBase, HttpApp } from "./HttpApp.ts"
 import type { HttpDeps } from "./HttpContext.ts"
 import {
   HARD_CONNECTION_LIMIT,
   HEADERS_TIMEOUT_MS,
-  KEEP_ALIVE_TIMEOUT_MS,
   MAX_CONNECTIONS,
+  NODE_SERVER_OPTIONS,
   REQUEST_TIMEOUT_MS,
 } from "./HttpLimits.ts"
 import { enforceDeadlines } from "./RequestDeadlines.ts"
-import { loadToken } from "./TokenFile.ts"
-
-/** Node's connection checker cannot be turned off; this interval (the longest a timer takes) is as good. */
-const NEVER_MS = 2 ** 31 - 1
+import { makeSessions } from "./Sessions.ts"
+import { loadTokens, ownersOf } from "./TokenFile.ts"
 
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{
   readonly address: string
@@ -37,6 +38,8 @@ export class ListenFailed extends Data.TaggedError("ListenFailed")<{
 
 export interface HttpServerShape {
   readonly url: string
+  /** The SHA-256 fingerprint of the certificate served, when TLS is on. */
+  readonly fingerprint: string | undefined
 }
 
 /** Listens or fails with the reason (EADDRINUSE names the address: never a silent fallback port). */
@@ -59,20 +62,18 @@ const listenOn = (server: Server, config: Config) =>
     server.listen(config.listen_port, config.listen_host, () => resume(Effect.succeed(server)))
   })
 
-/**
- * node:http with the limits of HttpLimits. Node's own request timeouts are off (their checker
- * wakes the daemon every interval for ever): RequestDeadlines times requests, never responses.
- */
-const makeServer = (handler: RequestListener): Server => {
-  const server = createServer({
-    headersTimeout: 0,
-    requestTimeout: 0,
-    connectionsCheckingInterval: NEVER_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-  })
+/** What listens, and how to end every connection it has at once. */
+export interface Listening {
+  readonly server: Server
+  readonly closeAll: () => void
+}
+
+/** node:http with the limits of HttpLimits. */
+const makePlainServer = (handler: RequestListener): Listening => {
+  const server = createServer(NODE_SERVER_OPTIONS)
   enforceDeadlines(server, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)
   limitConnections(server, handler, MAX_CONNECTIONS, HARD_CONNECTION_LIMIT)
-  return server
+  return { server, closeAll: () => server.closeAllConnections() }
 }
 
 const loadFailed = (res: ServerResponse, error: unknown) => {
@@ -99,10 +100,20 @@ const lazyApp = (base: AppBase) => {
   return { handler, closeStreams: Effect.suspend(() => loaded?.closeStreams ?? Effect.void) }
 }
 
-const closeServer = (server: Server) =>
+const closeServer = ({ server, closeAll }: Listening) =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
-    server.closeAllConnections()
+    closeAll()
+  })
+
+/** The server for config.http.tls: plain, or HTTPS with its certificate (and its fingerprint). */
+const makeListening = (handler: RequestListener, config: Config) =>
+  Effect.gen(function* () {
+    const tls = config.http.tls
+    if (tls._tag === "Plain") return { listening: makePlainServer(handler), fingerprint: undefined }
+    // node:https, the certificate code and the TLS port are loaded only when TLS is on.
+    const { tlsListening } = yield* Effect.promise(() => import("./TlsServer.ts"))
+    return yield* tlsListening(handler, config, tls)
   })
 
 export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServer, HttpServerShape>() {
@@ -111,24 +122,35 @@ export class HttpServer extends Context.Tag("dockless/http/HttpServer")<HttpServ
       HttpServer,
       Effect.gen(function* () {
         const address = `${config.listen_host}:${config.listen_port}`
-        const token = yield* Effect.try({
-          try: () => loadToken(config),
+        const tokens = yield* Effect.try({
+          try: () => loadTokens(config),
           catch: (error) =>
             new ListenFailed({
               address,
-              reason: `cannot read or create the API token: ${systemErrorReason(error)}`,
+              reason: `cannot read or create the API tokens: ${systemErrorReason(error)}`,
             }),
         })
+        const sessions = yield* makeSessions(
+          config.data_dir,
+          { idleMs: config.auth.session_idle, maxAgeMs: config.auth.session_max_age },
+          ownersOf(tokens),
+        )
+        const secure = config.http.tls._tag !== "Plain"
         const app = lazyApp({
           config,
-          token,
+          secure,
+          tokens,
+          sessions,
           runtime: yield* Effect.runtime<HttpDeps>(),
           startedAt: yield* Clock.currentTimeMillis,
         })
-        yield* Effect.acquireRelease(listenOn(makeServer(app.handler), config), (server) =>
-          app.closeStreams.pipe(Effect.zipRight(closeServer(server))),
+        const { listening, fingerprint } = yield* makeListening(app.handler, config).pipe(
+          Effect.mapError((error: TlsUnavailable) => new ListenFailed({ address, reason: error.message })),
         )
-        return { url: `http://${address}/` }
+        yield* Effect.acquireRelease(listenOn(listening.server, config), () =>
+          app.closeStreams.pipe(Effect.zipRight(closeServer(listening))),
+        )
+        return { url: `${secure ? "https" : "http"}://${address}/`, fingerprint }
       }),
     )
 }

@@ -19,6 +19,8 @@ import {
 } from "effect"
 import type { Config } from "../config/Config.ts"
 import { encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
+import { secretsOf, withKeptSecrets } from "../config/Secrets.ts"
+import { writeSecrets } from "../state/SecretsFile.ts"
 import { Mailbox } from "../actors/Mailbox.ts"
 import { OutputCapture } from "../actors/OutputCapture.ts"
 import type { ServiceView, Source } from "../actors/ServiceView.ts"
@@ -232,8 +234,11 @@ const makeRoot = (
     yield* Effect.addFinalizer(() => shutdown)
 
     // ---- registrations, one at a time ----
+    // Secret env values go to their own 0600 file: services.json has them redacted.
     const saveRegistered = (list: ReadonlyArray<ServiceSpec>) =>
-      store.saveRegistered(list.map(encodeServiceSpec))
+      writeSecrets(config.data_dir, list).pipe(
+        Effect.zipRight(store.saveRegistered(list.map(encodeServiceSpec))),
+      )
     const registeredSpecs = () =>
       [...services.values()].filter((s) => s.source === "api").map((s) => s.spec())
 
@@ -286,7 +291,9 @@ const makeRoot = (
       Effect.gen(function* () {
         const service = yield* find(name)
         if (service.source === "config") return yield* new ServiceFromConfig({ name })
-        const spec = yield* decodeSpec(config, raw, name)
+        // A secret sent back as "••••" (as every view shows it) keeps its value.
+        const old = service.spec()
+        const spec = yield* decodeSpec(config, withKeptSecrets(raw, secretsOf(old.env, old.secret_env)), name)
         const current = entries()
         const conflict = conflictsOf(config, current, spec)
         if (conflict !== undefined) return yield* conflict

@@ -86,6 +86,9 @@ export const parseArgs = (text) =>
 // over from `view.spec` so a PUT does not silently drop a backoff or a memory limit. (`port` is
 // carried only when it is a fixed number; the form's checkbox owns `port = "auto"`.)
 export const CARRIED_KEYS = [
+  // Kept on edit: without secret_env a secret sent back as "••••" would be kept and then shown.
+  "env_file",
+  "secret_env",
   "user",
   "backoff",
   "intensity",

@@ -70,6 +70,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Extra TOML appended to the generated config (e.g. `[services.x]` tables). */
   readonly extraToml?: string
+  /** Served over HTTPS (the config sets [http] tls): ready when it logs so, as fetch cannot trust it. */
+  readonly tls?: boolean
 }
 
 /** Starts `node dist/dockless.mjs run --config <tmp>/config.toml` and waits for /api/health. */
@@ -93,7 +95,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         extraToml,
       ].join("\n"),
     )
-  const url = `http://127.0.0.1:${port}`
+  const url = `${options.tls === true ? "https" : "http"}://127.0.0.1:${port}`
   // DOCKLESS_BUNDLE lets a developer point the tests at another build; the suite uses dist/.
   const bundle = process.env.DOCKLESS_BUNDLE ?? "dist/dockless.mjs"
   let out = ""
@@ -101,6 +103,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let exited = true
 
   const spawnAndWait = async () => {
+    const readyLogs = out.split(" ready: ").length - 1
     const child = spawn(process.execPath, [bundle, "run", "--config", configPath], {
       cwd: process.cwd(),
       stdio: ["ignore", "pipe", "pipe"],
@@ -117,6 +120,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       "the daemon to answer GET /api/health",
       async () => {
         if (exited) throw new Error("the daemon exited")
+        if (options.tls === true) return out.split(" ready: ").length - 1 > readyLogs
         const res = await fetch(`${url}/api/health`)
         return res.status === 200
       },
@@ -192,7 +196,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 }
 
 /** Chromium exactly as STACK.md section 5 launches it (pitfall 18: a persistent context). */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(
+  extraArgs: ReadonlyArray<string> = [],
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "dockless-chromium-"))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -206,6 +212,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   })
   return {

@@ -13,8 +13,12 @@ import { BUNDLE, freePort, tempDir, waitFor } from "../support/daemon.ts"
 const KiB = 1024
 /** Measured 436 KiB when this budget was set. */
 const BUNDLE_BUDGET = 550 * KiB
-/** Measured 263 modules (164 of them effect's, 78 our own) when this budget was set. */
-const MODULE_BUDGET = 300
+/**
+ * Measured 263 modules (164 of them effect's, 78 our own) when this budget was set at 300; 295
+ * before issue 12, whose sessions, login throttle, env_file and secrets added 5 modules of our own
+ * (its TLS code, node-forge and the QR code are dynamic imports), measured 302: raised to 310.
+ */
+const MODULE_BUDGET = 310
 /**
  * When this budget was set the bare node sat at 41.4 MiB and the daemon settled at 61.5 MiB
  * (ratio 1.48) in about two starts out of three and at 69.1 MiB (1.67) in the rest, steady in
@@ -25,6 +29,9 @@ const RSS_RATIO_BUDGET = 1.9
 /** Packages that must never load at startup: barrels and transports we do not use (STACK.md). */
 const FORBIDDEN = [
   "listhen",
+  // TLS certificates and the terminal's QR code: dynamic imports, in chunks of their own.
+  "node-forge",
+  "uqr",
   "undici",
   "ws",
   "@effect/cluster",

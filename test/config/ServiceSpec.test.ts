@@ -41,6 +41,8 @@ describe("decodeServiceSpec", () => {
       args: [],
       cwd: undefined,
       env: {},
+      env_file: undefined,
+      secret_env: [],
       user: undefined,
       autostart: true,
       restart: "on-failure",
@@ -279,7 +281,7 @@ describe("decodeServiceSpec refusals", () => {
 
   it("refuses an unknown key with no close match, listing the allowed keys", () => {
     expect(issues({ command: "x", colour: "red" })).toEqual([
-      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
+      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, env_file, secret_env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
     ])
   })
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Redacted } from "effect"
 import * as path from "node:path"
+import { TlsSpec } from "../../src/config/Config.ts"
 import { loadConfig } from "../../src/config/ConfigFile.ts"
 import { configFile, configOf, issuesOf } from "./tempConfig.ts"
 
@@ -19,7 +20,17 @@ describe("loadConfig: values", () => {
         listen_port: 3080,
         listen_host: "0.0.0.0",
         data_dir: path.join(dir, "data"),
-        auth: { token: undefined, token_file: undefined },
+        auth: {
+          token: undefined,
+          token_file: undefined,
+          viewer_tokens: [],
+          viewer_token_file: undefined,
+          metrics_token: undefined,
+          metrics_token_file: undefined,
+          session_idle: 12 * 3_600_000,
+          session_max_age: 7 * 24 * 3_600_000,
+        },
+        http: { tls: TlsSpec.Plain() },
         log: { enabled: true, max_bytes: 10 * 1024 * 1024, keep: 5 },
         ports: { auto_range: [20000, 20999] },
         defaults: {},
@@ -218,7 +229,7 @@ chilren = ["api"]
         'F: log.rotation: unknown key "rotation", expected one of: enabled, max_bytes, keep',
       ])
       expect(yield* issuesOf(`[server]\nport = 1\n`)).toEqual([
-        'F: server: unknown key "server", expected one of: listen_port, listen_host, data_dir, auth, log, ports, defaults, services, supervisors',
+        'F: server: unknown key "server", expected one of: listen_port, listen_host, data_dir, auth, http, log, ports, defaults, services, supervisors',
       ])
     }),
   )
@@ -302,7 +313,7 @@ command = "a"
 command = "b"
 `),
       ).toEqual([
-        'F: defaults.name: unknown key "name", expected one of: command, args, cwd, env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
+        'F: defaults.name: unknown key "name", expected one of: command, args, cwd, env, env_file, secret_env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
         'F: defaults.stop_timeout: expected a duration like "500ms", "10s", "5m", "1h" or integer milliseconds, got "soon"',
       ])
     }),

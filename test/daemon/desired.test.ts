@@ -10,15 +10,12 @@ const daemons = useDaemons()
 const spec = (autostart: boolean) => ({ name: "x", command: "sleep", args: ["600"], autostart })
 
 describe("the desired state through a restart of Dockless", () => {
-  it(
-    "stays stopped for a service registered with autostart = false, after a PUT to autostart = true",
-    async () => {
-      const first = await daemons.start("")
-      expect((await first.json("POST", "/api/services", spec(false))).desired).toBe("stopped")
-      expect((await first.json("PUT", "/api/services/x", spec(true))).desired).toBe("stopped")
-      await first.stop()
-      const second = daemons.track(await launch(first.dir, first.configPath, first.port))
-      expect((await view(second, "x")).desired).toBe("stopped")
-    },
-  )
+  it("stays stopped for a service registered with autostart = false, after a PUT to autostart = true", async () => {
+    const first = await daemons.start("")
+    expect((await first.json("POST", "/api/services", spec(false))).desired).toBe("stopped")
+    expect((await first.json("PUT", "/api/services/x", spec(true))).desired).toBe("stopped")
+    await first.stop()
+    const second = daemons.track(await launch(first.dir, first.configPath, first.port))
+    expect((await view(second, "x")).desired).toBe("stopped")
+  })
 })

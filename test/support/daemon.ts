@@ -82,16 +82,23 @@ export interface Daemon {
 
 /** Writes config.toml (the given body after the generated header) into `dir` and starts the daemon on it. */
 export const startDaemon = async (
-  options: { body?: string; dir?: string; port?: number; readyMs?: number } = {},
+  options: {
+    body?: string
+    dir?: string
+    port?: number
+    readyMs?: number
+    auth?: string
+    tls?: boolean
+  } = {},
 ): Promise<Daemon> => {
   const dir = options.dir ?? tempDir()
   const port = options.port ?? (await freePort())
   const configPath = join(dir, "config.toml")
   writeFileSync(
     configPath,
-    `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n\n[auth]\ntoken = "${TOKEN}"\n\n${options.body ?? ""}\n`,
+    `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n\n[auth]\ntoken = "${TOKEN}"\n${options.auth ?? ""}\n\n${options.body ?? ""}\n`,
   )
-  return launch(dir, configPath, port, options.readyMs)
+  return launch(dir, configPath, port, options.readyMs, options.tls)
 }
 
 /** Starts the daemon on a config; `readyMs` bounds the wait for its API (a big boot takes longer). */
@@ -100,12 +107,14 @@ export const launch = async (
   configPath: string,
   port: number,
   readyMs = 15_000,
+  /** Served over HTTPS: ready when it logs so (fetch cannot trust its certificate). */
+  tls = false,
 ): Promise<Daemon> => {
   const child = spawn(process.execPath, [...nodeFlags, BUNDLE, "run", "--config", configPath], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
   })
-  const url = `http://127.0.0.1:${port}`
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
   const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${path}`, {
@@ -143,6 +152,7 @@ export const launch = async (
       "the daemon to answer /api/health",
       async () => {
         if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${daemon.output}`)
+        if (tls) return daemon.output.includes(" ready: ") ? true : undefined
         return (await fetch(`${url}/api/health`)).ok ? true : undefined
       },
       readyMs,

@@ -1,5 +1,5 @@
 // The `app` component on <body>: probes the session once Alpine is up, and owns the top bar
-// (event-stream status, the services summary line, Register and Log out).
+// (event-stream status, the services summary line, Sessions, Register and Log out).
 
 import { services, session } from "../stores/access.js"
 
@@ -27,6 +27,9 @@ export const app = () => ({
   },
   register() {
     this.$dispatch("open-form", { mode: "register" })
+  },
+  openSessions() {
+    this.$dispatch("open-sessions")
   },
   logout() {
     session().logout()

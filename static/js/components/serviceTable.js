@@ -6,7 +6,7 @@ import { DASH, formatDateTime, formatDuration, formatMiB, formatPercent, msUntil
 import { HEALTH_KINDS } from "../form.js"
 import { portItems } from "../ports.js"
 import { sparklinePoints, sparklineSummary } from "../sparkline.js"
-import { services, tick, usage } from "../stores/access.js"
+import { services, session, tick, usage } from "../stores/access.js"
 
 export const serviceTable = () => ({
   uptime(s) {
@@ -136,6 +136,12 @@ export const serviceTable = () => ({
   },
   act(s, action) {
     services().act(s.name, action)
+  },
+  canWrite() {
+    return session().canWrite()
+  },
+  canEdit(s) {
+    return this.isApi(s) && session().canWrite()
   },
   isApi(s) {
     return s.source === "api"

@@ -1,6 +1,8 @@
 // The `session` store: whether we are checking, logged in (`ready`), asked to log in (`login`)
 // or cut off from the daemon (`unreachable`, retried every 3 s). A successful check fills the
 // services store and opens its event stream; logout closes it and clears what we showed.
+// `role` is what our token or session may do: "viewer" reads everything and changes nothing,
+// so the write buttons are hidden (the server answers 403 anyway).
 
 import * as api from "../../api.js"
 import { services, session, toasts, usage } from "./access.js"
@@ -10,9 +12,15 @@ export function sessionStore() {
     // checking | login | ready | unreachable
     state: "checking",
     error: "",
+    // admin | viewer
+    role: "admin",
+    canWrite() {
+      return this.role === "admin"
+    },
     async check() {
       try {
         const list = await api.listServices()
+        this.role = (await api.sessions()).role
         services().replace(list)
         usage().seed(list)
         this.state = "ready"
