@@ -1,12 +1,11 @@
 // Every command of the `dockless` CLI in one list (SPEC section 2): its positionals, options,
 // one-line summary and what it runs. Parsing, `--help` and the bash completion all read this.
-import { dirname } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Console, Effect } from "effect"
 import type { CommandLine, CommandSpec } from "./Argv.ts"
 import { check } from "./check.ts"
 import { ClientFailed } from "./Client.ts"
 import { bashCompletion, shells } from "./completion.ts"
+import { bundleDirOf } from "../bundleDir.ts"
 import { control } from "./control.ts"
 import { install, uninstall } from "./install.ts"
 import { logs } from "./logs.ts"
@@ -14,7 +13,7 @@ import { run } from "./run.ts"
 import { printSchema, schemaKinds } from "./schema.ts"
 import { status } from "./status.ts"
 
-const bundleDir = () => dirname(fileURLToPath(import.meta.url))
+const bundleDir = () => bundleDirOf(import.meta.url)
 const usage = (message: string) => new ClientFailed({ message, code: 2 })
 const name = (line: CommandLine) => line.positionals[0] ?? ""
 const config = (line: CommandLine) => line.string("config")

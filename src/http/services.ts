@@ -12,7 +12,7 @@ import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
 import { readJsonBody } from "./Body.ts"
 import { viewAnswer, wireView } from "./Answers.ts"
-import { BadRequest, JSON_HEADERS, json } from "./HttpErrors.ts"
+import { BadRequest, JSON_HEADERS } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import type { Command } from "../supervisors/ServiceEvent.ts"
 

@@ -6,12 +6,12 @@ import { existsSync } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, extname, join, normalize, sep } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
+import { bundleDirOf } from "../bundleDir.ts"
 import { RouteNotFound } from "./HttpErrors.ts"
 import type { Handler } from "./HttpContext.ts"
 
-const here = dirname(fileURLToPath(import.meta.url))
+const here = bundleDirOf(import.meta.url)
 const staticDir = [join(here, "static"), join(here, "../../static")].find((d) =>
   existsSync(join(d, "index.html")),
 )

@@ -63,7 +63,7 @@ describe("a copy of dist/ alone", () => {
     expect(stdout.trim()).toBe("ok")
   })
 
-  it("runs until /api/health answers, then stops with exit code 0 on SIGTERM", async () => {
+  it("runs until /api/health answers, serves the dashboard and Alpine from the copy, then stops with exit code 0 on SIGTERM", async () => {
     const dir = dirname(copy)
     const port = await freePort()
     const config = join(dir, "config.toml")
@@ -85,6 +85,11 @@ describe("a copy of dist/ alone", () => {
         return response.ok ? response.json() : undefined
       })
       expect(health).toMatchObject({ status: "ok", version: pkg.version })
+      // The dashboard's files sit beside dockless.mjs, also for the code esbuild split into chunks/.
+      const page = await fetch(`http://127.0.0.1:${port}/`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain("<html")
+      expect((await fetch(`http://127.0.0.1:${port}/vendor/alpine.min.js`)).status).toBe(200)
       child.kill("SIGTERM")
       expect(await exited, output).toBe(0)
     } finally {

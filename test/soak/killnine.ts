@@ -150,13 +150,6 @@ interface Chain {
   readonly history: Array<string>
 }
 
-interface Round {
-  readonly acks: number
-  readonly refused: number
-  readonly inFlight: number
-  readonly killedAtMs: number
-}
-
 /** One burst of chains, killed at a random moment; each chain ends at its first network error. */
 const burst = async (soak: Soak, daemon: Running, model: Map<string, Known>, breaches: Breaches) => {
   const names = [...API_NAMES, ...CONFIG_NAMES].filter(() => Math.random() < 0.75)

@@ -15,7 +15,6 @@ import { GroupTable, groupOf } from "../../src/config/GroupSpec.ts"
 import { Store } from "../../src/state/Store.ts"
 import { makeGroupSupervisor } from "../../src/supervisors/GroupSupervisor.ts"
 import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
-import { FIXTURES } from "../support/daemon.ts"
 import { specOf } from "../support/specs.ts"
 
 const layer = () =>

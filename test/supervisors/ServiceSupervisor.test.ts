@@ -51,7 +51,6 @@ const actorFor = (table: Record<string, unknown>) =>
     return { actor, next, capture }
   })
 
-const at = (ms: number) => new Date(ms).toISOString()
 const crash = [join(FIXTURES, "exit-with-code.sh"), "3"]
 
 describe("ServiceSupervisor under TestClock", () => {
