@@ -108,7 +108,9 @@ describe("login throttling", () => {
     await new Promise((r) => setTimeout(r, wait * 1000))
     expect((await login(d, TOKEN)).status).toBe(200)
     // The failures were logged with the address, never the token tried.
-    expect(d.output).toMatch(/failed login from 127\.0\.0\.1 \(5 in a row\)/)
+    await waitFor("the failed-login line in Dockless's log", async () =>
+      /failed login from 127\.0\.0\.1 \(5 in a row\)/.test(d.output) ? true : undefined,
+    )
     expect(d.output).not.toContain("wrong-token")
   })
 })

@@ -15,6 +15,10 @@ const run = promisify(execFile)
 
 const fingerprintIn = (output: string): string | undefined => /fingerprint: ([0-9A-F:]{95})/.exec(output)?.[1]
 
+/** The fingerprint a daemon logged (its output may arrive after its health check answers). */
+const loggedFingerprint = (daemon: { readonly output: string }) =>
+  waitFor("the certificate's fingerprint in the daemon's output", async () => fingerprintIn(daemon.output))
+
 const startTls = async (dir: string, port: number, tls: string) =>
   daemons.track(await startDaemon({ dir, port, tls: true, body: `[http]\ntls = ${tls}\n` }))
 
@@ -23,7 +27,7 @@ describe("tls", () => {
     const dir = tempDir()
     const port = await freePort()
     const first = await startTls(dir, port, '"self-signed"')
-    const fingerprint = fingerprintIn(first.output)
+    const fingerprint = await loggedFingerprint(first)
     expect(fingerprint).toBeDefined()
     const ca = readFileSync(join(dir, "data/tls/cert.pem"), "utf8")
     expect(statSync(join(dir, "data/tls/key.pem")).mode & 0o777).toBe(0o600)
@@ -38,7 +42,7 @@ describe("tls", () => {
 
     await first.stop()
     const second = await startTls(dir, port, '"self-signed"')
-    expect(fingerprintIn(second.output)).toBe(fingerprint)
+    expect(await loggedFingerprint(second)).toBe(fingerprint)
     expect(readFileSync(join(dir, "data/tls/cert.pem"), "utf8")).toBe(ca)
     expect((await httpsRequest(`https://127.0.0.1:${port}/api/health`, pin)).status).toBe(200)
   })
@@ -49,7 +53,7 @@ describe("tls", () => {
     const daemon = await startTls(dir, port, '"self-signed"')
     const { stdout } = await run(process.execPath, [BUNDLE, "status", "--config", daemon.configPath])
     expect(stdout).toContain("no services")
-    expect(stdout).toContain(`TLS certificate SHA-256 fingerprint: ${fingerprintIn(daemon.output)}`)
+    expect(stdout).toContain(`TLS certificate SHA-256 fingerprint: ${await loggedFingerprint(daemon)}`)
   })
 
   it("refuses plain HTTP on the TLS port with a 400 naming the https:// URL", async () => {
@@ -67,7 +71,7 @@ describe("tls", () => {
     const daemon = await startTls(dir, port, '"self-signed"')
     const pin = {
       ca: readFileSync(join(dir, "data/tls/cert.pem"), "utf8"),
-      fingerprint: fingerprintIn(daemon.output) ?? "",
+      fingerprint: await loggedFingerprint(daemon),
     }
     const login = await httpsRequest(`https://127.0.0.1:${port}/api/login`, pin, {
       method: "POST",
@@ -87,7 +91,7 @@ describe("tls", () => {
     writeFileSync(join(dir, "key.pem"), one.key, { mode: 0o600 })
     const daemon = await startTls(dir, port, '{ cert = "cert.pem", key = "key.pem" }')
     const url = `https://127.0.0.1:${port}/api/health`
-    const firstPrint = fingerprintIn(daemon.output) ?? ""
+    const firstPrint = await loggedFingerprint(daemon)
     expect((await httpsRequest(url, { ca: one.cert, fingerprint: firstPrint })).status).toBe(200)
 
     const two = makeSelfSignedCertificate(names, Date.now())
