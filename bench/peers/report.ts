@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { cpus, loadavg, release, totalmem } from "node:os"
+import { join } from "node:path"
 import { nodeFlags } from "../../src/version.ts"
 import { ROOT } from "../support.ts"
 import { counts, med, type ApiResult, type Machine, type PeerResults, type Run } from "./Results.ts"
@@ -159,6 +160,9 @@ const method = (s: Settings) => {
 - **Clean-up**: after each workload the peer's own stop, then every pid the bench saw (daemon and children) is checked gone, SIGKILLed if not; temp dirs removed. Ctrl-C does the same by pid.`
 }
 
+/** What the profiles say about the targets still missed: prose kept beside the bench, updated by hand. */
+const whyMissed = readFileSync(join(ROOT, "bench/peers/why-missed.md"), "utf8").trim()
+
 export const render = (run: Run): string => {
   const s = run.settings
   const m = run.machine
@@ -192,6 +196,8 @@ ${apiTable(run)}
 ## Issue 10's targets
 
 ${targets(run)}
+
+${whyMissed}
 
 ## Method
 
