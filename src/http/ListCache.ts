@@ -13,18 +13,18 @@ export class ListCache {
   private body = new Uint8Array(0)
   private readonly encoder = new TextEncoder()
 
-  /** The cached body for `key`, or a fresh one from `encode`. */
-  answer(key: ListKey, encode: () => string): Uint8Array<ArrayBuffer> {
-    const held = this.key
-    if (
-      held === undefined ||
-      held.views !== key.views ||
-      held.usage !== key.usage ||
-      held.second !== key.second
-    ) {
-      this.body = this.encoder.encode(encode())
-      this.key = key
-    }
+  /** The body encoded for `key`, if it still holds. */
+  held(key: ListKey): Uint8Array<ArrayBuffer> | undefined {
+    const k = this.key
+    return k !== undefined && k.views === key.views && k.usage === key.usage && k.second === key.second
+      ? this.body
+      : undefined
+  }
+
+  /** Keeps `json` as the body for `key`. */
+  keep(key: ListKey, json: string): Uint8Array<ArrayBuffer> {
+    this.body = this.encoder.encode(json)
+    this.key = key
     return this.body
   }
 }

@@ -36,10 +36,15 @@ export const listServices: Handler = (_event, ctx) =>
     const usage = yield* monitor.latest
     const now = yield* Clock.currentTimeMillis
     const key = { views: yield* views.version, usage, second: Math.floor(now / 1000) }
-    const all = yield* views.all
-    const body = ctx.list.answer(key, () =>
-      JSON.stringify(all.map((view) => wireView(withUsage(viewAt(view, now), usage.get(view.name))))),
-    )
+    // The views are read only when the held answer no longer holds.
+    const body =
+      ctx.list.held(key) ??
+      ctx.list.keep(
+        key,
+        JSON.stringify(
+          (yield* views.all).map((view) => wireView(withUsage(viewAt(view, now), usage.get(view.name)))),
+        ),
+      )
     return new FastResponse(body, { status: 200, headers: JSON_HEADERS })
   })
 
