@@ -3,9 +3,9 @@
 // a running service has memory_max. Otherwise its fiber waits on a signal with no timer armed.
 // It keeps the latest usage and 5 minutes of history per service, and enforces memory_max by
 // faulting the actor, which its supervisor then restarts by policy (an OTP child crash).
-import { Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
+import { Chunk, Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
-import { ServiceViews } from "../actors/ServiceViews.ts"
+import { ServiceViews, type ServiceEvent } from "../actors/ServiceViews.ts"
 import { sampleGroups, type GroupUsage } from "../os/ProcessTree.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { judgeMemory, MemoryVerdict } from "./MemoryLimit.ts"
@@ -51,6 +51,10 @@ const memoryMaxOf = (view: ServiceView): number | undefined => {
   const max = view.spec["memory_max"]
   return typeof max === "number" ? max : undefined
 }
+
+/** A removed service may have been the last one guarded. */
+const mayGuard = (event: ServiceEvent): boolean =>
+  event._tag === "Removed" || memoryMaxOf(event.view) !== undefined
 
 interface Verdicts {
   readonly usages: ReadonlyMap<string, Usage>
@@ -162,10 +166,11 @@ const make = (sampler: Sampler, fault: Fault) =>
       }
     })
 
-    // Any service change may start or end a memory_max guard: re-judge whether to sleep.
+    // A change of a service with memory_max may start or end a guard: re-judge whether to sleep.
+    // Other changes cannot, and in a crash storm they come 100 a second.
     const subscription = yield* views.subscribe
     yield* Queue.takeBetween(subscription.events, 1, Number.MAX_SAFE_INTEGER).pipe(
-      Effect.zipRight(signal),
+      Effect.flatMap((events) => (Chunk.some(events, mayGuard) ? signal : Effect.void)),
       Effect.forever,
       Effect.forkScoped,
     )
