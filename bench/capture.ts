@@ -1,10 +1,11 @@
-// Capture throughput beside the bare-Node floor (and PM2 with `--pm2`), in one run, interleaved:
+// Capture throughput beside the bare-Node floor (and PM2 with `--pm2`, and another build of
+// Dockless with CAPTURE_BEFORE=path/to/dockless.mjs), in one run, interleaved:
 // each repetition runs the peers' `capture` workload (bench/peers/workloads.ts: the gated
 // firehose writes BYTES of 64-byte lines; clocked until every line is in the log, then every
 // line checked) and their restart workload on every peer, the order rotated per repetition so
 // the machine's noise falls on all alike. Medians per peer and Dockless's ratios to each.
 import { cpus, loadavg } from "node:os"
-import { dockless } from "./peers/dockless.ts"
+import { dockless, docklessFrom } from "./peers/dockless.ts"
 import { floor } from "./peers/floor.ts"
 import type { Peer } from "./peers/Peer.ts"
 import { pm2 } from "./peers/pm2.ts"
@@ -21,8 +22,18 @@ interface Figures {
 
 const round = (x: number, digits = 2) => +x.toFixed(digits)
 
-export const capture = async (options: { bytes: number; reps: number; kills: number; pm2: boolean }) => {
-  const peers: Array<Peer> = [floor, dockless, ...(options.pm2 ? [pm2()] : [])]
+export const capture = async (options: {
+  bytes: number
+  reps: number
+  kills: number
+  pm2: boolean
+  before: string | undefined
+}) => {
+  const before =
+    options.before === undefined
+      ? []
+      : [docklessFrom(options.before, "Dockless before", `Dockless ${options.before}`)]
+  const peers: Array<Peer> = [floor, dockless, ...before, ...(options.pm2 ? [pm2()] : [])]
   const figures = new Map<Peer, Figures>(
     peers.map((p) => [p, { mibS: [], cpuMsPerMiB: [], rssGrowthMiB: [], restartMs: [], complete: true }]),
   )
@@ -63,14 +74,21 @@ export const capture = async (options: { bytes: number; reps: number; kills: num
       cpu_ms_per_mib: round(med(peer, "cpuMsPerMiB")),
       runs_cpu_ms_per_mib: (figures.get(peer)?.cpuMsPerMiB ?? []).map((x) => round(x)),
       rss_growth_mib: round(med(peer, "rssGrowthMiB"), 1),
+      runs_rss_growth_mib: (figures.get(peer)?.rssGrowthMiB ?? []).map((x) => round(x, 1)),
       restart_median_ms: round(med(peer, "restartMs")),
       every_line: figures.get(peer)?.complete ?? false,
     })),
-    dockless_over_floor: {
-      mib_s: ratio("mibS", floor),
-      cpu_per_mib: ratio("cpuMsPerMiB", floor),
-      restart: ratio("restartMs", floor),
-    },
-    ...(options.pm2 ? { dockless_over_pm2: { mib_s: ratio("mibS", peers[2] ?? floor) } } : {}),
+    dockless_over: Object.fromEntries(
+      peers
+        .filter((peer) => peer !== dockless)
+        .map((peer) => [
+          peer.name,
+          {
+            mib_s: ratio("mibS", peer),
+            cpu_per_mib: ratio("cpuMsPerMiB", peer),
+            restart: ratio("restartMs", peer),
+          },
+        ]),
+    ),
   }
 }

@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<unknown>> = {
       reps: Number(process.env["CAPTURE_REPS"] ?? 5),
       kills: 20,
       pm2: args.includes("--pm2"),
+      before: process.env["CAPTURE_BEFORE"],
     }),
   boot: () => boot([1, 50, 200], 5),
   monitor: () => monitor(500, 60),

@@ -4,7 +4,9 @@
 // to strings when someone reads them. A log that cannot be written never stops the service: its
 // lines still reach the ring and subscribers, and `logError` says why the file misses them.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
+import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
+import { socketPair, type SocketPair } from "../os/SocketPair.ts"
 import { LineFramer } from "./LineFramer.ts"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 import { LogRing } from "./LogRing.ts"
@@ -26,6 +28,21 @@ export interface CaptureOptions {
 const NEWLINE = 0x0a
 /** Per service: 200 chatty services cost at most 12.5 MiB; quiet ones cost what they wrote. */
 const DEFAULT_RING = 64 * 1024
+
+/** The process's ends of the pairs `pipes` made, to give it as its stdout and stderr. */
+export interface ChildOutput {
+  readonly stdout: Socket
+  readonly stderr: Socket
+  /** Closes these ends here, once the process has them (or will not): the process's exit then ends the capture. */
+  readonly close: () => void
+}
+
+/**
+ * Every socket pair reads into this one buffer: a read is framed (copied out) before the next
+ * read of any pair, so one buffer serves them all, and a big one drains a pipe in one read.
+ */
+let reads: Buffer | undefined
+const READ_BYTES = 256 * 1024
 
 type Subscriber = (framed: Buffer) => void
 type LogErrorListener = (error: string | null) => void
@@ -76,17 +93,58 @@ export class OutputCapture {
    */
   attach(source: Readable, stream: "stdout" | "stderr"): void {
     const framer = new LineFramer(stream, this.file)
+    this.follow(source, framer)
+    source.on("data", (chunk: Buffer) => {
+      if (!this.take(framer, chunk)) source.pause()
+    })
+  }
+
+  /**
+   * Output for a process that is about to start: a socket pair for its stdout and one for its
+   * stderr, whose other ends this capture reads as `attach` reads a pipe, but into one reused
+   * buffer (no allocation per read, and bigger reads). Undefined when pairs cannot be made:
+   * the process then gets Node's pipes, attached.
+   */
+  async pipes(): Promise<ChildOutput | undefined> {
+    reads ??= Buffer.allocUnsafeSlow(READ_BYTES)
+    const buffer = reads
+    const pair = (stream: "stdout" | "stderr") => {
+      const framer = new LineFramer(stream, this.file)
+      const made = socketPair({ buffer, callback: (n, read) => this.take(framer, read.subarray(0, n)) })
+      return made.then((pair) => ({ pair, framer }))
+    }
+    const [out, err] = await Promise.allSettled([pair("stdout"), pair("stderr")])
+    if (out.status === "rejected" || err.status === "rejected") {
+      for (const made of [out, err]) if (made.status === "fulfilled") closePair(made.value.pair)
+      return undefined
+    }
+    this.follow(out.value.pair.ours, out.value.framer)
+    this.follow(err.value.pair.ours, err.value.framer)
+    return {
+      stdout: out.value.pair.theirs,
+      stderr: err.value.pair.theirs,
+      close: () => {
+        out.value.pair.theirs.destroy()
+        err.value.pair.theirs.destroy()
+      },
+    }
+  }
+
+  /** Keeps the log open while `source` is attached, and writes its partial last line when it closes. */
+  private follow(source: Readable, framer: LineFramer): void {
     this.sources.add(source)
     this.file?.hold()
-    source.on("data", (chunk: Buffer) => {
-      framer.push(chunk, new Date().toISOString(), this.emit)
-      if (this.file !== undefined && this.file.queued > HIGH_WATER) source.pause()
-    })
     source.once("close", () => {
       framer.end(this.emit)
       this.sources.delete(source)
       if (this.sources.size === 0) this.file?.release()
     })
+  }
+
+  /** Frames one read of a pipe; false when the log file holds too much already (pause the pipe). */
+  private take(framer: LineFramer, chunk: Uint8Array): boolean {
+    framer.push(chunk, new Date().toISOString(), this.emit)
+    return this.file === undefined || this.file.queued <= HIGH_WATER
   }
 
   /**
@@ -130,6 +188,11 @@ export class OutputCapture {
       // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
     }
   }
+}
+
+const closePair = (pair: SocketPair): void => {
+  pair.ours.destroy()
+  pair.theirs.destroy()
 }
 
 const LINE = /^(\S+) (stdout|stderr|dockless) (.*)$/s
