@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
-import { socketPair, type SocketPair } from "../os/SocketPair.ts"
+import { preparePairs, takePairs, type SocketPair } from "../os/SocketPairs.ts"
 import { LineFramer } from "./LineFramer.ts"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 import { LogRing } from "./LogRing.ts"
@@ -37,13 +37,6 @@ export interface ChildOutput {
   readonly close: () => void
 }
 
-/**
- * Every socket pair reads into this one buffer: a read is framed (copied out) before the next
- * read of any pair, so one buffer serves them all, and a big one drains a pipe in one read.
- */
-let reads: Buffer | undefined
-const READ_BYTES = 256 * 1024
-
 type Subscriber = (framed: Buffer) => void
 type LogErrorListener = (error: string | null) => void
 
@@ -63,6 +56,7 @@ export class OutputCapture {
   }
 
   constructor(options: CaptureOptions) {
+    preparePairs()
     const ringBytes = options.ringBytes ?? DEFAULT_RING
     this.ring = new LogRing(ringBytes)
     if (options.file !== undefined) this.primeFrom(options.file.path, ringBytes)
@@ -101,33 +95,30 @@ export class OutputCapture {
 
   /**
    * Output for a process that is about to start: a socket pair for its stdout and one for its
-   * stderr, whose other ends this capture reads as `attach` reads a pipe, but into one reused
-   * buffer (no allocation per read, and bigger reads). Undefined when pairs cannot be made:
-   * the process then gets Node's pipes, attached.
+   * stderr, made ahead of time (SocketPairs.ts), whose other ends this capture reads as `attach`
+   * reads a pipe, but without an allocation per read. Undefined when none are ready: the process
+   * then gets Node's pipes, attached.
    */
-  async pipes(): Promise<ChildOutput | undefined> {
-    reads ??= Buffer.allocUnsafeSlow(READ_BYTES)
-    const buffer = reads
-    const pair = (stream: "stdout" | "stderr") => {
-      const framer = new LineFramer(stream, this.file)
-      const made = socketPair({ buffer, callback: (n, read) => this.take(framer, read.subarray(0, n)) })
-      return made.then((pair) => ({ pair, framer }))
-    }
-    const [out, err] = await Promise.allSettled([pair("stdout"), pair("stderr")])
-    if (out.status === "rejected" || err.status === "rejected") {
-      for (const made of [out, err]) if (made.status === "fulfilled") closePair(made.value.pair)
-      return undefined
-    }
-    this.follow(out.value.pair.ours, out.value.framer)
-    this.follow(err.value.pair.ours, err.value.framer)
+  pipes(): ChildOutput | undefined {
+    const pairs = takePairs(2)
+    const [out, err] = pairs ?? []
+    if (out === undefined || err === undefined) return undefined
+    this.read(out, "stdout")
+    this.read(err, "stderr")
     return {
-      stdout: out.value.pair.theirs,
-      stderr: err.value.pair.theirs,
+      stdout: out.theirs,
+      stderr: err.theirs,
       close: () => {
-        out.value.pair.theirs.destroy()
-        err.value.pair.theirs.destroy()
+        out.theirs.destroy()
+        err.theirs.destroy()
       },
     }
+  }
+
+  private read(pair: SocketPair, stream: "stdout" | "stderr"): void {
+    const framer = new LineFramer(stream, this.file)
+    this.follow(pair.ours, framer)
+    pair.readInto((n, read) => this.take(framer, read.subarray(0, n)))
   }
 
   /** Keeps the log open while `source` is attached, and writes its partial last line when it closes. */
@@ -188,11 +179,6 @@ export class OutputCapture {
       // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
     }
   }
-}
-
-const closePair = (pair: SocketPair): void => {
-  pair.ours.destroy()
-  pair.theirs.destroy()
 }
 
 const LINE = /^(\S+) (stdout|stderr|dockless) (.*)$/s

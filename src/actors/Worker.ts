@@ -42,15 +42,15 @@ const healthLoop = (health: HealthSpec, request: SpawnRequest, reports: WorkerRe
 
 /**
  * The process with its stdout and stderr captured: through socket pairs the capture reads, or
- * through Node's pipes where no pair can be made. The capture's copies of the process's ends are
- * closed as soon as the process has them, so its exit ends the capture.
+ * through Node's pipes when none are ready. Our copies of the process's ends are closed as soon
+ * as it has them (or failed to start), so its exit (and its children's) ends the capture.
  */
 const spawnCaptured = (
   request: SpawnRequest,
   capture: OutputCapture,
 ): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
   Effect.acquireUseRelease(
-    Effect.promise(() => capture.pipes()),
+    Effect.sync(() => capture.pipes()),
     (output) =>
       output === undefined
         ? spawn(request).pipe(
