@@ -99,8 +99,8 @@ export class OutputCapture {
    * reads a pipe, but without an allocation per read. Undefined when none are ready: the process
    * then gets Node's pipes, attached.
    */
-  pipes(): ChildOutput | undefined {
-    const pairs = takePairs(2)
+  async pipes(): Promise<ChildOutput | undefined> {
+    const pairs = await takePairs(2)
     const [out, err] = pairs ?? []
     if (out === undefined || err === undefined) return undefined
     this.read(out, "stdout")

@@ -50,7 +50,7 @@ const spawnCaptured = (
   capture: OutputCapture,
 ): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => capture.pipes()),
+    Effect.promise(() => capture.pipes()),
     (output) =>
       output === undefined
         ? spawn(request).pipe(

@@ -4,7 +4,7 @@
 // stream machinery (Node's own 'pipe' stdio hands out a new 64 KiB Buffer per read). Making a
 // pair costs a connect and an accept, so a few wait ready and a spawn never waits for one: it
 // takes them, or gets Node's pipes when none are ready (a burst of spawns), and more are made
-// after. Pairs come from one listening socket in a private directory (mode 0700: no other user
+// after; only the first spawns wait, for the first pairs. Pairs come from one listening socket in a private directory (mode 0700: no other user
 // can connect); accepts come in connect order, so each connect is matched with its own accept.
 import { mkdtempSync, rmSync } from "node:fs"
 import { connect, createServer, type Server, type Socket } from "node:net"
@@ -36,6 +36,8 @@ const ready: Array<SocketPair> = []
 /** Accepts to come, oldest first: each is the other end of one connect. */
 const accepts: Array<(theirs: Socket) => void> = []
 let making = false
+/** The first pairs being made: the first spawns wait for them (a moment, once). */
+let first: Promise<void> | undefined
 let listening: Promise<string> | undefined
 let reads: Buffer | undefined
 
@@ -94,10 +96,13 @@ const refill = async (): Promise<void> => {
 }
 
 /** Starts making pairs, so the first spawns find some ready. */
-export const preparePairs = (): void => void refill()
+export const preparePairs = (): void => {
+  first ??= refill()
+}
 
 /** `count` ready pairs, or none (each is then Node's pipes' job); either way more are made. */
-export const takePairs = (count: number): ReadonlyArray<SocketPair> | undefined => {
+export const takePairs = async (count: number): Promise<ReadonlyArray<SocketPair> | undefined> => {
+  await first
   const taken = ready.length >= count ? ready.splice(0, count) : undefined
   for (const pair of taken ?? []) pair.ours.ref()
   void refill()
