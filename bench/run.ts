@@ -15,7 +15,14 @@ const args = process.argv.slice(2)
 const benches: Record<string, () => Promise<unknown>> = {
   respawn: () => respawn(20),
   idle: () => idle(200, 10),
-  capture: () => capture(200_000_000, 5),
+  capture: () =>
+    capture({
+      bytes: Number(process.env["CAPTURE_MIB"] ?? 200) * 1024 * 1024,
+      reps: Number(process.env["CAPTURE_REPS"] ?? 5),
+      kills: 20,
+      pm2: args.includes("--pm2"),
+      before: process.env["CAPTURE_BEFORE"],
+    }),
   boot: () => boot([1, 50, 200], 5),
   monitor: () => monitor(500, 60),
   storm: () => storm(100, Number(process.env["STORM_SECONDS"] ?? 300)),

@@ -41,9 +41,10 @@ const config = (port: number, services: ReadonlyArray<ServiceDef>) =>
     ...services.map(table),
   ].join("\n")
 
-export const dockless: Peer = {
-  name: "Dockless",
-  version: `Dockless ${version}`,
+/** Dockless from `bundle` (another build's, to compare two builds in one run). */
+export const docklessFrom = (bundle: string, name: string, release: string): Peer => ({
+  name,
+  version: release,
   linePrefix: 32,
   ownLine: /^\S+ dockless /,
   start: async (dir, services) => {
@@ -51,7 +52,7 @@ export const dockless: Peer = {
     const file = join(dir, "config.toml")
     writeFileSync(file, config(port, services))
     const out = openSync(join(dir, "daemon.out"), "a")
-    const child = spawn(process.execPath, [...nodeFlags, BUNDLE, "run", "--config", file], {
+    const child = spawn(process.execPath, [...nodeFlags, bundle, "run", "--config", file], {
       cwd: dir,
       stdio: ["ignore", out, out],
     })
@@ -66,4 +67,6 @@ export const dockless: Peer = {
       http: { url: `http://127.0.0.1:${port}`, token: TOKEN },
     }
   },
-}
+})
+
+export const dockless: Peer = docklessFrom(BUNDLE, "Dockless", `Dockless ${version}`)

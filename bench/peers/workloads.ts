@@ -90,7 +90,7 @@ const window = async (pid: number, ms: number, every: number) => {
 }
 
 /** SIGKILL of the one service → its new process alive (ms), `kills` times, each after a 200 ms calm. */
-export const respawn = (peer: Peer, s: Settings) =>
+export const respawn = (peer: Peer, s: Pick<Settings, "kills">) =>
   withPeer(
     peer,
     () => idleServices(1),
@@ -204,7 +204,7 @@ const checkLog = (file: string, peer: Peer) => {
  * gate's opening until the log holds all of it (framed, for Dockless), the daemon's CPU over that
  * time, its RSS before and at peak (sampled every 20 ms), and whether every line arrived intact.
  */
-export const capture = (peer: Peer, s: Settings) =>
+export const capture = (peer: Peer, s: Pick<Settings, "captureBytes">) =>
   withPeer(
     peer,
     (dir) => [firehose(dir, s.captureBytes)],

@@ -9,6 +9,7 @@
 import * as fs from "node:fs"
 import { dirname } from "node:path"
 import { errnoCode, systemErrorReason } from "../os/SystemError.ts"
+import type { ViewHolder } from "./OutputSlabs.ts"
 
 export interface LogFileOptions {
   readonly path: string
@@ -62,7 +63,7 @@ const renameIfPresent = (from: string, to: string): void => {
   }
 }
 
-export class LogFile {
+export class LogFile implements ViewHolder {
   private fd: number | undefined
   /** Identity of the open file, to notice it was removed or moved. */
   private dev = 0
@@ -81,10 +82,18 @@ export class LogFile {
   private retryAt = 0
   private checkAt = 0
   private readonly now: () => number
+  /** Bytes waiting in memory (being written included). */
   queued = 0
+  /** Bytes ever given to `append`: what is not queued of them is written or dropped, never read again. */
+  taken = 0
 
   constructor(private readonly options: LogFileOptions) {
     this.now = options.now ?? Date.now
+  }
+
+  /** Bytes given to `append` that the file will not read again: the buffers holding them may be reused. */
+  get released(): number {
+    return this.taken - this.queued
   }
 
   /** Why the file cannot be written now, or null. */
@@ -94,6 +103,7 @@ export class LogFile {
 
   /** Queues one buffer of whole lines; returns false when the producer should pause. */
   append(buffer: Buffer): boolean {
+    this.taken += buffer.length
     // Output that cannot be written is dropped, never held: the child goes on regardless.
     if (this.ended || (this.failure !== undefined && this.now() < this.retryAt)) return true
     this.queue.push(buffer)

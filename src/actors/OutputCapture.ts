@@ -1,11 +1,13 @@
-// A service's captured output: frames stdout/stderr bytes into `ISO-TIME STREAM TEXT` lines,
-// appends them to the rotated log file, keeps the newest ones in a bounded ring for the API and
-// hands them to live subscribers. Framing works on Buffers, one timestamp per chunk, so
-// capture keeps up with a chatty child; lines are only decoded to strings when someone reads.
-// A log that cannot be written never stops the service: its lines still reach the ring and
-// subscribers, and `logError` says why the file misses them until the disk recovers.
+// A service's captured output: frames stdout/stderr bytes into `ISO-TIME STREAM TEXT` lines
+// (LineFramer, one timestamp per chunk), appends them to the rotated log file, keeps the newest
+// ones in a bounded ring for the API and hands them to live subscribers. Lines are only decoded
+// to strings when someone reads them. A log that cannot be written never stops the service: its
+// lines still reach the ring and subscribers, and `logError` says why the file misses them.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
+import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
+import { preparePairs, takePairs, type SocketPair } from "../os/SocketPairs.ts"
+import { LineFramer } from "./LineFramer.ts"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 import { LogRing } from "./LogRing.ts"
 
@@ -24,10 +26,16 @@ export interface CaptureOptions {
 }
 
 const NEWLINE = 0x0a
-/** A line longer than this is cut into pieces, so one endless line cannot grow memory. */
-const MAX_LINE = 64 * 1024
-/** Per service: 200 chatty services cost at most 12.5 MiB; quiet ones cost nothing. */
+/** Per service: 200 chatty services cost at most 12.5 MiB; quiet ones cost what they wrote. */
 const DEFAULT_RING = 64 * 1024
+
+/** The process's ends of the pairs `pipes` made, to give it as its stdout and stderr. */
+export interface ChildOutput {
+  readonly stdout: Socket
+  readonly stderr: Socket
+  /** Closes these ends here, once the process has them (or will not): the process's exit then ends the capture. */
+  readonly close: () => void
+}
 
 type Subscriber = (framed: Buffer) => void
 type LogErrorListener = (error: string | null) => void
@@ -38,12 +46,20 @@ export class OutputCapture {
   private readonly subscribers = new Set<Subscriber>()
   private readonly logErrorListeners = new Set<LogErrorListener>()
   private readonly ring: LogRing
-  private readonly ringLimit: number
+  private readonly emit = (framed: Buffer): void => {
+    this.file?.append(framed)
+    this.ring.remember(framed)
+    // A subscriber may keep what it gets (a slow SSE reader): its own copy, not a slab's view.
+    if (this.subscribers.size === 0) return
+    const copy = Buffer.from(framed)
+    for (const subscriber of this.subscribers) subscriber(copy)
+  }
 
   constructor(options: CaptureOptions) {
-    this.ringLimit = options.ringBytes ?? DEFAULT_RING
-    this.ring = new LogRing(this.ringLimit)
-    if (options.file !== undefined) this.primeFrom(options.file.path)
+    preparePairs()
+    const ringBytes = options.ringBytes ?? DEFAULT_RING
+    this.ring = new LogRing(ringBytes)
+    if (options.file !== undefined) this.primeFrom(options.file.path, ringBytes)
     this.file =
       options.file === undefined
         ? undefined
@@ -70,22 +86,56 @@ export class OutputCapture {
    * log file stays open while a pipe is attached; with none, it is closed after each write.
    */
   attach(source: Readable, stream: "stdout" | "stderr"): void {
-    const prefixFor = (ts: string) => Buffer.from(`${ts} ${stream} `)
-    let partial: Buffer | undefined
+    const framer = new LineFramer(stream, this.file)
+    this.follow(source, framer)
+    source.on("data", (chunk: Buffer) => {
+      if (!this.take(framer, chunk)) source.pause()
+    })
+  }
+
+  /**
+   * Output for a process that is about to start: a socket pair for its stdout and one for its
+   * stderr, made ahead of time (SocketPairs.ts), whose other ends this capture reads as `attach`
+   * reads a pipe, but without an allocation per read. Undefined when none are ready: the process
+   * then gets Node's pipes, attached.
+   */
+  async pipes(): Promise<ChildOutput | undefined> {
+    const pairs = await takePairs(2)
+    const [out, err] = pairs ?? []
+    if (out === undefined || err === undefined) return undefined
+    this.read(out, "stdout")
+    this.read(err, "stderr")
+    return {
+      stdout: out.theirs,
+      stderr: err.theirs,
+      close: () => {
+        out.theirs.destroy()
+        err.theirs.destroy()
+      },
+    }
+  }
+
+  private read(pair: SocketPair, stream: "stdout" | "stderr"): void {
+    const framer = new LineFramer(stream, this.file)
+    this.follow(pair.ours, framer)
+    pair.readInto((n, read) => this.take(framer, read.subarray(0, n)))
+  }
+
+  /** Keeps the log open while `source` is attached, and writes its partial last line when it closes. */
+  private follow(source: Readable, framer: LineFramer): void {
     this.sources.add(source)
     this.file?.hold()
-    source.on("data", (chunk: Buffer) => {
-      partial = this.frame(chunk, partial, prefixFor(new Date().toISOString()))
-      if (this.file !== undefined && this.file.queued > HIGH_WATER) source.pause()
-    })
     source.once("close", () => {
-      if (partial !== undefined && partial.length > 0) {
-        this.emit(Buffer.concat([prefixFor(new Date().toISOString()), partial, Buffer.from("\n")]))
-      }
-      partial = undefined
+      framer.end(this.emit)
       this.sources.delete(source)
       if (this.sources.size === 0) this.file?.release()
     })
+  }
+
+  /** Frames one read of a pipe; false when the log file holds too much already (pause the pipe). */
+  private take(framer: LineFramer, chunk: Uint8Array): boolean {
+    framer.push(chunk, new Date().toISOString(), this.emit)
+    return this.file === undefined || this.file.queued <= HIGH_WATER
   }
 
   /**
@@ -111,54 +161,17 @@ export class OutputCapture {
     return this.file?.close() ?? Promise.resolve()
   }
 
-  /**
-   * Frames every complete line of `chunk` (after the carried-over `partial`); returns the new
-   * partial. For short lines the native calls per line are what costs, so the newlines are
-   * found once (their offsets kept in a reused array) and each line is then one copy.
-   */
-  private frame(chunk: Buffer, partial: Buffer | undefined, prefix: Buffer): Buffer | undefined {
-    let lines = 0
-    for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
-      if (lines === newlines.length) newlines = growOffsets(newlines)
-      newlines[lines++] = at
-    }
-    if (lines === 0) {
-      const joined = partial === undefined ? Buffer.from(chunk) : Buffer.concat([partial, chunk])
-      if (joined.length < MAX_LINE) return joined
-      this.emit(Buffer.concat([prefix, joined, Buffer.from("\n")]))
-      return undefined
-    }
-    const last = newlines[lines - 1] ?? 0
-    const out = Buffer.allocUnsafe((partial?.length ?? 0) + last + 1 + lines * prefix.length)
-    let pos = prefix.copy(out, 0)
-    if (partial !== undefined) pos += partial.copy(out, pos)
-    let start = 0
-    for (let i = 0; i < lines; i++) {
-      const end = (newlines[i] ?? 0) + 1
-      if (i > 0) pos += prefix.copy(out, pos)
-      pos += chunk.copy(out, pos, start, end)
-      start = end
-    }
-    this.emit(out)
-    return start < chunk.length ? Buffer.from(chunk.subarray(start)) : undefined
-  }
-
-  private emit(framed: Buffer): void {
-    this.file?.append(framed)
-    this.remember(framed)
-    for (const subscriber of this.subscribers) subscriber(framed)
-  }
-
   /** Starts the ring with the end of an existing log, so history survives a restart of Dockless. */
-  private primeFrom(path: string): void {
+  private primeFrom(path: string, limit: number): void {
     try {
       const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
       try {
         const size = fstatSync(fd).size
-        const length = Math.min(size, this.ringLimit)
-        const tail = Buffer.alloc(length)
-        readSync(fd, tail, 0, length, size - length)
-        this.remember(length === size ? tail : tailLines(tail, length))
+        const tail = Buffer.alloc(Math.min(size, limit))
+        readSync(fd, tail, 0, tail.length, size - tail.length)
+        // Cut from the middle of the file: its first whole line starts after the first newline.
+        const from = tail.length === size ? 0 : tail.indexOf(NEWLINE) + 1
+        if (from > 0 || tail.length === size) this.ring.remember(tail.subarray(from))
       } finally {
         closeSync(fd)
       }
@@ -166,29 +179,6 @@ export class OutputCapture {
       // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
     }
   }
-
-  private remember(framed: Buffer): void {
-    // Copied into one array per service: holding the framed chunks themselves cost an object
-    // each (a crash loop's notes: ~900 per service) and pinned the pool slabs they were cut from.
-    this.ring.remember(framed.length > this.ringLimit ? tailLines(framed, this.ringLimit) : framed)
-  }
-}
-
-/**
- * Newline offsets of the chunk being framed, shared by every capture: framing is synchronous,
- * so one array serves all services (one per service would cost 16 KiB each for nothing).
- */
-let newlines: Int32Array = new Int32Array(4096)
-
-const growOffsets = (offsets: Int32Array): Int32Array => {
-  const grown = new Int32Array(offsets.length * 2)
-  grown.set(offsets)
-  return grown
-}
-
-const tailLines = (framed: Buffer, limit: number): Buffer => {
-  const from = framed.indexOf(NEWLINE, framed.length - limit)
-  return from === -1 ? Buffer.alloc(0) : framed.subarray(from + 1)
 }
 
 const LINE = /^(\S+) (stdout|stderr|dockless) (.*)$/s

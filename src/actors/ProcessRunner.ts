@@ -3,6 +3,7 @@
 // stopping it follows OTP's shutdown protocol: stop_signal to the group, wait, then SIGKILL.
 // Releasing the scope a process was spawned in stops it, so no child outlives its owner.
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process"
+import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
 import { Data, Deferred, Effect, FiberId, Option, type Scope } from "effect"
 
@@ -22,14 +23,24 @@ export interface SpawnRequest {
   readonly stopTimeoutMs: number
 }
 
-export interface RunningProcess {
+export interface SpawnedProcess {
   readonly pid: number
-  readonly stdout: Readable
-  readonly stderr: Readable
   /** Completes when the main process has ended (the 'exit' event, not 'close': see STACK pitfall 12). */
   readonly exit: Effect.Effect<ExitInfo>
   /** Sends a signal to the whole process group; a group that is already gone is not an error. */
   readonly signalGroup: (signal: NodeJS.Signals) => Effect.Effect<void>
+}
+
+/** A process whose stdout and stderr are pipes to us. */
+export interface RunningProcess extends SpawnedProcess {
+  readonly stdout: Readable
+  readonly stderr: Readable
+}
+
+/** Sockets to give a process as its stdout and stderr, instead of new pipes. */
+export interface OutputSockets {
+  readonly stdout: Socket
+  readonly stderr: Socket
 }
 
 /** How long a process may take to vanish after SIGKILL before Dockless stops waiting for it. */
@@ -82,12 +93,12 @@ export const signalProcess = (pid: number, signal: NodeJS.Signals): Effect.Effec
     }
   })
 
-const acquire = (request: SpawnRequest) =>
+const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
   Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
     (resume) => {
       const exited = Deferred.unsafeMake<ExitInfo>(FiberId.none)
       const child = nodeSpawn(request.command, [...request.args], {
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["ignore", output?.stdout ?? "pipe", output?.stderr ?? "pipe"],
         detached: true,
         cwd: request.cwd,
         env: request.env,
@@ -115,28 +126,42 @@ const acquire = (request: SpawnRequest) =>
     },
   )
 
+/** The child in the current scope: its release stops the whole group (see `spawn`). */
+const scoped = (request: SpawnRequest, output: OutputSockets | undefined) =>
+  Effect.acquireRelease(acquire(request, output), ({ child, exited }) =>
+    stopGroup(child.pid ?? 0, exited, request),
+  )
+
+const running = (child: ChildProcess, exited: Deferred.Deferred<ExitInfo>): SpawnedProcess => {
+  const pid = child.pid ?? 0
+  return {
+    pid,
+    exit: Deferred.await(exited),
+    signalGroup: (signal) => signalGroup(pid, signal),
+  }
+}
+
 /**
- * Spawns a process whose lifetime is bound to the current scope. The release is uninterruptible except for
- * its bounded waits (STACK pitfall 11): closing the scope always ends the whole group, and never hangs,
- * even on a process stuck in the kernel that ignores SIGKILL.
+ * Spawns a process whose lifetime is bound to the current scope, its stdout and stderr piped to
+ * us. The release is uninterruptible except for its bounded waits (STACK pitfall 11): closing
+ * the scope always ends the whole group, and never hangs, even on a process stuck in the kernel
+ * that ignores SIGKILL.
  */
 export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
-    const { child, exited } = yield* Effect.acquireRelease(acquire(request), ({ child, exited }) =>
-      stopGroup(child.pid ?? 0, exited, request),
-    )
-    const pid = child.pid ?? 0
+    const { child, exited } = yield* scoped(request, undefined)
     const stdout = child.stdout
     const stderr = child.stderr
     if (stdout === null || stderr === null) return yield* Effect.die("spawned without stdout/stderr pipes")
-    return {
-      pid,
-      stdout,
-      stderr,
-      exit: Deferred.await(exited),
-      signalGroup: (signal) => signalGroup(pid, signal),
-    }
+    return { ...running(child, exited), stdout, stderr }
   })
+
+/** As `spawn`, with `output` as the process's stdout and stderr (the caller closes its copies). */
+export const spawnWithOutput = (
+  request: SpawnRequest,
+  output: OutputSockets,
+): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
+  scoped(request, output).pipe(Effect.map(({ child, exited }) => running(child, exited)))
 
 const waitFor = (exited: Deferred.Deferred<ExitInfo>, ms: number) =>
   Effect.interruptible(Deferred.await(exited)).pipe(Effect.timeout(ms), Effect.option)

@@ -6,7 +6,14 @@ import { Clock, Effect, type Scope } from "effect"
 import type { HealthSpec } from "../config/ServiceSpec.ts"
 import type { OutputCapture } from "./OutputCapture.ts"
 import { probe, type ProbeResult } from "./Probe.ts"
-import { spawn, type ExitInfo, type SpawnFailed, type SpawnRequest } from "./ProcessRunner.ts"
+import {
+  spawn,
+  spawnWithOutput,
+  type ExitInfo,
+  type SpawnedProcess,
+  type SpawnFailed,
+  type SpawnRequest,
+} from "./ProcessRunner.ts"
 
 /** Where a worker reports to: its supervisor's mailbox. */
 export interface WorkerReports {
@@ -33,6 +40,29 @@ const healthLoop = (health: HealthSpec, request: SpawnRequest, reports: WorkerRe
     }
   })
 
+/**
+ * The process with its stdout and stderr captured: through socket pairs the capture reads, or
+ * through Node's pipes when none are ready. Our copies of the process's ends are closed as soon
+ * as it has them (or failed to start), so its exit (and its children's) ends the capture.
+ */
+const spawnCaptured = (
+  request: SpawnRequest,
+  capture: OutputCapture,
+): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => capture.pipes()),
+    (output) =>
+      output === undefined
+        ? spawn(request).pipe(
+            Effect.tap((proc) => {
+              capture.attach(proc.stdout, "stdout")
+              capture.attach(proc.stderr, "stderr")
+            }),
+          )
+        : spawnWithOutput(request, output),
+    (output) => Effect.sync(() => output?.close()),
+  )
+
 /** Spawns the process in the current scope; closing that scope stops the whole process group. */
 export const startWorker = (
   request: SpawnRequest,
@@ -41,10 +71,8 @@ export const startWorker = (
   reports: WorkerReports,
 ): Effect.Effect<Worker, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
-    const proc = yield* spawn(request)
+    const proc = yield* spawnCaptured(request, capture)
     const startedAt = yield* Clock.currentTimeMillis
-    capture.attach(proc.stdout, "stdout")
-    capture.attach(proc.stderr, "stderr")
     yield* Effect.forkScoped(proc.exit.pipe(Effect.flatMap(reports.exited)))
     if (health !== undefined) yield* Effect.forkScoped(healthLoop(health, request, reports))
     return { pid: proc.pid, startedAt, signalGroup: proc.signalGroup }
