@@ -3,7 +3,7 @@
 // a running service has memory_max. Otherwise its fiber waits on a signal with no timer armed.
 // It keeps the latest usage and 5 minutes of history per service, and enforces memory_max by
 // faulting the actor, which its supervisor then restarts by policy (an OTP child crash).
-import { Chunk, Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews, type ServiceEvent } from "../actors/ServiceViews.ts"
 import { sampleGroups, type GroupUsage } from "../os/ProcessTree.ts"
@@ -170,7 +170,7 @@ const make = (sampler: Sampler, fault: Fault) =>
     // Other changes cannot, and in a crash storm they come 100 a second.
     const subscription = yield* views.subscribe
     yield* Queue.takeBetween(subscription.events, 1, Number.MAX_SAFE_INTEGER).pipe(
-      Effect.flatMap((events) => (Chunk.some(events, mayGuard) ? signal : Effect.void)),
+      Effect.flatMap((events) => ([...events].some(mayGuard) ? signal : Effect.void)),
       Effect.forever,
       Effect.forkScoped,
     )
