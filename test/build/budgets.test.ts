@@ -11,8 +11,12 @@ import { nodeFlags } from "../../src/version.ts"
 import { BUNDLE, freePort, tempDir, waitFor } from "../support/daemon.ts"
 
 const KiB = 1024
-/** Measured 436 KiB when this budget was set. */
-const BUNDLE_BUDGET = 550 * KiB
+/**
+ * Measured 436 KiB when this budget was set at 550; 552.5 KiB once issue 10's capture path (socket
+ * pairs read into one buffer, the word-at-a-time framer, reused slabs) more than doubled log
+ * throughput: raised to 560.
+ */
+const BUNDLE_BUDGET = 560 * KiB
 /**
  * Chunks loaded only with [http] tls or in a terminal (issue 12): node-forge making a certificate
  * (~290 KiB), the TLS port, the LAN URLs and QR code. They cost nothing until used.
