@@ -6,10 +6,11 @@
 // takes them, or gets Node's pipes when none are ready (a burst of spawns), and more are made
 // after; only the first spawns wait, for the first pairs. Pairs come from one listening socket in a private directory (mode 0700: no other user
 // can connect); accepts come in connect order, so each connect is matched with its own accept.
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { connect, createServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { readProcIdentity } from "./ProcStat.ts"
 
 /** Where what a pair reads goes: the bytes are `read[0, n)`, valid during the call only; false pauses. */
 export type Sink = (n: number, read: Uint8Array) => boolean
@@ -41,9 +42,38 @@ let first: Promise<void> | undefined
 let listening: Promise<string> | undefined
 let reads: Buffer | undefined
 
+/** The directory of a daemon's listening socket names its pid, so a later one can tell it is litter. */
+const DIR_PREFIX = "dockless-pairs-"
+const OWNED = new RegExp(`^${DIR_PREFIX}(\\d+)-`)
+const ownerOf = (name: string): number | undefined => {
+  const match = OWNED.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
+const isLive = (pid: number): boolean => {
+  const identity = readProcIdentity(pid)
+  return identity !== undefined && identity.state !== "Z"
+}
+
+/** A daemon killed with -9 never removed its directory: those of pids no longer alive go. */
+const removeLeftoverDirs = (): void => {
+  let names: Array<string>
+  try {
+    names = readdirSync(tmpdir())
+  } catch {
+    return // Litter stays; pairs are still made.
+  }
+  for (const name of names) {
+    const owner = ownerOf(name)
+    if (owner !== undefined && owner !== process.pid && !isLive(owner))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true })
+  }
+}
+
 const listen = (): Promise<string> =>
   new Promise((resolve, reject) => {
-    const dir = mkdtempSync(join(tmpdir(), "dockless-pairs-"))
+    removeLeftoverDirs()
+    const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`))
     const path = join(dir, "pair")
     const server: Server = createServer({ pauseOnConnect: true }, (socket) => {
       const accepted = accepts.shift()
