@@ -12,6 +12,9 @@ const onePair = () => {
   return waitFor("a pair ready", async () => (await takePairs(1))?.[0])
 }
 
+/** The socket's libuv handle: where onread's pause is kept. */
+const handleOf = (pair: SocketPair) => (pair.ours as unknown as { _handle: { reading: boolean } })._handle
+
 const closed = (pair: SocketPair) => new Promise<void>((done) => pair.ours.once("close", () => done()))
 
 describe("SocketPairs", () => {
@@ -70,7 +73,9 @@ describe("SocketPairs", () => {
     writer(2_000_000, pair)
     pair.theirs.destroy()
     await waitFor("the first read", async () => (paused ? true : undefined))
-    // Paused at the handle: the child, blocked on a full socket, cannot have written it all.
+    // A sink's false stops reading at the handle (Node's onread: readStop), which is what
+    // `resume` restarts; the stream-level isPaused() does not show it.
+    expect(handleOf(pair).reading).toBe(false)
     expect(received).toBeLessThan(2_000_000)
     pair.ours.resume()
     await end
