@@ -38,7 +38,7 @@ export interface StoreShape {
   readonly load: Effect.Effect<Loaded>
   /**
    * Saves a desired state; returns once state.json holds it (or fails, changing nothing).
-   * Concurrent calls share writes: 100 services started at once cost two fsyncs, not 100.
+   * Concurrent calls share writes: 100 services started at once cost two writes, not 100.
    */
   readonly setDesired: (name: string, desired: Desired) => Effect.Effect<void, StateFileUnwritable>
   /** Remembers the process of a new run for crash recovery; written within LAZY_MS. */
