@@ -43,7 +43,9 @@ describe("shutdown", () => {
       `[services.db]\n${stamped(db)}\n[services.app]\n${stamped(app)}\ndepends_on = ["db"]\n`,
     )
     await waitForView(d, "app", "running", (v) => v.state === "running")
+    // Both children must have set their SIGTERM trap: `running` only says they were spawned.
     await waitFor("app to have stamped its start", () => nth(app, "start", 0))
+    await waitFor("db to have stamped its start", () => nth(db, "start", 0))
     expect(await d.stop()).toBe(0)
     const appStop = nth(app, "stop", 0)
     const dbStop = nth(db, "stop", 0)
