@@ -57,6 +57,7 @@ export const storm = async (count = 100, seconds = 300) => {
       rss_max_mib: mib(Math.max(...rss)),
       rss_end_mib: mib(rss[rss.length - 1] ?? 0),
       rss_drift_mib: mib(Math.max(...rss) - rssBefore),
+      rss_median_drift_mib: mib(median(rss) - rssBefore),
       rss_every_30s_mib: rss.filter((_, i) => i % 6 === 0).map(mib),
     }
   } finally {
