@@ -76,6 +76,8 @@ export class LogFile implements ViewHolder {
   private held = false
   private ended = false
   private idle: Array<() => void> = []
+  /** Readers waiting for the bytes taken up to their mark to be written (or dropped). */
+  private readers: Array<{ readonly mark: number; readonly done: () => void }> = []
   /** Where the last whole buffer ends: past it, a short write left part of a line. */
   private whole = 0
   private failure: LogFault | undefined
@@ -94,6 +96,30 @@ export class LogFile implements ViewHolder {
   /** Bytes given to `append` that the file will not read again: the buffers holding them may be reused. */
   get released(): number {
     return this.taken - this.queued
+  }
+
+  /**
+   * Resolves true once every byte given to `append` so far is written or dropped, so a read of
+   * the file sees them; false if that takes longer than `ms` (a slow or stuck disk).
+   */
+  caughtUp(ms: number): Promise<boolean> {
+    const mark = this.taken
+    if (this.released >= mark) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.readers = this.readers.filter((r) => r !== reader)
+        resolve(false)
+      }, ms)
+      timer.unref()
+      const reader = {
+        mark,
+        done: () => {
+          clearTimeout(timer)
+          resolve(true)
+        },
+      }
+      this.readers.push(reader)
+    })
   }
 
   /** Why the file cannot be written now, or null. */
@@ -150,6 +176,7 @@ export class LogFile implements ViewHolder {
       // A regular file takes all or says why not: a short count (a full disk) is followed by that error.
       if (written < bytes) this.requeue(batch, written)
       else this.whole = this.size
+      this.wakeReaders()
       if (this.failure !== undefined) this.recover()
       if (this.pressured && this.queued < LOW_WATER) {
         this.pressured = false
@@ -271,6 +298,7 @@ export class LogFile implements ViewHolder {
     this.closeFd()
     this.queue = []
     this.queued = 0
+    this.wakeReaders()
     this.retryAt = this.now() + RETRY_MS
     if (this.pressured) {
       this.pressured = false
@@ -282,6 +310,14 @@ export class LogFile implements ViewHolder {
       this.options.onError(fault.sentence)
     }
     this.settle()
+  }
+
+  private wakeReaders(): void {
+    if (this.readers.length === 0) return
+    const released = this.released
+    const waiting = this.readers
+    this.readers = waiting.filter((r) => r.mark > released)
+    for (const reader of waiting) if (reader.mark <= released) reader.done()
   }
 
   private recover(): void {

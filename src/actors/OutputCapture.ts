@@ -1,6 +1,7 @@
 // A service's captured output: frames stdout/stderr bytes into `ISO-TIME STREAM TEXT` lines
 // (LineFramer, one timestamp per chunk), appends them to the rotated log file, keeps the newest
-// ones in a bounded ring for the API and hands them to live subscribers. Lines are only decoded
+// ones in a small ring for the API (more are read back from the file) and hands them to live
+// subscribers. Lines are only decoded
 // to strings when someone reads them. A log that cannot be written never stops the service: its
 // lines still reach the ring and subscribers, and `logError` says why the file misses them.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
@@ -10,6 +11,7 @@ import { preparePairs, takePairs, type SocketPair } from "../os/SocketPairs.ts"
 import { LineFramer } from "./LineFramer.ts"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 import { LogRing } from "./LogRing.ts"
+import { readTail } from "./LogTail.ts"
 
 export type LogStream = "stdout" | "stderr" | "dockless"
 
@@ -26,8 +28,15 @@ export interface CaptureOptions {
 }
 
 const NEWLINE = 0x0a
-/** Per service: 200 chatty services cost at most 12.5 MiB; quiet ones cost what they wrote. */
-const DEFAULT_RING = 64 * 1024
+/**
+ * Per service, when a log file backs the ring (older lines are read from it): 200 chatty
+ * services cost at most 3.1 MiB; quiet ones cost what they wrote.
+ */
+const FILE_RING = 16 * 1024
+/** Per service with logging to disk disabled: the ring is all the history there is. */
+const ALONE_RING = 64 * 1024
+/** How long a request for older lines waits for what was captured to reach the file. */
+const CATCH_UP_MS = 1000
 
 /** The process's ends of the pairs `pipes` made, to give it as its stdout and stderr. */
 export interface ChildOutput {
@@ -46,6 +55,7 @@ export class OutputCapture {
   private readonly subscribers = new Set<Subscriber>()
   private readonly logErrorListeners = new Set<LogErrorListener>()
   private readonly ring: LogRing
+  private readonly onDisk: CaptureOptions["file"]
   private readonly emit = (framed: Buffer): void => {
     this.file?.append(framed)
     this.ring.remember(framed)
@@ -57,7 +67,8 @@ export class OutputCapture {
 
   constructor(options: CaptureOptions) {
     preparePairs()
-    const ringBytes = options.ringBytes ?? DEFAULT_RING
+    this.onDisk = options.file
+    const ringBytes = options.ringBytes ?? (options.file === undefined ? ALONE_RING : FILE_RING)
     this.ring = new LogRing(ringBytes)
     if (options.file !== undefined) this.primeFrom(options.file.path, ringBytes)
     this.file =
@@ -150,6 +161,21 @@ export class OutputCapture {
   tail(count: number): ReadonlyArray<LogLine> {
     if (count <= 0) return []
     return parseLines(this.ring.contents()).slice(-count)
+  }
+
+  /**
+   * The newest `count` lines, oldest first: from memory when the ring holds that many, else
+   * from the log on disk once what was captured has reached it. The ring answers when the file
+   * cannot (logging disabled, a failing disk, a write that takes more than CATCH_UP_MS).
+   */
+  async recent(count: number): Promise<ReadonlyArray<LogLine>> {
+    const held = this.tail(count)
+    const file = this.file
+    const onDisk = this.onDisk
+    if (held.length >= count || file === undefined || onDisk === undefined) return held
+    if (!(await file.caughtUp(CATCH_UP_MS)) || file.error !== null) return held
+    const read = parseLines(readTail(onDisk.path, onDisk.keep, count))
+    return read.length > held.length ? read : held
   }
 
   subscribe(subscriber: Subscriber): () => void {

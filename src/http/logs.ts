@@ -29,7 +29,7 @@ export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
     const lines = yield* lineCount(event.url.searchParams.get("lines"))
     const service = yield* (yield* RootSupervisor).service(param(event, "name"))
-    return reply(200, { lines: service.capture.tail(lines) })
+    return reply(200, { lines: yield* Effect.promise(() => service.capture.recent(lines)) })
   })
 
 export const logStream: Handler = (event, ctx) =>

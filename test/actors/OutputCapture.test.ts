@@ -81,6 +81,27 @@ describe("OutputCapture", () => {
     await after.close()
   })
 
+  it("answers more lines than memory holds from the log file, across a rotation", async () => {
+    const path = join(dir(), "svc.log")
+    const capture = new OutputCapture({ file: { path, maxBytes: 64 * 1024, keep: 3 }, ringBytes: 4096 })
+    for (let i = 0; i < 5000; i++) capture.note(`line ${i}`)
+    expect(capture.tail(3000).length).toBeLessThan(100)
+    const recent = await capture.recent(3000)
+    expect(existsSync(`${path}.2`)).toBe(true)
+    expect(recent).toHaveLength(3000)
+    expect(recent.every((l, i) => l.text === `line ${2000 + i}` && l.stream === "dockless")).toBe(true)
+    expect((await capture.recent(2)).map((l) => l.text)).toEqual(["line 4998", "line 4999"])
+    await capture.close()
+  })
+
+  it("answers from memory alone when there is no log file", async () => {
+    const capture = new OutputCapture({ file: undefined, ringBytes: 4096 })
+    for (let i = 0; i < 5000; i++) capture.note(`line ${i}`)
+    const recent = await capture.recent(3000)
+    expect(recent.length).toBeLessThan(100)
+    expect(recent.at(-1)?.text).toBe("line 4999")
+  })
+
   it("keeps only the newest lines in memory", () => {
     const capture = new OutputCapture({ file: undefined, ringBytes: 4096 })
     for (let i = 0; i < 10_000; i++) capture.note(`line ${i}`)

@@ -338,6 +338,29 @@ describe("registration", () => {
     expect(res.status).toBe(200)
     expect((await res.json()).lines).toHaveLength(1)
   })
+
+  it("answers as many lines as asked for, reading back from the log file what memory no longer holds", async () => {
+    const created = await d.api("POST", "/api/services", {
+      name: "talker",
+      command: "sh",
+      args: ["-c", "seq 0 4999 | sed 's/^/line /'; exec sleep 600"],
+    })
+    expect(created.status).toBe(201)
+    pids.push((await waitForView(d, "talker", "running", (v) => v.state === "running")).pid)
+    const texts = async (n: number): Promise<Array<string>> =>
+      (await d.json("GET", `/api/services/talker/logs?lines=${n}`)).lines.map((l: { text: string }) => l.text)
+    await waitFor("the last line to be captured", async () =>
+      (await texts(1))[0] === "line 4999" ? true : undefined,
+    )
+    const asked = await texts(3000)
+    expect(asked).toHaveLength(3000)
+    expect(asked[0]).toBe("line 2000")
+    expect(asked.at(-1)).toBe("line 4999")
+    expect(asked.every((text, i) => text === `line ${2000 + i}`)).toBe(true)
+    // More than there is: everything, from the first line Dockless wrote about it.
+    const all = await texts(10_000)
+    expect(all.filter((text) => text.startsWith("line "))).toHaveLength(5000)
+  })
 })
 
 describe("replace and delete", () => {
