@@ -174,7 +174,7 @@ export class OutputCapture {
     const onDisk = this.onDisk
     if (held.length >= count || file === undefined || onDisk === undefined) return held
     if (!(await file.caughtUp(CATCH_UP_MS)) || file.error !== null) return held
-    const read = parseLines(readTail(onDisk.path, onDisk.keep, count))
+    const read = readBack(onDisk.path, onDisk.keep, count)
     return read.length > held.length ? read : held
   }
 
@@ -204,6 +204,15 @@ export class OutputCapture {
     } catch {
       // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
     }
+  }
+}
+
+/** The newest lines on disk; none when the disk refuses the read (EIO): the ring answers then. */
+const readBack = (path: string, keep: number, count: number): Array<LogLine> => {
+  try {
+    return parseLines(readTail(path, keep, count))
+  } catch {
+    return []
   }
 }
 
