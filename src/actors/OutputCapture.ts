@@ -1,9 +1,9 @@
 // A service's captured output: frames stdout/stderr bytes into `ISO-TIME STREAM TEXT` lines
 // (LineFramer, one timestamp per chunk), appends them to the rotated log file, keeps the newest
-// ones in a small ring for the API (more are read back from the file) and hands them to live
-// subscribers. Lines are only decoded
-// to strings when someone reads them. A log that cannot be written never stops the service: its
-// lines still reach the ring and subscribers, and `logError` says why the file misses them.
+// ones in a small ring for the API (older ones are read back from the file) and hands them to
+// live subscribers. Lines are only decoded to strings when someone reads them. A log that cannot
+// be written never stops the service: its lines still reach the ring and subscribers, and
+// `logError` says why the file misses them.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
