@@ -8,7 +8,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/browser/**"],
-          globalSetup: ["test/support/buildBundle.ts"],
+          globalSetup: ["test/support/buildBundle.ts", "test/support/scratchDir.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
-          globalSetup: ["test/support/buildBundle.ts"],
+          globalSetup: ["test/support/buildBundle.ts", "test/support/scratchDir.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
