@@ -16,13 +16,16 @@ interface Piece {
 
 const NOTHING: Piece = { bytes: Buffer.alloc(0), lines: 0 }
 
-/** The framed bytes of the newest `count` whole lines of `path` and its rotations, oldest first. */
-export const readTail = (path: string, keep: number, count: number): Buffer => {
+/**
+ * The framed bytes of the newest `count` whole lines of `path` and its rotations, oldest first,
+ * read from the last `maxBytes` of them at most.
+ */
+export const readTail = (path: string, keep: number, count: number, maxBytes = MAX_TAIL_BYTES): Buffer => {
   const newestFirst: Array<Buffer> = []
   let lines = 0
   let bytes = 0
-  for (let i = 0; i <= keep && lines < count && bytes < MAX_TAIL_BYTES; i++) {
-    const piece = tailOf(i === 0 ? path : `${path}.${i}`, count - lines, MAX_TAIL_BYTES - bytes)
+  for (let i = 0; i <= keep && lines < count && bytes < maxBytes; i++) {
+    const piece = tailOf(i === 0 ? path : `${path}.${i}`, count - lines, maxBytes - bytes)
     newestFirst.push(piece.bytes)
     lines += piece.lines
     bytes += piece.bytes.length
@@ -56,7 +59,7 @@ const scanBack = (fd: number, size: number, want: number, budget: number): Piece
   let start = -1
   let seen = 0
   while (from > 0 && seen < want && size - from < budget) {
-    const length = Math.min(CHUNK, from)
+    const length = Math.min(CHUNK, from, budget - (size - from))
     from -= length
     const chunk = readAt(fd, from, length)
     chunks.unshift(chunk)

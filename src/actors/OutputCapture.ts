@@ -4,7 +4,6 @@
 // live subscribers. Lines are only decoded to strings when someone reads them. A log that cannot
 // be written never stops the service: its lines still reach the ring and subscribers, and
 // `logError` says why the file misses them.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
 import { preparePairs, takePairs, type SocketPair } from "../os/SocketPairs.ts"
@@ -27,7 +26,6 @@ export interface CaptureOptions {
   readonly ringBytes?: number
 }
 
-const NEWLINE = 0x0a
 /**
  * Per service, when a log file backs the ring (older lines are read from it): 200 chatty
  * services cost at most 3.1 MiB; quiet ones cost what they wrote.
@@ -174,7 +172,7 @@ export class OutputCapture {
     const onDisk = this.onDisk
     if (held.length >= count || file === undefined || onDisk === undefined) return held
     if (!(await file.caughtUp(CATCH_UP_MS)) || file.error !== null) return held
-    const read = readBack(onDisk.path, onDisk.keep, count)
+    const read = parseLines(readBack(onDisk.path, onDisk.keep, count))
     return read.length > held.length ? read : held
   }
 
@@ -189,30 +187,17 @@ export class OutputCapture {
 
   /** Starts the ring with the end of an existing log, so history survives a restart of Dockless. */
   private primeFrom(path: string, limit: number): void {
-    try {
-      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
-      try {
-        const size = fstatSync(fd).size
-        const tail = Buffer.alloc(Math.min(size, limit))
-        readSync(fd, tail, 0, tail.length, size - tail.length)
-        // Cut from the middle of the file: its first whole line starts after the first newline.
-        const from = tail.length === size ? 0 : tail.indexOf(NEWLINE) + 1
-        if (from > 0 || tail.length === size) this.ring.remember(tail.subarray(from))
-      } finally {
-        closeSync(fd)
-      }
-    } catch {
-      // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
-    }
+    // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
+    this.ring.remember(readBack(path, 0, Number.POSITIVE_INFINITY, limit))
   }
 }
 
-/** The newest lines on disk; none when the disk refuses the read (EIO): the ring answers then. */
-const readBack = (path: string, keep: number, count: number): Array<LogLine> => {
+/** The newest lines on disk, framed; none when the disk refuses the read (EIO): the ring answers then. */
+const readBack = (path: string, keep: number, count: number, maxBytes?: number): Buffer => {
   try {
-    return parseLines(readTail(path, keep, count))
+    return readTail(path, keep, count, maxBytes)
   } catch {
-    return []
+    return Buffer.alloc(0)
   }
 }
 

@@ -177,6 +177,8 @@ const make = (dataDir: string): Effect.Effect<StoreShape, never, Scope.Scope> =>
     const writeQueued = Effect.suspend(() => {
       const batch = queued.splice(0)
       if (batch.length === 0) return Effect.void
+      // Applied again at commit, not kept from the render: lazy records change `records` in
+      // place while the write is under way, and the commit must not drop them.
       return stateFile
         .write(
           () => renderState(withDesired(records, batch)),

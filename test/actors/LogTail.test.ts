@@ -38,6 +38,19 @@ describe("readTail", () => {
     expect(texts(readTail(path, 1, 1000))).toEqual(texts(Buffer.from(lines(10, 30))))
   })
 
+  it("reads no more than it is allowed, and answers only the whole lines within that", () => {
+    const path = logIn()
+    writeFileSync(`${path}.1`, lines(0, 100))
+    writeFileSync(path, lines(100, 200))
+    // Each line is 9 bytes ("line 1xx\n"): 40 bytes hold four whole lines and part of a fifth.
+    expect(texts(readTail(path, 1, Number.POSITIVE_INFINITY, 40))).toEqual([
+      "line 196",
+      "line 197",
+      "line 198",
+      "line 199",
+    ])
+  })
+
   it("leaves out a last line that is still being written", () => {
     const path = logIn()
     writeFileSync(path, `${lines(0, 3)}line 3 half`)
