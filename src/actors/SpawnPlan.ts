@@ -14,13 +14,18 @@ import type { SpawnRequest } from "./ProcessRunner.ts"
 const DAEMON_ONLY =
   /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|INVOCATION_ID)$/
 
-const baseEnv = (): Record<string, string> => {
+const inheritable = (): Readonly<Record<string, string>> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !DAEMON_ONLY.test(key)) env[key] = value
   }
   return env
 }
+
+/** The daemon's environment is fixed once it runs, so it is filtered once, not at every spawn
+ * (a crash loop spawns 20 times a second, and each copy outlived the young generation). */
+let inherited: Readonly<Record<string, string>> | undefined
+const baseEnv = (): Readonly<Record<string, string>> => (inherited ??= inheritable())
 
 /** Why a cwd cannot be used, said as such (spawn's own ENOENT would blame the command). */
 const cwdProblem = (cwd: string): string | undefined => {
