@@ -13,6 +13,7 @@ import { Escapees } from "../actors/Escapees.ts"
 import { LOG_DIR_MODE } from "../actors/LogFile.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { instanceOf } from "../os/Markers.ts"
+import { HeapGovernor } from "../monitor/HeapGovernor.ts"
 import { Monitor } from "../monitor/Monitor.ts"
 import { openDataDir } from "../state/DataDir.ts"
 import { Store } from "../state/Store.ts"
@@ -89,7 +90,9 @@ const daemon = (config: Config) =>
       Layer.provideMerge(Layer.succeed(Store, store)),
     )
     const monitored = Monitor.layer.pipe(Layer.provideMerge(core))
-    const app = HttpServer.layer(config).pipe(Layer.provideMerge(monitored))
+    // After the boot: the tree's start-up allocations are V8's to collect.
+    const governed = HeapGovernor.layer.pipe(Layer.provideMerge(monitored))
+    const app = HttpServer.layer(config).pipe(Layer.provideMerge(governed))
     const http = Context.get(yield* Layer.build(app), HttpServer)
     yield* Effect.logInfo(`dockless ${version} ready: ${specs.size} services, dashboard on ${http.url}`)
     if (http.fingerprint !== undefined)

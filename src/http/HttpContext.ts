@@ -5,6 +5,7 @@ import type { Effect, Runtime } from "effect"
 import type * as Schema from "effect/Schema"
 import type { Config } from "../config/Config.ts"
 import type { ServiceViews } from "../actors/ServiceViews.ts"
+import type { HeapGovernor } from "../monitor/HeapGovernor.ts"
 import type { Monitor } from "../monitor/Monitor.ts"
 import type { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import type { Auth, Principal } from "./auth.ts"
@@ -13,7 +14,7 @@ import type { HttpFailure } from "./HttpErrors.ts"
 import type { ListCache } from "./ListCache.ts"
 import type { OpenStreams } from "./sse.ts"
 
-export type HttpDeps = RootSupervisor | ServiceViews | Monitor
+export type HttpDeps = RootSupervisor | ServiceViews | Monitor | HeapGovernor
 
 export interface HttpContext {
   readonly config: Config

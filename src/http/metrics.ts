@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import { STATE_NAMES } from "../actors/ServiceView.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import { HeapGovernor, type Collections } from "../monitor/HeapGovernor.ts"
 import { Monitor } from "../monitor/Monitor.ts"
 import { withUsage } from "../monitor/Usage.ts"
 import type { Handler } from "./HttpContext.ts"
@@ -39,7 +40,11 @@ const perService = (
     return n === null ? [] : [[`service="${label(v.name)}"`, n] as const]
   })
 
-export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number): string => {
+export const metricsText = (
+  views: ReadonlyArray<ServiceView>,
+  startedAt: number,
+  collections: Collections,
+): string => {
   const usage = process.cpuUsage()
   const memory = process.memoryUsage()
   const families: Array<Family> = [
@@ -106,6 +111,18 @@ export const metricsText = (views: ReadonlyArray<ServiceView>, startedAt: number
       samples: [["", memory.external]],
     },
     {
+      name: "dockless_heap_collections_total",
+      help: "Full garbage collections Dockless ran to keep its heap near what it holds (see README, How it works).",
+      type: "counter",
+      samples: [["", collections.count]],
+    },
+    {
+      name: "dockless_heap_collection_seconds_total",
+      help: "Time those collections took; Dockless's main thread waits for each.",
+      type: "counter",
+      samples: [["", collections.ms / 1000]],
+    },
+    {
       name: "process_start_time_seconds",
       help: "When Dockless started, in seconds since the epoch.",
       type: "gauge",
@@ -121,7 +138,8 @@ export const metrics: Handler = (_event, ctx) =>
     yield* monitor.touch
     const latest = yield* monitor.latest
     const views = (yield* (yield* ServiceViews).all).map((v) => withUsage(v, latest.get(v.name)))
-    return new FastResponse(metricsText(views, ctx.startedAt), {
+    const collections = yield* (yield* HeapGovernor).collections
+    return new FastResponse(metricsText(views, ctx.startedAt, collections), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
     })
   })
