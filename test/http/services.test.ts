@@ -484,5 +484,8 @@ describe("dashboard and metrics", () => {
     expect(text).toMatch(/^dockless_service_up\{service="idle"\} 0$/m)
     expect(text).toMatch(/^dockless_service_restarts_total\{service="web"\} \d+$/m)
     expect(text).toMatch(/^dockless_service_state\{service="web",state="running"\} 1$/m)
+    // The heap governor's cost: counters, whatever it has done so far.
+    expect(text).toMatch(/^dockless_heap_collections_total \d+$/m)
+    expect(text).toMatch(/^dockless_heap_collection_seconds_total [\d.e+-]+$/m)
   })
 })
