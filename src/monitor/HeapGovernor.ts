@@ -3,8 +3,8 @@
 // such a collection lets the old generation grow 8 MiB past what survived before the next; after
 // a plain full collection (the one gc() runs) it allows 30 %, at least 2 MiB (V8's
 // heap-controller.cc, MinimumAllocationLimitGrowingStep and the growing modes). For a daemon
-// that holds ~14 MiB, 8 MiB is most of its resident growth: a crash storm settled 9 MiB above
-// the idle daemon, all of it garbage. So, after a young-generation collection, if the old space
+// that holds ~14 MiB, that step is most of its resident growth: in a crash storm its old space
+// settled 8 MiB above the idle daemon's, all of it garbage. So, after a young-generation collection, if the old space
 // has grown 3 MiB past what the last full collection kept and that collection is 1 s old, the
 // governor runs one itself (~25 ms at 14 MiB). A heap that grows faster than that (the API
 // under load) is left to V8's incremental marking, which spreads the work; so is a heap above
