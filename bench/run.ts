@@ -25,7 +25,8 @@ const benches: Record<string, () => Promise<unknown>> = {
     }),
   boot: () => boot([1, 50, 200], 5),
   monitor: () => monitor(500, 60),
-  storm: () => storm(100, Number(process.env["STORM_SECONDS"] ?? 300)),
+  storm: () =>
+    storm(100, Number(process.env["STORM_SECONDS"] ?? 300), Number(process.env["STORM_SAMPLE_MS"] ?? 5000)),
   shutdown: () => shutdown(100, 100, 3),
 }
 if (args.includes("--peers")) await peersBench(args.includes("--quick"))
