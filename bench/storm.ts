@@ -1,8 +1,9 @@
 // Storm protection: 100 services that crash as soon as they start, restarted with a 10 ms
 // backoff, for `seconds`. Measured meanwhile: GET /api/services latency (p50/p99, ten requests
 // a second), the daemon's CPU (% of one core) and RSS against its value before the storm
-// (every `sampleMs`: STORM_SAMPLE_MS, 5 s by default), and how many restarts the tree let through. The crash loops start through the API after a
-// quiet baseline, so the RSS before the storm is the same daemon's.
+// (sampled every `sampleMs`: STORM_SAMPLE_MS, 5 s by default), and how many restarts the tree
+// let through. The crash loops start through the API after a quiet baseline, so the RSS before
+// the storm is the same daemon's.
 import { performance } from "node:perf_hooks"
 import { cpuSeconds, median, rssBytes, sleep, startDaemon } from "./support.ts"
 

@@ -4,11 +4,11 @@
 // a plain full collection (the one gc() runs) it allows 30 %, at least 2 MiB (V8's
 // heap-controller.cc, MinimumAllocationLimitGrowingStep and the growing modes). For a daemon
 // that holds ~14 MiB, that step is most of its resident growth: in a crash storm its old space
-// settled 8 MiB above the idle daemon's, all of it garbage. So, after a young-generation collection, if the old space
-// has grown 3 MiB past what the last full collection kept and that collection is 1 s old, the
-// governor runs one itself (~25 ms at 14 MiB). A heap that grows faster than that (the API
-// under load) is left to V8's incremental marking, which spreads the work; so is a heap above
-// 32 MiB, where one collection pauses longer and 8 MiB is a small share.
+// settled 8 MiB above the idle daemon's, all of it garbage. So, after a young-generation
+// collection, if the old space has grown 3 MiB past what the last full collection kept and that
+// collection is 1 s old, the governor runs one itself (~25 ms at 14 MiB). A heap that grows
+// faster than that (the API under load) is left to V8's incremental marking, which spreads the
+// work; so is a heap above 32 MiB, where one collection pauses longer and 8 MiB is a small share.
 import { constants, PerformanceObserver, performance } from "node:perf_hooks"
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
@@ -28,7 +28,7 @@ export interface Governance {
 /** The daemon's: at most one collection of ~25 ms a second, 2.5 % of the main thread at worst. */
 export const GOVERNANCE: Governance = { growthBytes: 3 * MiB, ceilingBytes: 32 * MiB, minIntervalMs: 1000 }
 
-/** Whether to collect now, given the old space in use after the last full collection, now, and the time since. */
+/** Whether to collect: old space kept by the last full collection, in use now, time since it. */
 export const shouldCollect = (g: Governance, kept: number, used: number, sinceMs: number): boolean =>
   kept <= g.ceilingBytes && used - kept >= g.growthBytes && sinceMs >= g.minIntervalMs
 
@@ -57,7 +57,10 @@ const fullCollection = (): (() => void) | undefined => {
   }
 }
 
-/** The old space alone: promoted objects land there; large objects (a 130 KiB list answer) have their own space, freed whole by V8's own collections. */
+/**
+ * The old space alone: promoted objects land there. Large objects (a 130 KiB list answer) have
+ * a space of their own, freed whole by V8's own collections.
+ */
 const used = () =>
   getHeapSpaceStatistics().find((space) => space.space_name === "old_space")?.space_used_size ?? 0
 
