@@ -72,26 +72,38 @@ const describeSpawnError = (command: string, cwd: string | undefined, error: Nod
   }
 }
 
-const signalGroupNow = (pid: number, signal: NodeJS.Signals | number): void => {
+/**
+ * Sends `signal` to `target` (a negative pid is a process group). One that is gone already
+ * (ESRCH) is what a stop wants; any other refusal (EPERM: a process that changed its
+ * credentials) is answered as a sentence, for the caller to log.
+ */
+const kill = (target: number, signal: NodeJS.Signals | number): string | undefined => {
   try {
-    process.kill(-pid, signal)
-  } catch {
-    // ESRCH: the group is already empty, which is what we wanted.
+    process.kill(target, signal)
+    return undefined
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error)
+    if (code === "ESRCH") return undefined
+    const what = target < 0 ? `process group ${-target}` : `pid ${target}`
+    return `could not send ${signal} to ${what}: ${code}`
   }
 }
 
+const signalGroupNow = (pid: number, signal: NodeJS.Signals | number): string | undefined =>
+  kill(-pid, signal)
+
+const logRefusal = (refusal: string | undefined): Effect.Effect<void> =>
+  refusal === undefined ? Effect.void : Effect.logWarning(refusal)
+
 export const signalGroup = (pid: number, signal: NodeJS.Signals | number): Effect.Effect<void> =>
-  Effect.sync(() => signalGroupNow(pid, signal))
+  Effect.suspend(() => logRefusal(signalGroupNow(pid, signal)))
+
+/** SIGKILL to a process group at once, outside any fiber (a shutdown past its deadline); answers a refusal. */
+export const killGroupNow = (pid: number): string | undefined => signalGroupNow(pid, "SIGKILL")
 
 /** Signals one process (one that left its group); a process already gone is not an error. */
 export const signalProcess = (pid: number, signal: NodeJS.Signals): Effect.Effect<void> =>
-  Effect.sync(() => {
-    try {
-      process.kill(pid, signal)
-    } catch {
-      // ESRCH: gone already.
-    }
-  })
+  Effect.suspend(() => logRefusal(kill(pid, signal)))
 
 const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
   Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
@@ -118,7 +130,8 @@ const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
         }
       })
       child.once("exit", (code, signal) => {
-        // The main process is gone; whatever it left running in its group goes with it.
+        // The main process is gone; whatever it left running in its group goes with it (a
+        // refusal here is seen again by the stop that follows, which logs it).
         if (child.pid !== undefined) signalGroupNow(child.pid, "SIGKILL")
         Deferred.unsafeDone(exited, Effect.succeed({ code, signal }))
       })
@@ -170,11 +183,11 @@ const waitFor = (exited: Deferred.Deferred<ExitInfo>, ms: number) =>
 const stopGroup = (pid: number, exited: Deferred.Deferred<ExitInfo>, request: SpawnRequest) =>
   Effect.gen(function* () {
     if (Option.isNone(yield* Deferred.poll(exited))) {
-      signalGroupNow(pid, request.stopSignal)
+      yield* signalGroup(pid, request.stopSignal)
       if (Option.isNone(yield* waitFor(exited, request.stopTimeoutMs))) {
-        signalGroupNow(pid, "SIGKILL")
+        yield* signalGroup(pid, "SIGKILL")
         yield* waitFor(exited, KILL_GRACE_MS)
       }
     }
-    signalGroupNow(pid, "SIGKILL")
+    yield* signalGroup(pid, "SIGKILL")
   })

@@ -4,12 +4,13 @@
 import { Context, Effect, Layer, Queue, type Scope } from "effect"
 import type { ServiceView } from "./ServiceView.ts"
 
-export type ServiceEvent =
+/** A change to the published views: one service's new view, or a service gone. */
+export type ViewChange =
   | { readonly _tag: "Changed"; readonly view: ServiceView }
   | { readonly _tag: "Removed"; readonly name: string }
 
 export interface Subscription {
-  readonly events: Queue.Dequeue<ServiceEvent>
+  readonly events: Queue.Dequeue<ViewChange>
   /** True once events were dropped for this subscriber; reading it clears it. */
   readonly takeLagged: Effect.Effect<boolean>
 }
@@ -25,7 +26,7 @@ export interface ServiceViewsShape {
 }
 
 interface Subscriber {
-  readonly queue: Queue.Queue<ServiceEvent>
+  readonly queue: Queue.Queue<ViewChange>
   lagged: boolean
 }
 
@@ -43,7 +44,7 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
       const views = new Map<string, ServiceView>()
       let version = 0
       const subscribers = new Set<Subscriber>()
-      const fanOut = (event: ServiceEvent) =>
+      const fanOut = (event: ViewChange) =>
         Effect.forEach(subscribers, (s) =>
           Queue.offer(s.queue, event).pipe(
             Effect.map((accepted) => {
@@ -68,7 +69,7 @@ export class ServiceViews extends Context.Tag("dockless/actors/ServiceViews")<
         version: Effect.sync(() => version),
         get: (name) => Effect.sync(() => views.get(name)),
         subscribe: Effect.acquireRelease(
-          Queue.dropping<ServiceEvent>(SUBSCRIBER_BUFFER).pipe(
+          Queue.dropping<ViewChange>(SUBSCRIBER_BUFFER).pipe(
             Effect.map((queue) => {
               const subscriber: Subscriber = { queue, lagged: false }
               subscribers.add(subscriber)

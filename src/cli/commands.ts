@@ -6,7 +6,7 @@ import { check } from "./check.ts"
 import { ClientFailed } from "./Client.ts"
 import { bashCompletion, shells } from "./completion.ts"
 import { bundleDirOf } from "../bundleDir.ts"
-import { control } from "./control.ts"
+import { control, controlGroup } from "./control.ts"
 import { install, uninstall } from "./install.ts"
 import { logs } from "./logs.ts"
 import { run } from "./run.ts"
@@ -28,13 +28,27 @@ const dryRun = { type: "boolean", description: "print every step without doing i
 
 const controlCommand = (verb: "start" | "stop" | "restart", summary: string): CommandSpec => ({
   name: verb,
-  args: "NAME",
+  args: "NAME | --group GROUP",
   summary,
-  options: {},
-  positionals: [1, 1],
+  options: {
+    group: {
+      type: "string",
+      value: "GROUP",
+      description: `${verb} the whole [supervisors.GROUP] group, its members in order`,
+    },
+  },
+  positionals: [0, 1],
   needs: "a service name",
   complete: "services",
-  run: (line) => control(config(line), verb, name(line)),
+  run: (line) => {
+    const group = line.string("group")
+    if (group !== undefined && line.positionals.length > 0)
+      return Effect.fail(usage(`${verb} takes a service NAME or --group GROUP, not both`))
+    if (group !== undefined) return controlGroup(config(line), verb, group)
+    if (line.positionals.length === 0)
+      return Effect.fail(usage(`${verb} needs a service name or --group GROUP (see dockless ${verb} --help)`))
+    return control(config(line), verb, name(line))
+  },
 })
 
 const lineCount = (text: string | undefined) =>

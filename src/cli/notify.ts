@@ -15,13 +15,13 @@ const notifySocket = Config.option(Config.nonEmptyString("NOTIFY_SOCKET")).pipe(
 const reasonOf = (error: ExecFileException, stderr: string): string =>
   error.code === "ENOENT"
     ? "systemd-notify was not found on PATH (it comes with the systemd package)"
-    : `systemd-notify --ready failed: ${stderr.trim() || error.message}`
+    : `systemd-notify failed: ${stderr.trim() || error.message}`
 
-const systemdNotifyReady = (socket: string) =>
+const systemdNotify = (socket: string, args: ReadonlyArray<string>) =>
   Effect.async<void, NotifyFailed>((resume) => {
     const child = execFile(
       "systemd-notify",
-      ["--ready"],
+      [...args],
       { env: { ...process.env, NOTIFY_SOCKET: socket } },
       (error, _stdout, stderr) =>
         resume(error ? Effect.fail(new NotifyFailed({ reason: reasonOf(error, stderr) })) : Effect.void),
@@ -33,7 +33,7 @@ const systemdNotifyReady = (socket: string) =>
 export const notifyReady: Effect.Effect<void> = Effect.gen(function* () {
   const socket = yield* notifySocket
   if (Option.isNone(socket)) return
-  yield* systemdNotifyReady(socket.value).pipe(
+  yield* systemdNotify(socket.value, ["--ready"]).pipe(
     Effect.timeoutFail({
       duration: "10 seconds",
       onTimeout: () => new NotifyFailed({ reason: "systemd-notify --ready did not finish within 10s" }),
@@ -46,3 +46,22 @@ export const notifyReady: Effect.Effect<void> = Effect.gen(function* () {
     ),
   )
 }).pipe(Effect.withSpan("notifyReady"))
+
+/**
+ * At the start of a shutdown: STOPPING=1, and EXTEND_TIMEOUT_USEC with Dockless's own deadline,
+ * so systemd waits as long as Dockless will (and no longer) whatever the unit's TimeoutStopSec.
+ */
+export const notifyStopping = (deadlineMs: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const socket = yield* notifySocket
+    if (Option.isNone(socket)) return
+    yield* systemdNotify(socket.value, ["STOPPING=1", `EXTEND_TIMEOUT_USEC=${deadlineMs * 1000}`]).pipe(
+      Effect.timeoutFail({
+        duration: "2 seconds",
+        onTimeout: () => new NotifyFailed({ reason: "systemd-notify did not finish within 2s" }),
+      }),
+      Effect.catchTag("NotifyFailed", ({ reason }) =>
+        Effect.logWarning(`could not tell systemd the shutdown deadline (${deadlineMs} ms): ${reason}`),
+      ),
+    )
+  })

@@ -21,7 +21,7 @@ import { reapLeftovers } from "../supervisors/Leftovers.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { SpawnBudget } from "../supervisors/SpawnBudget.ts"
 import { HttpServer } from "../http/server.ts"
-import { notifyReady } from "./notify.ts"
+import { notifyReady, notifyStopping } from "./notify.ts"
 import { version } from "../version.ts"
 
 const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, ConfigInvalid> =>
@@ -83,7 +83,7 @@ const daemon = (config: Config) =>
         `stopped ${leftover.name}'s leftover process group (pid ${leftover.pid}) from a previous run`,
       )
     }
-    const core = RootSupervisor.layer(config, registered, loaded.records).pipe(
+    const core = RootSupervisor.layer(config, registered, loaded.records, notifyStopping).pipe(
       Layer.provideMerge(ServiceViews.layer),
       Layer.provideMerge(SpawnBudget.layer),
       Layer.provideMerge(Escapees.layer),
@@ -93,7 +93,8 @@ const daemon = (config: Config) =>
     // After the boot: the tree's start-up allocations are V8's to collect.
     const governed = HeapGovernor.layer.pipe(Layer.provideMerge(monitored))
     const app = HttpServer.layer(config).pipe(Layer.provideMerge(governed))
-    const http = Context.get(yield* Layer.build(app), HttpServer)
+    const built = yield* Layer.build(app)
+    const http = Context.get(built, HttpServer)
     yield* Effect.logInfo(`dockless ${version} ready: ${specs.size} services, dashboard on ${http.url}`)
     if (http.fingerprint !== undefined)
       yield* Effect.logInfo(`TLS certificate SHA-256 fingerprint: ${http.fingerprint}`)
@@ -103,8 +104,14 @@ const daemon = (config: Config) =>
       yield* Console.log(lanUrlsText(config, http.url))
     }
     yield* notifyReady
-    return yield* Effect.never
+    // Runs until interrupted (SIGTERM), or until the tree gives up past the root's intensity:
+    // then the whole tree stops in order and Dockless exits for systemd to start it afresh.
+    yield* Context.get(built, RootSupervisor).fatal
+    return EXIT_TREE_GAVE_UP
   }).pipe(Effect.scoped)
+
+/** EX_SOFTWARE: what `run` exits with when the tree gave up (systemd's Restart=always restarts it). */
+export const EXIT_TREE_GAVE_UP = 70
 
 export const run = (configPath: string | undefined): Effect.Effect<number> =>
   Effect.gen(function* () {
@@ -112,6 +119,7 @@ export const run = (configPath: string | undefined): Effect.Effect<number> =>
     yield* Effect.logInfo(
       `dockless ${version} starting (config ${config.file ?? "built-in defaults"}, data ${config.data_dir})`,
     )
+    for (const notice of config.notices) yield* Effect.logWarning(notice)
     return yield* daemon(config).pipe(
       Effect.onInterrupt(() => Effect.logInfo("dockless stopped")),
       Effect.catchAll((failure) => Effect.logError(failure.message).pipe(Effect.as(1))),

@@ -20,6 +20,9 @@ import {
   decodeServiceLinks,
   decodeServiceSpec,
   defaultLog,
+  Intensity,
+  intensityOf,
+  type IntensitySpec,
   DefaultsTable,
   defaultsKeys,
   Log,
@@ -69,7 +72,18 @@ export interface Config {
   readonly defaults: Readonly<Record<string, unknown>>
   readonly services: ReadonlyArray<ServiceSpec>
   readonly supervisors: ReadonlyArray<GroupSpec>
+  /** The root of the tree: how many services and groups may give up within a period before Dockless itself is at fault. */
+  readonly supervisor: { readonly intensity: IntensitySpec }
+  /** What the file sets that has no effect, said once when the daemon starts (never an error). */
+  readonly notices: ReadonlyArray<string>
 }
+
+/**
+ * The root's intensity counts escalations (a service or a group that gave up), not restarts:
+ * a few broken services are the user's to fix; this many giving up at once is the machine or
+ * Dockless failing (a full disk, no memory), which a restart by systemd may cure.
+ */
+export const defaultRootIntensity: IntensitySpec = { max_restarts: 20, period: 60_000 }
 
 const defaultListenPort = 3080
 const defaultListenHost = "0.0.0.0"
@@ -101,6 +115,8 @@ export const defaultConfig = (cwd: string): Config => ({
   defaults: {},
   services: [],
   supervisors: [],
+  supervisor: { intensity: defaultRootIntensity },
+  notices: [],
 })
 
 // ---- the schema ----
@@ -154,6 +170,8 @@ const AutoRange = Schema.Tuple(Port, Port)
 
 const Ports = Schema.Struct({ auto_range: Schema.optionalWith(AutoRange, { exact: true }) })
 
+const RootTable = Schema.Struct({ intensity: Schema.optionalWith(Intensity, { exact: true }) })
+
 /** The keys every config file may have, before services and groups; defaults come after the decode. */
 const fileFields = {
   listen_port: Schema.optionalWith(Port, { exact: true }),
@@ -164,6 +182,7 @@ const fileFields = {
   log: Schema.optionalWith(Log, { exact: true }),
   ports: Schema.optionalWith(Ports, { exact: true }),
   defaults: Schema.optionalWith(DefaultsTable, { exact: true }),
+  supervisor: Schema.optionalWith(RootTable, { exact: true }),
 }
 
 const tablesOf = <A, I>(value: Schema.Schema<A, I>, what: string) =>
@@ -318,8 +337,35 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     defaults,
     services,
     supervisors,
+    supervisor: {
+      intensity:
+        top.supervisor?.intensity === undefined
+          ? defaultRootIntensity
+          : intensityOf(top.supervisor.intensity),
+    },
+    notices: ownIntensityOfMembers(supervisors, serviceTables),
   })
 }
+
+/**
+ * A group member's own `intensity` is never used: the group counts its restarts, as an OTP
+ * supervisor does for its children. It stays valid (SPEC's own example sets one, and the member
+ * may leave its group later) and is ignored, said once at start.
+ */
+const ownIntensityOfMembers = (
+  groups: ReadonlyArray<GroupSpec>,
+  tables: Readonly<Record<string, unknown>>,
+): ReadonlyArray<string> =>
+  groups.flatMap((group) =>
+    group.children.flatMap((child) => {
+      const table = tables[child]
+      if (!isTable(table) || table["intensity"] === undefined) return []
+      return [
+        `${joinPath(joinPath("services", child), "intensity")} is ignored: ${JSON.stringify(child)} is a child of ` +
+          `[supervisors.${group.name}], whose intensity counts its restarts`,
+      ]
+    }),
+  )
 
 /**
  * Checks that span services: ports reserved twice or equal to listen_port, unknown or

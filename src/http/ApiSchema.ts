@@ -148,3 +148,17 @@ export const UsageEvent = Schema.Struct({
     }),
   }),
 }).annotations({ identifier: "Usage" })
+
+export const GroupView = Schema.Struct({
+  name: Schema.String,
+  strategy: Schema.Literal("one_for_one", "one_for_all", "rest_for_one"),
+  children: Schema.Array(Schema.String).annotations({ description: "its services, in start order" }),
+  state: Schema.Literal("running", "stopped", "degraded", "failed").annotations({
+    description:
+      "failed: it gave up past its intensity until a person starts it; running: every member runs; " +
+      "stopped: none runs; degraded: anything between",
+  }),
+  error: Schema.NullOr(Schema.String).annotations({ description: "why it gave up, while failed" }),
+}).annotations({ identifier: "GroupView" })
+
+export const GroupViews = Schema.Array(GroupView)

@@ -15,6 +15,8 @@ import type {
   ServiceFromConfig,
   ServiceNotFound,
   ServiceUnresponsive,
+  ServiceBusy,
+  GroupNotFound,
   SpecConflict,
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
@@ -55,6 +57,8 @@ export type HttpFailure =
   | ServiceClosing
   | RootClosing
   | ServiceUnresponsive
+  | ServiceBusy
+  | GroupNotFound
   | StateFileUnwritable
 
 export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
@@ -109,6 +113,7 @@ export const failureResponse = (failure: HttpFailure): Response => {
         { "retry-after": RETRY_AFTER_S },
       )
     case "ServiceNotFound":
+    case "GroupNotFound":
       return errorAnswer(404, failure.message)
     case "ServiceExists":
     case "ServiceFromConfig":
@@ -121,6 +126,7 @@ export const failureResponse = (failure: HttpFailure): Response => {
     case "RootClosing":
       return errorAnswer(409, failure.message)
     case "ServiceUnresponsive":
+    case "ServiceBusy":
       return errorAnswer(503, failure.message, [], { "retry-after": "1" })
     case "StateFileUnwritable":
       // Nothing was changed: the write that would have made it durable failed.

@@ -10,6 +10,7 @@ import {
   replaceService,
 } from "./services.ts"
 import * as Api from "./ApiSchema.ts"
+import { commandGroup, getGroup, listGroups } from "./groups.ts"
 import { serviceEvents } from "./events.ts"
 import { health } from "./health.ts"
 import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
@@ -26,6 +27,15 @@ const command = (verb: "start" | "stop" | "restart"): RouteDoc => ({
   summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a service: the message is sent to its actor`,
   answer: { status: 202, json: Api.ServiceView },
   failures: persisted,
+})
+
+const groupCommand = (verb: "start" | "stop" | "restart"): RouteDoc => ({
+  summary:
+    verb === "stop"
+      ? "Stop a group: its members in reverse start order, each once the one after it has stopped"
+      : `${verb[0]?.toUpperCase()}${verb.slice(1)} a group afresh: its members in start order, each once the one before it runs`,
+  answer: { status: 202, json: Api.GroupView },
+  failures: { 404: "there is no such group" },
 })
 
 export const routes: ReadonlyArray<Route> = [
@@ -211,6 +221,48 @@ export const routes: ReadonlyArray<Route> = [
       summary: "CPU and memory of a service over the last minutes",
       answer: { status: 200, json: Api.UsageAnswer },
     },
+  },
+  {
+    method: "GET",
+    path: "/api/groups",
+    access: "token",
+    handler: listGroups,
+    doc: {
+      summary: "The [supervisors.NAME] groups, their members in start order and their state",
+      answer: { status: 200, json: Api.GroupViews },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/groups/:name",
+    access: "token",
+    handler: getGroup,
+    doc: {
+      summary: "One group",
+      answer: { status: 200, json: Api.GroupView },
+      failures: { 404: "there is no such group" },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:name/start",
+    access: "token",
+    handler: commandGroup("start"),
+    doc: groupCommand("start"),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:name/stop",
+    access: "token",
+    handler: commandGroup("stop"),
+    doc: groupCommand("stop"),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:name/restart",
+    access: "token",
+    handler: commandGroup("restart"),
+    doc: groupCommand("restart"),
   },
   {
     method: "GET",

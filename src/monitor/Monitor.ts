@@ -5,7 +5,7 @@
 // faulting the actor, which its supervisor then restarts by policy (an OTP child crash).
 import { Clock, Context, Duration, Effect, Layer, PubSub, Queue, Ref, type Scope } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
-import { ServiceViews, type ServiceEvent } from "../actors/ServiceViews.ts"
+import { ServiceViews, type ViewChange } from "../actors/ServiceViews.ts"
 import { sampleGroups, type GroupUsage } from "../os/ProcessTree.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { judgeMemory, MemoryVerdict } from "./MemoryLimit.ts"
@@ -53,7 +53,7 @@ const memoryMaxOf = (view: ServiceView): number | undefined => {
 }
 
 /** A removed service may have been the last one guarded. */
-const mayGuard = (event: ServiceEvent): boolean =>
+const mayGuard = (event: ViewChange): boolean =>
   event._tag === "Removed" || memoryMaxOf(event.view) !== undefined
 
 interface Verdicts {

@@ -96,7 +96,15 @@ const jsonFile = (path: string, render: () => string) =>
     // At shutdown, what is still pending is written before the daemon exits.
     yield* Effect.addFinalizer(() =>
       Ref.get(pending).pipe(
-        Effect.flatMap((waiting) => (waiting ? Effect.ignore(save(render, () => undefined)) : Effect.void)),
+        Effect.flatMap((waiting) =>
+          waiting
+            ? save(render, () => undefined).pipe(
+                Effect.catchAll((failure) =>
+                  Effect.logError(`the last state was not saved at shutdown: ${failure.message}`),
+                ),
+              )
+            : Effect.void,
+        ),
       ),
     )
     return { save, saveSoon, exclusive, write }

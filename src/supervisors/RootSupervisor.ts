@@ -1,10 +1,13 @@
 // The root of the supervision tree: a mailbox and one fiber that owns a supervisor per
 // [supervisors.NAME] group and one per service outside any group. It boots them in dependency
 // order, takes registrations one at a time (a change is on disk before anything exists or is
-// acknowledged; a failed one leaves nothing behind), and when its scope closes it terminates
-// the whole tree in reverse dependency order: each service stops once everything that starts
-// after it has stopped, independent branches concurrently, so shutdown costs the longest chain
-// of stop timeouts, not their sum.
+// acknowledged; a failed one leaves nothing behind), stops and starts dependants as their
+// dependencies fail and recover (Dependencies.ts), counts its children giving up against its
+// own intensity (past it, Dockless itself is at fault and exits for systemd to restart it, as
+// OTP's root does), and when its scope closes it terminates the whole tree in reverse
+// dependency order: each service stops once everything that starts after it has stopped,
+// independent branches concurrently, within a deadline (ShutdownDeadline.ts) after which
+// whatever is left is killed.
 import {
   Clock,
   Context,
@@ -30,13 +33,18 @@ import { instanceOf } from "../os/Markers.ts"
 import { takenPorts } from "../os/Ports.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import { Store, type Desired, type ServiceRecord } from "../state/Store.ts"
-import { bootInOrder } from "./Boot.ts"
+import { startInOrder } from "./StartSequence.ts"
+import { followDependencies } from "./Dependencies.ts"
+import type { GroupCommand, GroupView } from "./GroupMessage.ts"
 import { makeGroupSupervisor, type ChildInit, type GroupSupervisor } from "./GroupSupervisor.ts"
+import { recordRestart } from "./Intensity.ts"
+import { shutdownDeadline } from "./ShutdownDeadline.ts"
 import { conflictsOf, decodeSpec, nameOf, portOf, type Entry } from "./Registry.ts"
 import type { Command } from "./ServiceEvent.ts"
 import {
   COMMAND_BOUND_MS,
   makeServiceSupervisor,
+  stopBound,
   type CommandFailure,
   type DaemonIdentity,
   type ServiceSupervisor,
@@ -44,7 +52,9 @@ import {
 } from "./ServiceSupervisor.ts"
 import { startAfter, stopAfter } from "./StartOrder.ts"
 import {
+  GroupNotFound,
   RootClosing,
+  ServiceBusy,
   ServiceClosing,
   ServiceExists,
   ServiceFromConfig,
@@ -57,7 +67,8 @@ import {
 export type RegisterFailure = SpecInvalid | SpecConflict | ServiceExists | CommandFailure
 export type ReplaceFailure = SpecInvalid | SpecConflict | ServiceNotFound | ServiceFromConfig | CommandFailure
 export type UnregisterFailure = ServiceNotFound | ServiceFromConfig | ServiceClosing | StateFileUnwritable
-type Bounded<E> = E | RootClosing | ServiceUnresponsive
+type Bounded<E> = E | RootClosing | ServiceUnresponsive | ServiceBusy
+export type GroupCommandFailure = GroupNotFound | ServiceClosing | ServiceBusy | ServiceUnresponsive
 
 export interface RootSupervisorShape {
   readonly service: (name: string) => Effect.Effect<ServiceSupervisor, ServiceNotFound>
@@ -69,6 +80,14 @@ export interface RootSupervisorShape {
   readonly register: (raw: unknown) => Effect.Effect<ServiceView, Bounded<RegisterFailure>>
   readonly replace: (name: string, raw: unknown) => Effect.Effect<ServiceView, Bounded<ReplaceFailure>>
   readonly unregister: (name: string) => Effect.Effect<void, Bounded<UnregisterFailure>>
+  readonly groups: Effect.Effect<ReadonlyArray<GroupView>>
+  readonly group: (name: string) => Effect.Effect<GroupView, GroupNotFound>
+  readonly groupCommand: (
+    name: string,
+    command: GroupCommand,
+  ) => Effect.Effect<GroupView, GroupCommandFailure>
+  /** Completes when the tree gave up past the root's intensity: Dockless should exit for systemd to restart it. */
+  readonly fatal: Effect.Effect<string>
 }
 
 export class RootSupervisor extends Context.Tag("dockless/supervisors/RootSupervisor")<
@@ -80,8 +99,9 @@ export class RootSupervisor extends Context.Tag("dockless/supervisors/RootSuperv
     config: Config,
     registered: ReadonlyArray<ServiceSpec>,
     records: ReadonlyMap<string, ServiceRecord>,
+    onShutdown: (deadlineMs: number) => Effect.Effect<void> = () => Effect.void,
   ): Layer.Layer<RootSupervisor, never, TreeDeps> =>
-    Layer.scoped(RootSupervisor, makeRoot(config, registered, records))
+    Layer.scoped(RootSupervisor, makeRoot(config, registered, records, onShutdown))
 }
 
 type RootRequest = Data.TaggedEnum<{
@@ -97,6 +117,8 @@ type RootRequest = Data.TaggedEnum<{
   Unregister: { readonly name: string; readonly reply: Deferred.Deferred<void, UnregisterFailure> }
   /** A deleted service's supervisor has ended: its name may be registered again. */
   Removed: { readonly name: string }
+  /** A service alone, or a group, gave up: counted against the root's intensity. */
+  GaveUp: { readonly name: string; readonly reason: string }
 }>
 const RootRequest = Data.taggedEnum<RootRequest>()
 
@@ -120,6 +142,7 @@ const makeRoot = (
   config: Config,
   registered: ReadonlyArray<ServiceSpec>,
   records: ReadonlyMap<string, ServiceRecord>,
+  onShutdown: (deadlineMs: number) => Effect.Effect<void>,
 ) =>
   Effect.gen(function* () {
     const store = yield* Store
@@ -134,6 +157,11 @@ const makeRoot = (
       boot: (yield* Clock.currentTimeMillis).toString(36),
     }
     const mailbox = yield* Mailbox.make<RootRequest>()
+    const fatal = yield* Deferred.make<string>()
+    /** The root's intensity window: when children gave up. */
+    let gaveUp: ReadonlyArray<number> = []
+    const reportUp = (name: string) => (reason: string) =>
+      mailbox.postInternal(RootRequest.GaveUp({ name, reason }))
 
     // Owned by the root fiber; other fibers read snapshots.
     let services = new Map<string, ServiceSupervisor>()
@@ -170,39 +198,57 @@ const makeRoot = (
         capture: captureFor(config, spec),
       })
     }
-    const created = new Map<string, ServiceSupervisor>()
-    for (const group of config.supervisors) {
-      const members = group.children.flatMap((n) => inits.get(n) ?? [])
-      const supervisor = yield* inChildren(makeGroupSupervisor(group, members))
-      groups.push(supervisor)
-      supervisor.children.forEach((c) => created.set(c.name, c))
-    }
-    for (const [name, init] of inits) {
-      if (created.has(name)) continue
-      created.set(
-        name,
-        yield* inChildren(makeServiceSupervisor({ ...init, membership: "alone", report: () => Effect.void })),
-      )
-    }
-    services = new Map(all.flatMap(({ spec }) => created.get(spec.name) ?? []).map((s) => [s.name, s]))
     const order = startAfter(
       all.map(({ spec }) => spec),
       config.supervisors,
     )
+    const created = new Map<string, ServiceSupervisor>()
+    for (const group of config.supervisors) {
+      const members = group.children.flatMap((n) => inits.get(n) ?? [])
+      const supervisor = yield* inChildren(
+        makeGroupSupervisor(group, members, { startAfter: order, report: reportUp(group.name) }),
+      )
+      groups.push(supervisor)
+      supervisor.children.forEach((c) => created.set(c.name, c))
+    }
+    const alone = (init: ChildInit) =>
+      makeServiceSupervisor({
+        ...init,
+        membership: "alone",
+        report: (report) => (report._tag === "GaveUp" ? reportUp(report.name)(report.reason) : Effect.void),
+      })
+    for (const [name, init] of inits) {
+      if (created.has(name)) continue
+      created.set(name, yield* inChildren(alone(init)))
+    }
+    services = new Map(all.flatMap(({ spec }) => created.get(spec.name) ?? []).map((s) => [s.name, s]))
     const booting = yield* Effect.forkIn(
-      bootInOrder(
+      startInOrder(
         [...services.values()].filter((s) => inits.get(s.name)?.desired === "running"),
         order,
+        (s) => s.resume,
       ),
       rootScope,
     )
+    /** The order of everything known now: config services, then registered ones. */
+    const currentOrder = () =>
+      startAfter(
+        [...services.values()].map((s) => s.spec()),
+        config.supervisors,
+      )
+    const watching = yield* followDependencies(() => services, currentOrder).pipe(
+      Effect.provide(context),
+      Scope.extend(rootScope),
+    )
+    const groupOf = new Map(groups.flatMap((g) => g.children.map((c) => [c.name, g] as const)))
 
     // ---- shutdown ----
     const shutdown = Effect.gen(function* () {
       mailbox.close(SHUTDOWN)
-      const everyone = [...services.values()]
+      const everyone = [...services.values(), ...removing.values()]
       everyone.forEach((s) => s.refuse(SHUTDOWN))
       yield* Fiber.interrupt(booting)
+      yield* Fiber.interrupt(watching)
       yield* Effect.forEach(groups, (g) => g.stopDeciding, { discard: true })
       const after = stopAfter(
         startAfter(
@@ -210,9 +256,14 @@ const makeRoot = (
           config.supervisors,
         ),
       )
+      const deadline = shutdownDeadline(
+        everyone.map((s) => s.spec()),
+        after,
+      )
+      yield* onShutdown(deadline)
       const stopped = new Map<string, Deferred.Deferred<void>>()
       for (const s of everyone) stopped.set(s.name, yield* Deferred.make<void>())
-      yield* Effect.forEach(
+      const ordered = Effect.forEach(
         everyone,
         (s) =>
           Effect.gen(function* () {
@@ -226,6 +277,18 @@ const makeRoot = (
           }),
         { concurrency: "unbounded", discard: true },
       )
+      const inTime = yield* ordered.pipe(Effect.timeout(deadline), Effect.option)
+      if (inTime._tag === "None") {
+        const left = everyone.filter((s) => s.pid() !== undefined)
+        yield* Effect.logError(
+          `shutdown deadline of ${deadline} ms passed; killing what is left` +
+            (left.length > 0 ? `: ${left.map((s) => `${s.name} (pid ${s.pid()})`).join(", ")}` : ""),
+        )
+        for (const s of everyone) {
+          const refused = s.killNow()
+          if (refused !== undefined) yield* Effect.logError(`${s.name}: ${refused}`)
+        }
+      }
       // What escaped every group and still carries this daemon's marker goes too.
       const escaped = yield* escapees.killAll(identity.instance)
       if (escaped.length > 0)
@@ -254,6 +317,12 @@ const makeRoot = (
         return found === undefined ? Effect.fail(new ServiceNotFound({ name })) : Effect.succeed(found)
       })
 
+    const findGroup = (name: string) =>
+      Effect.suspend(() => {
+        const found = groups.find((g) => g.spec.name === name)
+        return found === undefined ? Effect.fail(new GroupNotFound({ name })) : Effect.succeed(found)
+      })
+
     const register = (raw: unknown) =>
       Effect.gen(function* () {
         const spec = yield* decodeSpec(config, raw, nameOf(raw))
@@ -271,16 +340,7 @@ const makeRoot = (
         yield* saveRegistered([...registeredSpecs(), spec])
         // On disk: only now does the service exist.
         const service = yield* inChildren(
-          makeServiceSupervisor({
-            identity,
-            spec,
-            source: "api",
-            port,
-            desired,
-            membership: "alone",
-            capture: captureFor(config, spec),
-            report: () => Effect.void,
-          }),
+          alone({ identity, spec, source: "api", port, desired, capture: captureFor(config, spec) }),
         )
         services = new Map(services).set(spec.name, service)
         if (spec.port === "auto" && port !== undefined) yield* store.recordPort(spec.name, port)
@@ -329,6 +389,21 @@ const makeRoot = (
         )
       })
 
+    /** OTP's root: past its intensity the tree cannot be saved from inside; Dockless exits and systemd restarts it. */
+    const countGaveUp = (name: string, reason: string) =>
+      Effect.gen(function* () {
+        const verdict = recordRestart(gaveUp, yield* Clock.currentTimeMillis, config.supervisor.intensity)
+        if (verdict._tag === "Within") {
+          gaveUp = verdict.window
+          return
+        }
+        const why = `${verdict.reason.replace("restarts", "services or groups gave up")} (the last: ${name}, ${reason})`
+        yield* Effect.logError(
+          `dockless fault: ${why}; exiting so that systemd restarts it ([supervisor] intensity)`,
+        )
+        yield* Deferred.succeed(fatal, why)
+      })
+
     const handle = (request: RootRequest): Effect.Effect<void> =>
       RootRequest.$match(request, {
         Register: ({ raw, reply }) =>
@@ -338,6 +413,7 @@ const makeRoot = (
         Unregister: ({ name, reply }) =>
           unregister(name, reply).pipe(Effect.catchAll((failure) => Deferred.fail(reply, failure))),
         Removed: ({ name }) => Effect.sync(() => removing.delete(name)),
+        GaveUp: ({ name, reason }) => countGaveUp(name, reason),
       }).pipe(Effect.asVoid)
 
     yield* Effect.forkIn(
@@ -357,7 +433,10 @@ const makeRoot = (
       Effect.gen(function* () {
         const reply = yield* Deferred.make<A, E>()
         const refused = yield* mailbox.post(make(reply))
-        if (refused !== undefined) return yield* new RootClosing({ reason: refused })
+        if (refused !== undefined)
+          return yield* refused._tag === "Closed"
+            ? new RootClosing({ reason: refused.reason })
+            : new ServiceBusy({ name: "dockless", waiting: refused.capacity })
         const answer = Deferred.await(reply)
         return yield* bound === undefined
           ? answer
@@ -372,7 +451,16 @@ const makeRoot = (
     const shape: RootSupervisorShape = {
       service: find,
       services: Effect.sync(() => [...services.values()]),
-      command: (name, command) => findForCommand(name).pipe(Effect.flatMap((s) => s.command(command))),
+      command: (name, command) =>
+        findForCommand(name).pipe(
+          Effect.flatMap((s) => {
+            // A person's start of any member of a failed group starts the whole group afresh.
+            const group = groupOf.get(name)
+            if (command !== "stop" && group?.failure() !== undefined)
+              return group.command("start").pipe(Effect.zipRight(s.view))
+            return s.command(command)
+          }),
+        ),
       register: (raw) =>
         call<ServiceView, RegisterFailure>((reply) => RootRequest.Register({ raw, reply }), COMMAND_BOUND_MS),
       replace: (name, raw) =>
@@ -382,7 +470,17 @@ const makeRoot = (
         ),
       // Bounded by the service's own stop protocol (stop_timeout, then SIGKILL and its grace).
       unregister: (name) =>
-        call<void, UnregisterFailure>((reply) => RootRequest.Unregister({ name, reply }), undefined),
+        Effect.gen(function* () {
+          const bound = services.get(name)?.spec() ?? removing.get(name)?.spec()
+          return yield* call<void, UnregisterFailure>(
+            (reply) => RootRequest.Unregister({ name, reply }),
+            COMMAND_BOUND_MS + (bound === undefined ? 0 : stopBound(bound)),
+          )
+        }),
+      groups: Effect.forEach(groups, (g) => g.view),
+      group: (name) => findGroup(name).pipe(Effect.flatMap((g) => g.view)),
+      groupCommand: (name, command) => findGroup(name).pipe(Effect.flatMap((g) => g.command(command))),
+      fatal: Deferred.await(fatal),
     }
     return shape
   })

@@ -16,6 +16,8 @@ export type ChildReport = Data.TaggedEnum<{
   Crashed: { readonly name: string }
   /** Crashed and restarts by itself; a one_for_one group counts it against its intensity. */
   Restarting: { readonly name: string }
+  /** Reached its own intensity and failed (a service alone): the root counts it against its own. */
+  GaveUp: { readonly name: string; readonly reason: string }
 }>
 
 export const ChildReport = Data.taggedEnum<ChildReport>()

@@ -1,5 +1,5 @@
 // What a service supervisor's mailbox carries. Commands from people (Start, Stop, Restart,
-// Update) and requests from its owner (Resume, Halt, GiveUp, Close) are imperative and carry
+// Update) and requests from its owners (Resume, Launch, Halt, GiveUp, Close) are imperative and carry
 // a reply; what happened to its worker and timers is past tense (Spawned, Exited,
 // HealthChecked, BackoffElapsed, StopOverdue) and tagged with the run or timer epoch it
 // belongs to, so a late event of an earlier run or a cancelled timer is recognised and ignored.
@@ -9,6 +9,7 @@ import type { ProbeResult } from "../actors/Probe.ts"
 import type { ExitInfo } from "../actors/ProcessRunner.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
+import type { Hold } from "./ServiceModel.ts"
 import type { ServiceClosing } from "./SupervisorErrors.ts"
 
 /** The answer to a command: the view once it is carried out, or why it was not (the disk, a close). */
@@ -23,8 +24,13 @@ export type ServiceEvent = Data.TaggedEnum<{
   Update: { readonly spec: ServiceSpec; readonly port: number | undefined; readonly reply: Reply }
   /** The owner lets it start: at boot once what it waits for runs, or in a group restart. */
   Resume: { readonly reply: Reply }
-  /** Its group stops it for a group restart: stopped, desired state kept, held until resumed. */
-  Halt: { readonly why: string; readonly reply: DownReply }
+  /** A person started its whole group: like Start, and it also takes the group's hold off. */
+  Launch: { readonly reply: Reply }
+  /**
+   * Its group stops it for a group restart, or the root because a dependency failed or was
+   * stopped: stopped, desired state kept, held (with `why` shown) until resumed.
+   */
+  Halt: { readonly why: string; readonly by: Hold["by"]; readonly reply: DownReply }
   /** Its group gave up: stopped and failed with the reason. */
   GiveUp: { readonly reason: string; readonly reply: DownReply }
   /** Its owner terminates it for good (shutdown, delete). */
@@ -33,7 +39,8 @@ export type ServiceEvent = Data.TaggedEnum<{
   Fault: { readonly reason: string }
   /** The outcomes of a Spawn action, each tagged with the run it was for. */
   Spawned: { readonly run: number; readonly pid: number; readonly startedAt: number }
-  SpawnRefused: { readonly run: number; readonly reason: string }
+  /** `unit`: a random number in [0, 1) for the backoff's jitter, as for Exited. */
+  SpawnRefused: { readonly run: number; readonly reason: string; readonly unit: number }
   PortBusy: { readonly run: number; readonly error: string }
   /** The spawn budget is spent: the restart may happen at `until`, reserved for it. */
   SpawnDeferred: { readonly run: number; readonly until: number }

@@ -16,6 +16,17 @@ import { liveOf, ServiceState, stateName } from "./ServiceState.ts"
  */
 export type Membership = "alone" | "counted" | "delegated"
 
+/**
+ * Who holds a stopped service back, and why (shown as its `error`): its group, which starts
+ * it again itself as part of a group restart, or a dependency that failed or was stopped by a
+ * person (systemd's BindsTo=), which the root starts it after once the dependency runs again.
+ * A person's start waits behind a group's hold and overrides a dependency's.
+ */
+export interface Hold {
+  readonly by: "group" | "dependency"
+  readonly why: string
+}
+
 export interface ServiceModel {
   readonly spec: ServiceSpec
   /** The port passed as $PORT: `port = N`, or the one allocated for `port = "auto"`. */
@@ -24,8 +35,8 @@ export interface ServiceModel {
   readonly membership: Membership
   readonly state: ServiceState
   readonly desired: Desired
-  /** A group restart owns the next start: a person's start waits behind it. */
-  readonly held: boolean
+  /** Who owns the next start, if not the service itself. */
+  readonly hold: Hold | null
   readonly restarts: number
   readonly history: RestartHistory
   readonly lastExit: { readonly exit: ExitInfo; readonly at: number } | undefined
@@ -53,7 +64,7 @@ export interface ModelInit {
 export const initialModel = (init: ModelInit): ServiceModel => ({
   ...init,
   state: ServiceState.Stopped(),
-  held: false,
+  hold: null,
   restarts: 0,
   history: freshHistory,
   lastExit: undefined,
@@ -82,6 +93,13 @@ const encodedSpec = (spec: ServiceSpec): Record<string, unknown> => {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** What a person should know is wrong: why it failed or waits, or who holds it stopped. */
+const errorOf = (model: ServiceModel): string | null => {
+  const { state } = model
+  if (state._tag === "Failed" || state._tag === "Backoff") return state.error
+  return state._tag === "Stopped" ? (model.hold?.why ?? null) : null
+}
+
 export const viewOf = (model: ServiceModel): ServiceView => {
   const { state } = model
   const live = liveOf(state)
@@ -99,7 +117,7 @@ export const viewOf = (model: ServiceModel): ServiceView => {
         ? null
         : { code: model.lastExit.exit.code, signal: model.lastExit.exit.signal, at: iso(model.lastExit.at) },
     next_restart_at: state._tag === "Backoff" ? iso(state.until) : null,
-    error: state._tag === "Failed" || state._tag === "Backoff" ? state.error : null,
+    error: errorOf(model),
     cpu_percent: null,
     cpu_seconds: null,
     rss_bytes: null,
@@ -117,7 +135,7 @@ export const viewOf = (model: ServiceModel): ServiceView => {
 export const visibleKey = (model: ServiceModel): string => {
   const { state, health } = model
   const until = state._tag === "Backoff" ? state.until : ""
-  const error = state._tag === "Failed" || state._tag === "Backoff" ? state.error : ""
+  const error = errorOf(model) ?? ""
   return [
     state._tag,
     liveOf(state)?.pid ?? "",

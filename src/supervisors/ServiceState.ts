@@ -36,11 +36,12 @@ export type ServiceState = Data.TaggedEnum<{
   Stopped: {}
   Starting: Live
   Running: Live
-  Stopping: Live & { readonly then: AfterStop; readonly killed: boolean }
+  /** `after`: what the stop leads to once the process has ended. */
+  Stopping: Live & { readonly after: AfterStop; readonly killed: boolean }
   /**
    * Waiting to start again at `until`. `error` names a foreign holder of a reserved port;
-   * `reserved` says the spawn budget already granted that moment. While the model is `held`,
-   * its group starts it and no timer of its own is armed.
+   * `reserved` says the spawn budget already granted that moment. While the model is held by
+   * its group, the group starts it and no timer of its own is armed.
    */
   Backoff: { readonly until: number; readonly error: string | null; readonly reserved: boolean }
   Exited: { readonly exit: ExitInfo }

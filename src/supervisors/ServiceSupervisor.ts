@@ -5,10 +5,10 @@
 // once with the reason, and whatever was still queued is answered, never left waiting.
 import { Clock, Deferred, Effect, ExecutionStrategy, Exit, Fiber, FiberHandle, Random, Scope } from "effect"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
-import { Mailbox } from "../actors/Mailbox.ts"
+import { Mailbox, type Refusal } from "../actors/Mailbox.ts"
 import { Escapees } from "../actors/Escapees.ts"
 import type { OutputCapture } from "../actors/OutputCapture.ts"
-import { KILL_GRACE_MS } from "../actors/ProcessRunner.ts"
+import { KILL_GRACE_MS, killGroupNow } from "../actors/ProcessRunner.ts"
 import type { ServiceView, Source } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { spawnRequest } from "../actors/SpawnPlan.ts"
@@ -23,7 +23,7 @@ import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } fr
 import { liveOf } from "./ServiceState.ts"
 import { transition } from "./ServiceTransition.ts"
 import { SpawnBudget } from "./SpawnBudget.ts"
-import { ServiceClosing, ServiceUnresponsive } from "./SupervisorErrors.ts"
+import { ServiceBusy, ServiceClosing, ServiceUnresponsive } from "./SupervisorErrors.ts"
 
 /** Which daemon a run belongs to: its instance (data dir) and when it booted. */
 export interface DaemonIdentity {
@@ -43,7 +43,7 @@ export interface ServiceInit {
   readonly report: (report: ChildReport) => Effect.Effect<void>
 }
 
-export type CommandFailure = ServiceClosing | ServiceUnresponsive | StateFileUnwritable
+export type CommandFailure = ServiceClosing | ServiceUnresponsive | ServiceBusy | StateFileUnwritable
 
 /** What every supervisor of the tree runs on. */
 export type TreeDeps = ServiceViews | Store | SpawnBudget | Escapees
@@ -57,14 +57,27 @@ export interface ServiceSupervisor {
   readonly port: () => number | undefined
   /** When a crashed child waiting for its group may start again; undefined unless it waits. */
   readonly restartDueAt: () => number | undefined
+  /** Whether its group holds it (stopped or waiting) for the group to start it again. */
+  readonly heldByGroup: () => boolean
   readonly command: (command: Command) => Effect.Effect<ServiceView, CommandFailure>
+  /** Its view as its supervisor last built it. */
+  readonly view: Effect.Effect<ServiceView>
+  /** The pid of its current process, if one runs. */
+  readonly pid: () => number | undefined
+  /** SIGKILL to its process group now, for a shutdown past its deadline: nothing waits; answers a refusal. */
+  readonly killNow: () => string | undefined
   readonly update: (spec: ServiceSpec, port: number | undefined) => Effect.Effect<ServiceView, CommandFailure>
   /** The owner lets it start (boot, group restart); a refused call means it is closing. */
   readonly resume: Effect.Effect<ServiceView, CommandFailure>
+  /** A person started its whole group: wanted running, the group's hold lifted, started. */
+  readonly launch: Effect.Effect<ServiceView, CommandFailure>
   /** A fault seen from outside (memory_max): stop it and judge the end as a crash. */
   readonly fault: (reason: string) => Effect.Effect<void>
-  /** For a group restart: stop it, keep its desired state, wait until its process is gone. */
-  readonly halt: (why: string) => Effect.Effect<void>
+  /**
+   * For a group restart, or a dependency that is down: stop it, keep its desired state, hold it
+   * with `why` shown until it is resumed; waits until its process is gone.
+   */
+  readonly halt: (why: string, by: "group" | "dependency") => Effect.Effect<void>
   /** Its group gave up: stop it and end failed; waits until its process is gone. */
   readonly giveUp: (reason: string) => Effect.Effect<void>
   /** From now on every command is refused at once with `why`. */
@@ -76,7 +89,13 @@ export interface ServiceSupervisor {
 /** How long a command may wait for its answer. */
 export const COMMAND_BOUND_MS = 10_000
 /** Beyond stop_timeout and the SIGKILL grace, slack for the exit to reach the supervisor. */
-const STOP_SLACK_MS = 2000
+export const STOP_SLACK_MS = 2000
+/** How long closing a service waits for its log to flush: a stalled disk must not hold a stop. */
+const LOG_CLOSE_BOUND_MS = 2000
+
+/** The most a stop of this service can take before its supervisor stops waiting for it. */
+export const stopBound = (spec: Pick<ServiceSpec, "stop_timeout">): number =>
+  spec.stop_timeout + KILL_GRACE_MS + STOP_SLACK_MS
 
 interface CurrentRun {
   readonly id: number
@@ -95,9 +114,18 @@ export const makeServiceSupervisor = (
     const { capture } = init
     const name = init.spec.name
     const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    // Last to run: the log is flushed once the process is gone, but never waited on past its
+    // bound (a stalled disk or a FIFO nobody reads would hold the whole shutdown).
     yield* Scope.addFinalizer(
       scope,
-      Effect.promise(() => capture.close()),
+      Effect.promise(() => capture.close()).pipe(
+        Effect.timeout(LOG_CLOSE_BOUND_MS),
+        Effect.catchAll(() =>
+          Effect.logWarning(
+            `${name}: its log did not flush within ${LOG_CLOSE_BOUND_MS} ms; not waiting for it`,
+          ),
+        ),
+      ),
     )
     const mailbox = yield* Mailbox.make<ServiceEvent>()
     const timer = yield* FiberHandle.make().pipe(Scope.extend(scope))
@@ -132,14 +160,16 @@ export const makeServiceSupervisor = (
     const after = (delay: number, event: ServiceEvent) =>
       Effect.sleep(delay).pipe(Effect.zipRight(mailbox.postInternal(event)))
 
+    const refused = (run: number, reason: string): Effect.Effect<void> =>
+      Random.next.pipe(Effect.flatMap((unit) => step(ServiceEvent.SpawnRefused({ run, reason, unit }))))
+
     const spawnRun = (run: number, allowance: Budget): Effect.Effect<void> =>
       Effect.gen(function* () {
         const request = spawnRequest(model.spec, model.port, {
           instance: init.identity.instance,
           run: runMarker(run),
         })
-        if (typeof request === "string")
-          return yield* step(ServiceEvent.SpawnRefused({ run, reason: request }))
+        if (typeof request === "string") return yield* refused(run, request)
         const busy = firstTaken(ownPorts(model))
         if (busy !== undefined)
           return yield* step(ServiceEvent.PortBusy({ run, error: describePortBusy(busy) }))
@@ -155,7 +185,7 @@ export const makeServiceSupervisor = (
         )
         if (started._tag === "Left") {
           yield* Scope.close(runScope, Exit.void)
-          return yield* step(ServiceEvent.SpawnRefused({ run, reason: started.left.reason }))
+          return yield* refused(run, started.left.reason)
         }
         const worker = started.right
         current = { id: run, worker, scope: runScope }
@@ -234,6 +264,19 @@ export const makeServiceSupervisor = (
         for (const action of next.actions) yield* perform(action)
       })
 
+    /** A command whose caller already had its answer (a timeout) is not carried out any more. */
+    const callerGaveUp = (event: ServiceEvent): Effect.Effect<boolean> => {
+      switch (event._tag) {
+        case "Start":
+        case "Stop":
+        case "Restart":
+        case "Update":
+          return Deferred.isDone(event.reply)
+        default:
+          return Effect.succeed(false)
+      }
+    }
+
     /** After the end, every message still queued gets its answer: commands are refused, waits are over. */
     const answerLeftovers = Effect.gen(function* () {
       const reason = mailbox.closedReason ?? "it has stopped"
@@ -244,6 +287,7 @@ export const makeServiceSupervisor = (
           case "Restart":
           case "Update":
           case "Resume":
+          case "Launch":
             yield* Deferred.fail(event.reply, new ServiceClosing({ name, reason }))
             break
           case "Halt":
@@ -258,6 +302,10 @@ export const makeServiceSupervisor = (
       yield* publish
       while (!ended) {
         const event = yield* mailbox.take
+        if (yield* callerGaveUp(event)) {
+          yield* Effect.logWarning(`${name}: dropped a ${event._tag} whose caller stopped waiting for it`)
+          continue
+        }
         yield* step(event).pipe(
           Effect.catchAllCause((cause) => Effect.logError(`${name}: supervisor error`, cause)),
         )
@@ -273,16 +321,27 @@ export const makeServiceSupervisor = (
     if (capture.logError !== null)
       yield* mailbox.postInternal(ServiceEvent.LogErrorChanged({ error: capture.logError }))
 
+    const refusal = (r: Refusal) =>
+      r._tag === "Closed"
+        ? new ServiceClosing({ name, reason: r.reason })
+        : new ServiceBusy({ name, waiting: r.capacity })
+
+    /**
+     * Sends a command and waits for its answer within COMMAND_BOUND_MS. A caller that times out
+     * interrupts its reply, so the command is dropped when its turn comes instead of being
+     * carried out long after the person was told it failed.
+     */
     const call = (make: (reply: Reply) => ServiceEvent) =>
       Effect.gen(function* () {
         const reply = yield* Deferred.make<ServiceView, StateFileUnwritable | ServiceClosing>()
         const refused = yield* mailbox.post(make(reply))
-        if (refused !== undefined) return yield* new ServiceClosing({ name, reason: refused })
+        if (refused !== undefined) return yield* refusal(refused)
         return yield* Deferred.await(reply).pipe(
           Effect.timeoutFail({
             duration: COMMAND_BOUND_MS,
             onTimeout: () => new ServiceUnresponsive({ name, ms: COMMAND_BOUND_MS }),
           }),
+          Effect.tapError(() => Deferred.interrupt(reply)),
         )
       })
 
@@ -296,7 +355,7 @@ export const makeServiceSupervisor = (
         if (ended) return
         if (internal) yield* mailbox.postInternal(event)
         else if ((yield* mailbox.post(event)) !== undefined) return
-        const bound = model.spec.stop_timeout + KILL_GRACE_MS + STOP_SLACK_MS
+        const bound = stopBound(model.spec)
         const done = yield* Deferred.await(reply).pipe(Effect.timeout(bound), Effect.option)
         if (done._tag === "None") yield* Effect.logWarning(`${name}: still not stopped after ${bound} ms`)
       })
@@ -314,19 +373,29 @@ export const makeServiceSupervisor = (
       capture,
       spec: () => model.spec,
       port: () => model.port,
-      restartDueAt: () => (model.held && model.state._tag === "Backoff" ? model.state.until : undefined),
+      restartDueAt: () =>
+        model.hold?.by === "group" && model.state._tag === "Backoff" ? model.state.until : undefined,
+      heldByGroup: () => model.hold?.by === "group",
       command: (command) => call(commandEvent(command)),
+      view: Effect.sync(() => viewOf(model)),
+      pid: () => current?.worker.pid,
+      killNow: () => (current === undefined ? undefined : killGroupNow(current.worker.pid)),
       update: (spec, port) => call((reply) => ServiceEvent.Update({ spec, port, reply })),
       resume: call((reply) => ServiceEvent.Resume({ reply })),
+      launch: call((reply) => ServiceEvent.Launch({ reply })),
       fault: (reason) => mailbox.post(ServiceEvent.Fault({ reason })).pipe(Effect.asVoid),
-      halt: (why) => untilDown((reply) => ServiceEvent.Halt({ why, reply }), false),
+      halt: (why, by) => untilDown((reply) => ServiceEvent.Halt({ why, by, reply }), false),
       giveUp: (reason) => untilDown((reply) => ServiceEvent.GiveUp({ reason, reply }), false),
       refuse: (why) => mailbox.close(why),
       close: (why) =>
         Effect.gen(function* () {
           mailbox.close(why)
           yield* untilDown((reply) => ServiceEvent.Close({ why, reply }), true)
-          yield* Fiber.await(fiber).pipe(Effect.timeout(STOP_SLACK_MS), Effect.ignore)
+          const over = yield* Fiber.await(fiber).pipe(Effect.timeout(STOP_SLACK_MS), Effect.option)
+          if (over._tag === "None")
+            yield* Effect.logWarning(
+              `${name}: its supervisor did not end within ${STOP_SLACK_MS} ms of its stop`,
+            )
           yield* Scope.close(scope, Exit.void)
         }),
     }

@@ -11,7 +11,7 @@ import { formatMs } from "./Intensity.ts"
 import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
 import { ChildReport, ServiceAction, type Budget } from "./ServiceAction.ts"
 import type { DownReply, ServiceEvent } from "./ServiceEvent.ts"
-import { visibleKey, type ServiceModel } from "./ServiceModel.ts"
+import { visibleKey, type Hold, type ServiceModel } from "./ServiceModel.ts"
 import { liveOf, redirect, ServiceState, type AfterStop, type Live } from "./ServiceState.ts"
 
 export interface Transition {
@@ -59,7 +59,7 @@ const armBackoff = (
 
 const beginStop = (model: ServiceModel, live: Live, after: AfterStop): Transition =>
   result(
-    { ...model, state: ServiceState.Stopping({ ...live, then: after, killed: false }) },
+    { ...model, state: ServiceState.Stopping({ ...live, after, killed: false }) },
     A.Note({ text: `stopping (${model.spec.stop_signal} to the process group)` }),
     A.Signal({ signal: model.spec.stop_signal }),
     A.ArmStopOverdue({ run: live.run, delay: model.spec.stop_timeout }),
@@ -69,7 +69,10 @@ const beginStop = (model: ServiceModel, live: Live, after: AfterStop): Transitio
 const stopTowards = (model: ServiceModel, after: AfterStop): Transition => {
   const { state } = model
   if (state._tag === "Stopping")
-    return result({ ...model, state: ServiceState.Stopping({ ...state, then: redirect(state.then, after) }) })
+    return result({
+      ...model,
+      state: ServiceState.Stopping({ ...state, after: redirect(state.after, after) }),
+    })
   if (isLive(state)) return beginStop(model, state, after)
   return result(model)
 }
@@ -84,17 +87,26 @@ const releaseWaiters = (model: ServiceModel): Transition =>
     ? result(model)
     : result({ ...model, waiters: [] }, A.Release({ waiters: model.waiters }))
 
+const heldByGroup = (model: ServiceModel): boolean => model.hold?.by === "group"
+
 /** A person asks for the service to run: start it now, unless a group restart owns its next start. */
 const startUnlessHeld = (model: ServiceModel): Transition => {
   const { state } = model
   if (state._tag === "Stopping")
     return result({
       ...model,
-      state: ServiceState.Stopping({ ...state, then: redirect(state.then, "start-again") }),
+      state: ServiceState.Stopping({ ...state, after: redirect(state.after, "start-again") }),
     })
-  if (isLive(state) || model.held) return result(model)
+  if (isLive(state) || heldByGroup(model)) return result(model)
   return spawn(model, "free")
 }
+
+/** A person's start overrides a dependency's hold (they asked for it); a group's stays. */
+const personStarts = (model: ServiceModel): ServiceModel => ({
+  ...model,
+  history: freshHistory,
+  hold: heldByGroup(model) ? model.hold : null,
+})
 
 // ---- commands from people ----
 
@@ -105,11 +117,15 @@ const wanting = (model: ServiceModel, desired: Desired): Transition =>
     : then(result({ ...model, desired }, A.PersistDesired({ desired })), cancelBackoff)
 
 const onStart = (model: ServiceModel): Transition =>
-  then(wanting({ ...model, history: freshHistory }, "running"), startUnlessHeld)
+  then(wanting(personStarts(model), "running"), startUnlessHeld)
+
+/** A person started the whole group: the group's hold is theirs to lift. */
+const onLaunch = (model: ServiceModel): Transition =>
+  then(wanting({ ...model, history: freshHistory, hold: null }, "running"), startUnlessHeld)
 
 /** A person's stop wins over a group restart: the group finds it stopped and leaves it so. */
 const onStop = (model: ServiceModel): Transition =>
-  then(wanting({ ...model, held: false }, "stopped"), (m) => {
+  then(wanting({ ...model, hold: null }, "stopped"), (m) => {
     const { state } = m
     if (state._tag === "Stopping" || isLive(state)) return stopTowards(m, "stay-stopped")
     if (state._tag === "Stopped") return result(m)
@@ -117,7 +133,7 @@ const onStop = (model: ServiceModel): Transition =>
   })
 
 const onRestart = (model: ServiceModel): Transition =>
-  then(wanting({ ...model, history: freshHistory, restarts: model.restarts + 1 }, "running"), (m) =>
+  then(wanting({ ...personStarts(model), restarts: model.restarts + 1 }, "running"), (m) =>
     isLive(m.state) ? beginStop(m, m.state, "start-again") : startUnlessHeld(m),
   )
 
@@ -125,7 +141,7 @@ const onUpdate = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Upd
   const m: ServiceModel = { ...model, spec: event.spec, port: event.port }
   const noted = result(m, A.Note({ text: "spec updated" }))
   if (isLive(m.state)) return then(noted, (n) => stopTowards(n, "start-again"))
-  if (m.state._tag === "Backoff" && !m.held)
+  if (m.state._tag === "Backoff" && m.hold === null)
     return then(noted, (n) => then(cancelBackoff(n), (c) => spawn(c, "free")))
   return noted
 }
@@ -133,20 +149,28 @@ const onUpdate = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Upd
 // ---- requests from the owner ----
 
 const onResume = (model: ServiceModel): Transition => {
-  const m: ServiceModel = { ...model, held: false }
+  const m: ServiceModel = { ...model, hold: null }
   const startable = m.state._tag === "Stopped" || m.state._tag === "Backoff"
   if (m.desired !== "running" || !startable) return result(m)
   return then(cancelBackoff(m), (c) => spawn(c, "free"))
 }
 
 /**
- * A group stops a sibling for a restart, and holds it until it starts it again. One that had
- * ended for good (exited by its policy, or failed) is not the group's to start: it is left so.
+ * A group stops a sibling for a restart (or the root a dependant whose dependency is down), and
+ * holds it until it is resumed. One that had ended for good (exited by its policy, or failed)
+ * is not its owner's to start: it is left so. A group's hold is not loosened by a dependency's.
  */
-const onHalt = (model: ServiceModel, why: string, reply: DownReply): Transition =>
+const endedForGood = (model: ServiceModel): boolean =>
+  model.state._tag === "Exited" || model.state._tag === "Failed"
+
+const onHalt = (model: ServiceModel, hold: Hold, reply: DownReply): Transition =>
   then(
-    cancelBackoff({ ...model, held: model.state._tag !== "Exited" && model.state._tag !== "Failed" }),
+    cancelBackoff({
+      ...model,
+      hold: endedForGood(model) || (heldByGroup(model) && hold.by === "dependency") ? model.hold : hold,
+    }),
     (m) => {
+      const why = hold.why
       const { state } = m
       if (state._tag === "Stopping") return stopTowards(waitFor(m, reply), "halt")
       if (isLive(state))
@@ -157,7 +181,7 @@ const onHalt = (model: ServiceModel, why: string, reply: DownReply): Transition 
   )
 
 const onGiveUp = (model: ServiceModel, reason: string, reply: DownReply): Transition =>
-  then(cancelBackoff({ ...model, held: false, givenUpFor: reason }), (m) => {
+  then(cancelBackoff({ ...model, hold: null, givenUpFor: reason }), (m) => {
     const noted = result(m, A.Note({ text: `giving up: ${reason}` }))
     if (m.state._tag === "Stopping" || isLive(m.state))
       return then(noted, (n) => stopTowards(waitFor(n, reply), "give-up"))
@@ -204,32 +228,58 @@ const onPortBusy = (model: ServiceModel, error: string, now: number): Transition
   return same ? waiting : then(result(model, A.Note({ text: `${error}; waiting for it` })), () => waiting)
 }
 
-/** The supervision decision for a process that ended without being asked to (or after a fault). */
-const onCrash = (model: ServiceModel, live: Live, exit: ExitInfo, now: number, unit: number): Transition => {
-  const faulted = model.state._tag === "Stopping"
-  const verdict = decide(model.spec, model.history, { exit, ranMs: now - live.startedAt, now, unit, faulted })
-  const how = describeExit(exit)
+/** How a run ended on its own: its exit, or a spawn that failed before any process existed. */
+interface Ending {
+  readonly exit: ExitInfo
+  readonly ranMs: number
+  /** Said in notes and, for a spawn that failed, kept as the error a person sees. */
+  readonly how: string
+  readonly spawnFailed: boolean
+  /** Dockless ended it for a fault (health, memory_max) or it never ran: a failure whatever its code. */
+  readonly faulted: boolean
+}
+
+/** The supervision decision for a run that ended without being asked to (or after a fault). */
+const onCrash = (model: ServiceModel, ending: Ending, now: number, unit: number): Transition => {
+  const { exit, how } = ending
+  const facts = { exit, ranMs: ending.ranMs, now, unit, faulted: ending.faulted }
+  // Intensity belongs to the supervisor that restarts: a group member's restarts are its group's to count.
+  const verdict = decide(
+    model.spec,
+    model.history,
+    facts,
+    model.membership === "alone" ? model.spec.intensity : undefined,
+  )
+  const error = ending.spawnFailed ? how : null
+  const name = model.spec.name
   switch (verdict._tag) {
     case "Exit":
+      return ending.spawnFailed
+        ? result(
+            { ...model, state: ServiceState.Failed({ error: how }) },
+            A.Note({ text: `${how}; restart = "${model.spec.restart}", not trying again` }),
+          )
+        : result(
+            { ...model, state: ServiceState.Exited({ exit }) },
+            A.Note({ text: `${how}; restart = "${model.spec.restart}", not restarting` }),
+          )
+    case "GiveUp": {
+      const reason = `${verdict.reason}; last ${how}`
       return result(
-        { ...model, state: ServiceState.Exited({ exit }) },
-        A.Note({ text: `${how}; restart = "${model.spec.restart}", not restarting` }),
-      )
-    case "GiveUp":
-      return result(
-        { ...model, state: ServiceState.Failed({ error: `${verdict.reason}; last ${how}` }) },
+        { ...model, state: ServiceState.Failed({ error: reason }) },
         A.Note({ text: `${how}; giving up: ${verdict.reason}` }),
+        A.Report({ report: ChildReport.GaveUp({ name, reason }) }),
       )
+    }
     case "Restart": {
       const m: ServiceModel = { ...model, history: verdict.history, restarts: model.restarts + 1 }
-      const name = model.spec.name
       if (m.membership === "delegated") {
         const until = now + verdict.delay
         return result(
           {
             ...m,
-            state: ServiceState.Backoff({ until, error: null, reserved: false }),
-            held: true,
+            state: ServiceState.Backoff({ until, error, reserved: false }),
+            hold: { by: "group", why: "waiting for its group to restart it" },
           },
           A.Note({ text: `${how}; its group restarts it` }),
           A.Report({ report: ChildReport.Crashed({ name }) }),
@@ -238,14 +288,14 @@ const onCrash = (model: ServiceModel, live: Live, exit: ExitInfo, now: number, u
       const reported =
         m.membership === "counted" ? [A.Report({ report: ChildReport.Restarting({ name }) })] : []
       if (verdict.delay === 0) {
-        const waiting = { ...m, state: ServiceState.Backoff({ until: now, error: null, reserved: false }) }
+        const waiting = { ...m, state: ServiceState.Backoff({ until: now, error, reserved: false }) }
         return then(result(waiting, A.Note({ text: `${how}, restarting now` }), ...reported), (n) =>
           spawn(n, "ask"),
         )
       }
       return then(
         result(m, A.Note({ text: `${how}, restarting in ${formatMs(verdict.delay)}` }), ...reported),
-        (n) => armBackoff(n, now + verdict.delay, now, { error: null, reserved: false }),
+        (n) => armBackoff(n, now + verdict.delay, now, { error, reserved: false }),
       )
     }
   }
@@ -262,18 +312,18 @@ const onExited = (
   if (live === undefined || live.run !== run) return result(model)
   const ended = result({ ...model, lastExit: { exit, at: now } }, A.EndRun({ run }))
   const { state } = model
-  if (state._tag === "Stopping" && state.then !== "fault") {
+  if (state._tag === "Stopping" && state.after !== "fault") {
     const stopped = then(ended, (m) =>
       then(result(m, A.Note({ text: `stopped (${describeExit(exit)})` })), releaseWaiters),
     )
-    switch (state.then) {
+    switch (state.after) {
       case "stay-stopped":
       case "halt":
         return then(stopped, (m) => result({ ...m, state: ServiceState.Stopped() }))
       case "start-again":
         return then(stopped, (m) => {
           const s = { ...m, state: ServiceState.Stopped() }
-          return s.held ? result(s) : spawn(s, "free")
+          return heldByGroup(s) ? result(s) : spawn(s, "free")
         })
       case "give-up":
         return then(stopped, (m) => result({ ...m, state: ServiceState.Failed({ error: m.givenUpFor }) }))
@@ -281,7 +331,14 @@ const onExited = (
         return then(stopped, (m) => result({ ...m, state: ServiceState.Stopped() }, A.End()))
     }
   }
-  return then(ended, (m) => then(onCrash(m, live, exit, now, unit), releaseWaiters))
+  const ending: Ending = {
+    exit,
+    ranMs: now - live.startedAt,
+    how: describeExit(exit),
+    spawnFailed: false,
+    faulted: state._tag === "Stopping",
+  }
+  return then(ended, (m) => then(onCrash(m, ending, now, unit), releaseWaiters))
 }
 
 const onHealthChecked = (model: ServiceModel, run: number, probe: ProbeResult, at: number): Transition => {
@@ -346,8 +403,10 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
       return then(onUpdate(model, event), (m) => result(m, A.Reply({ reply: event.reply })))
     case "Resume":
       return then(onResume(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Launch":
+      return then(onLaunch(model), (m) => result(m, A.Reply({ reply: event.reply })))
     case "Halt":
-      return onHalt(model, event.why, event.reply)
+      return onHalt(model, { by: event.by, why: event.why }, event.reply)
     case "GiveUp":
       return onGiveUp(model, event.reason, event.reply)
     case "Close":
@@ -359,10 +418,20 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
     case "Spawned":
       return onSpawned(model, event)
     case "SpawnRefused":
+      // systemd applies Restart= to a failed exec (203/EXEC): a binary moved away during a
+      // deploy, a cwd unmounted for a moment, EAGAIN or ENOMEM all pass; the policy decides.
       if (!awaitsSpawn(model, event.run)) return result(model)
-      return result(
-        { ...model, state: ServiceState.Failed({ error: event.reason }) },
-        A.Note({ text: `cannot start: ${event.reason}` }),
+      return onCrash(
+        model,
+        {
+          exit: { code: null, signal: null },
+          ranMs: 0,
+          how: `cannot start: ${event.reason}`,
+          spawnFailed: true,
+          faulted: true,
+        },
+        now,
+        event.unit,
       )
     case "PortBusy":
       return awaitsSpawn(model, event.run) ? onPortBusy(model, event.error, now) : result(model)
@@ -376,7 +445,7 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
       return onHealthChecked(model, event.run, event.result, event.at)
     case "BackoffElapsed": {
       const { state } = model
-      if (event.epoch !== model.epoch || state._tag !== "Backoff" || model.held) return result(model)
+      if (event.epoch !== model.epoch || state._tag !== "Backoff" || heldByGroup(model)) return result(model)
       return spawn(model, state.reserved ? "reserved" : "ask")
     }
     case "StopOverdue":

@@ -72,3 +72,19 @@ export class RootClosing extends Data.TaggedError("RootClosing")<{ readonly reas
     return `no changes are accepted now: ${this.reason}`
   }
 }
+
+/** Too many requests already wait for this supervisor (503): try again shortly. */
+export class ServiceBusy extends Data.TaggedError("ServiceBusy")<{
+  readonly name: string
+  readonly waiting: number
+}> {
+  override get message(): string {
+    return `service "${this.name}" already has ${this.waiting} requests waiting; try again shortly`
+  }
+}
+
+export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{ readonly name: string }> {
+  override get message(): string {
+    return `there is no group named "${this.name}" (groups are [supervisors.NAME] tables in config.toml)`
+  }
+}

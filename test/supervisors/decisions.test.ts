@@ -74,20 +74,31 @@ describe("RestartDecision.decide", () => {
     intensity: { max_restarts: 2, period: "1m" },
   })
   it("leaves a clean exit of an on-failure service exited", () => {
-    expect(decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: false })).toEqual(
-      {
-        _tag: "Exit",
-      },
-    )
+    expect(
+      decide(
+        spec,
+        freshHistory,
+        { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: false },
+        spec.intensity,
+      ),
+    ).toEqual({
+      _tag: "Exit",
+    })
   })
   it("restarts an on-failure service that Dockless stopped for a fault, even when it exited 0", () => {
     expect(
-      decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: true })._tag,
+      decide(spec, freshHistory, { exit: clean, ranMs: 10, now: 0, unit: 0.5, faulted: true }, spec.intensity)
+        ._tag,
     ).toBe("Restart")
   })
   it("restarts a crash after the backoff delay and records it", () => {
     expect(
-      decide(spec, freshHistory, { exit: crashed, ranMs: 10, now: 5000, unit: 0.5, faulted: false }),
+      decide(
+        spec,
+        freshHistory,
+        { exit: crashed, ranMs: 10, now: 5000, unit: 0.5, faulted: false },
+        spec.intensity,
+      ),
     ).toEqual({
       _tag: "Restart",
       delay: 1000,
@@ -100,10 +111,21 @@ describe("RestartDecision.decide", () => {
         spec,
         { failures: 2, window: [0, 1000] },
         { exit: killed, ranMs: 10, now: 2000, unit: 0.5, faulted: false },
+        spec.intensity,
       ),
     ).toEqual({
       _tag: "GiveUp",
       reason: "more than 2 restarts in 1m",
     })
+  })
+  it("never gives up a group member: its group counts its restarts (OTP: a child has no intensity)", () => {
+    expect(
+      decide(
+        spec,
+        { failures: 2, window: [0, 1000] },
+        { exit: killed, ranMs: 10, now: 2000, unit: 0.5, faulted: false },
+        undefined,
+      ),
+    ).toEqual({ _tag: "Restart", delay: 4000, history: { failures: 3, window: [] } })
   })
 })

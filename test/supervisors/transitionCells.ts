@@ -21,12 +21,13 @@ const base: ServiceModel = {
   runs: 3,
   epoch: 5,
 }
+const groupHold = { by: "group", why: "restarting with its group" } as const
 const stopping = (then: AfterStop) =>
-  ({ ...base, state: ServiceState.Stopping({ ...live, then, killed: false }) }) satisfies ServiceModel
+  ({ ...base, state: ServiceState.Stopping({ ...live, after: then, killed: false }) }) satisfies ServiceModel
 
 export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
   ["Stopped", { ...base, desired: "stopped" }],
-  ["Stopped/held", { ...base, held: true }],
+  ["Stopped/held", { ...base, hold: groupHold }],
   ["Starting", { ...base, state: ServiceState.Starting(live) }],
   ["Running", { ...base, state: ServiceState.Running(live) }],
   [
@@ -40,13 +41,17 @@ export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
   ["Stopping/stay-stopped", stopping("stay-stopped")],
   ["Stopping/start-again", stopping("start-again")],
   ["Stopping/fault", stopping("fault")],
-  ["Stopping/halt", { ...stopping("halt"), held: true }],
+  ["Stopping/halt", { ...stopping("halt"), hold: groupHold }],
   ["Stopping/give-up", stopping("give-up")],
   ["Stopping/close", stopping("close")],
   ["Backoff", { ...base, state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }) }],
   [
     "Backoff/held",
-    { ...base, held: true, state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }) },
+    {
+      ...base,
+      hold: groupHold,
+      state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }),
+    },
   ],
   [
     "Backoff/port",
@@ -54,7 +59,29 @@ export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
   ],
   ["Exited", { ...base, state: ServiceState.Exited({ exit: { code: 0, signal: null } }) }],
   ["Failed", { ...base, state: ServiceState.Failed({ error: "gave up" }) }],
+  ["Stopped/dependency", { ...base, hold: { by: "dependency", why: "stopped because db failed" } }],
 ]
+
+/** The same service as a member of a one_for_one group (counted) and of a one_for_all or rest_for_one group (delegated). */
+export const MEMBER_STATES: ReadonlyArray<readonly [string, ServiceModel]> = (
+  ["counted", "delegated"] as const
+).flatMap((membership) => [
+  [`Running/${membership}`, { ...base, membership, state: ServiceState.Running(live) }],
+  [
+    `Running/${membership}/past intensity`,
+    {
+      ...base,
+      membership,
+      state: ServiceState.Running(live),
+      history: { failures: 10, window: Array.from({ length: 10 }, (_, i) => NOW - 1000 * i) },
+    },
+  ],
+  [`Stopping/fault/${membership}`, { ...stopping("fault"), membership }],
+  [`Stopped/${membership}`, { ...base, membership }],
+])
+
+/** The events whose outcome depends on who counts restarts. */
+export const MEMBER_EVENTS = ["Exited", "SpawnRefused", "HealthChecked/fail", "KillOverdue", "Start"]
 
 const reply = (): Reply => Deferred.unsafeMake(FiberId.none)
 const down = () => Deferred.unsafeMake<void>(FiberId.none)
@@ -65,14 +92,16 @@ export const EVENTS: ReadonlyArray<readonly [string, () => ServiceEvent]> = [
   ["Restart", () => ServiceEvent.Restart({ reply: reply() })],
   ["Update", () => ServiceEvent.Update({ spec, port: undefined, reply: reply() })],
   ["Resume", () => ServiceEvent.Resume({ reply: reply() })],
-  ["Halt", () => ServiceEvent.Halt({ why: "group", reply: down() })],
+  ["Launch", () => ServiceEvent.Launch({ reply: reply() })],
+  ["Halt", () => ServiceEvent.Halt({ why: "group", by: "group", reply: down() })],
+  ["Halt/dependency", () => ServiceEvent.Halt({ why: "db failed", by: "dependency", reply: down() })],
   ["GiveUp", () => ServiceEvent.GiveUp({ reason: "group gave up", reply: down() })],
   ["Close", () => ServiceEvent.Close({ why: "bye", reply: down() })],
   ["Fault", () => ServiceEvent.Fault({ reason: "memory" })],
   ["Spawned", () => ServiceEvent.Spawned({ run: 3, pid: 4343, startedAt: NOW })],
   ["Spawned/stale", () => ServiceEvent.Spawned({ run: 2, pid: 4343, startedAt: NOW })],
-  ["SpawnRefused", () => ServiceEvent.SpawnRefused({ run: 3, reason: "no such file" })],
-  ["SpawnRefused/stale", () => ServiceEvent.SpawnRefused({ run: 2, reason: "no such file" })],
+  ["SpawnRefused", () => ServiceEvent.SpawnRefused({ run: 3, reason: "no such file", unit: 0.5 })],
+  ["SpawnRefused/stale", () => ServiceEvent.SpawnRefused({ run: 2, reason: "no such file", unit: 0.5 })],
   ["PortBusy", () => ServiceEvent.PortBusy({ run: 3, error: "port 80 is held" })],
   ["PortBusy/stale", () => ServiceEvent.PortBusy({ run: 2, error: "port 80 is held" })],
   ["SpawnDeferred", () => ServiceEvent.SpawnDeferred({ run: 3, until: NOW + 50 })],
@@ -98,11 +127,11 @@ export const render = (t: Transition): string => {
   const { state } = t.model
   const detail =
     state._tag === "Stopping"
-      ? `/${state.then}${state.killed ? "+killed" : ""}`
+      ? `/${state.after}${state.killed ? "+killed" : ""}`
       : state._tag === "Backoff" && state.reserved
         ? "/reserved"
         : ""
-  const flags = `${t.model.desired}${t.model.held ? " held" : ""}`
+  const flags = `${t.model.desired}${t.model.hold === null ? "" : t.model.hold.by === "group" ? " held" : " held/dependency"}`
   const actions = t.actions.map((a) => (a._tag === "Spawn" ? `Spawn(${a.budget})` : a._tag)).join(" ")
   return `${state._tag}${detail} ${flags} : ${actions}`
 }

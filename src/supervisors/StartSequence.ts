@@ -1,15 +1,20 @@
-// Boot order: every service whose desired state is running is started once what it waits for
-// (its depends_on, and the sibling before it in its group) is running, healthy when it has a
-// check. One fiber and one subscription to the views serve the whole boot, so a boot of many
-// services costs one pass per change, not one subscriber per service. A service a person
-// started or stopped meanwhile is left as they wanted: the boot only resumes it.
+// The one way the tree starts services, at boot and in every group restart or group start:
+// each service is started once what it waits for (its depends_on, and the sibling before it
+// in its group) is running, healthy when it has a check. One fiber and one subscription to the
+// views serve the whole sequence, so starting many services costs one pass per change, not
+// one subscriber per service. `start` is what starting means to the caller: resume at boot and
+// in a crash restart (a service a person stopped stays stopped), launch for a person's start
+// of a whole group.
 import { Effect, Queue } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
-import type { ServiceSupervisor } from "./ServiceSupervisor.ts"
+import type { CommandFailure, ServiceSupervisor } from "./ServiceSupervisor.ts"
 
-export const bootInOrder = (
+export type Starter = (service: ServiceSupervisor) => Effect.Effect<unknown, CommandFailure>
+
+export const startInOrder = (
   services: ReadonlyArray<ServiceSupervisor>,
   startAfter: ReadonlyMap<string, ReadonlyArray<string>>,
+  start: Starter,
 ): Effect.Effect<void, never, ServiceViews> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -33,10 +38,14 @@ export const bootInOrder = (
             said.add(service.name)
           }
         }
-        yield* Effect.forEach(ready, (s) => Effect.ignore(s.resume), {
-          concurrency: "unbounded",
-          discard: true,
-        })
+        yield* Effect.forEach(
+          ready,
+          (s) =>
+            start(s).pipe(
+              Effect.catchAll((failure) => Effect.logWarning(`${s.name}: not started: ${failure.message}`)),
+            ),
+          { concurrency: "unbounded", discard: true },
+        )
         waiting = blocked
         if (waiting.length > 0) yield* Queue.takeBetween(subscription.events, 1, Number.MAX_SAFE_INTEGER)
       }
