@@ -4,7 +4,7 @@
 // members as boot does; a shutdown ends within its deadline whatever a service or its log disk
 // does.
 import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import {
@@ -188,23 +188,32 @@ describe("a group restart", () => {
 })
 
 describe("shutdown deadline", () => {
-  it("exits within its deadline while a service ignores SIGTERM and its log is a FIFO nobody reads, leaving nothing", async () => {
+  it("exits within its deadline while a service ignores SIGTERM and floods a log FIFO whose reader never reads, leaving nothing", async () => {
     const dir = tempDir()
+    const fifo = join(dir, "data", "logs", "stuck.log")
     mkdirSync(join(dir, "data", "logs"), { recursive: true })
-    execFileSync("mkfifo", [join(dir, "data", "logs", "stuck.log")])
-    const d = daemons.track(
-      await startDaemon({
-        dir,
-        body: `[services.stuck]\ncommand = "${FIXTURES}/ignore-sigterm.sh"\nstop_timeout = "1s"\n`,
-      }),
-    )
-    const stuck = await waitForView(d, "stuck", "running", (v) => v.state === "running")
-    const sent = Date.now()
-    const code = await d.stop(30_000)
-    const took = Date.now() - sent
-    // The documented deadline: stop_timeout + 5 s SIGKILL grace + 2 s slack, plus 5 s.
-    expect(took).toBeLessThan(1000 + 5000 + 2000 + 5000)
-    expect(code).toBe(0)
-    expect(isAlive(stuck.pid)).toBe(false)
+    execFileSync("mkfifo", [fifo])
+    // A reader that holds the FIFO open and never reads: once its 64 KiB fill, every write stalls.
+    const reader = spawn("sh", ["-c", `exec sleep 600 < "${fifo}"`], { stdio: "ignore" })
+    try {
+      const flood = `trap '' TERM; while :; do echo the log disk is not keeping up with this line; done`
+      const d = daemons.track(
+        await startDaemon({
+          dir,
+          body: `[services.stuck]\ncommand = "/bin/sh"\nargs = ["-c", "${flood}"]\nstop_timeout = "1s"\n`,
+        }),
+      )
+      const stuck = await waitForView(d, "stuck", "running with its log stalled", (v) =>
+        v.state === "running" && v.log_error !== null ? v : undefined,
+      )
+      const sent = Date.now()
+      const code = await d.stop(30_000)
+      // The documented deadline: stop_timeout + 5 s SIGKILL grace + 2 s slack, plus 5 s.
+      expect(Date.now() - sent).toBeLessThan(1000 + 5000 + 2000 + 5000)
+      expect(code).toBe(0)
+      expect(isAlive(stuck.pid)).toBe(false)
+    } finally {
+      reader.kill("SIGKILL")
+    }
   }, 60_000)
 })
