@@ -32,6 +32,8 @@ export interface CommandSpec {
   readonly positionals: readonly [min: number, max: number]
   /** What a missing positional is, in words: "a service name". */
   readonly needs?: string
+  /** An option that stands in for the positionals when given (`start --group GROUP`). */
+  readonly insteadOf?: string
   /** What the shell completes as the first positional: service names, or these words. */
   readonly complete?: "services" | ReadonlyArray<string>
   readonly run: (line: CommandLine) => Effect.Effect<number, ClientFailed>
@@ -111,7 +113,8 @@ export const parseCommandLine = (
         `${command.name} takes no ${foreign.rawName} (see dockless ${command.name} --help)`,
       )
     const [min, max] = command.positionals
-    if (positionals.length < min)
+    const replaced = command.insteadOf !== undefined && values[command.insteadOf] !== undefined
+    if (positionals.length < min && !replaced)
       return yield* Either.left(
         `${command.name} needs ${command.needs ?? command.args} (see dockless ${command.name} --help)`,
       )

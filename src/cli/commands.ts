@@ -37,17 +37,16 @@ const controlCommand = (verb: "start" | "stop" | "restart", summary: string): Co
       description: `${verb} the whole [supervisors.GROUP] group, its members in order`,
     },
   },
-  positionals: [0, 1],
+  positionals: [1, 1],
   needs: "a service name",
+  insteadOf: "group",
   complete: "services",
   run: (line) => {
     const group = line.string("group")
-    if (group !== undefined && line.positionals.length > 0)
+    if (group === undefined) return control(config(line), verb, name(line))
+    if (line.positionals.length > 0)
       return Effect.fail(usage(`${verb} takes a service NAME or --group GROUP, not both`))
-    if (group !== undefined) return controlGroup(config(line), verb, group)
-    if (line.positionals.length === 0)
-      return Effect.fail(usage(`${verb} needs a service name or --group GROUP (see dockless ${verb} --help)`))
-    return control(config(line), verb, name(line))
+    return controlGroup(config(line), verb, group)
   },
 })
 

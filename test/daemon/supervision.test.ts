@@ -1,7 +1,7 @@
 // Supervision end to end: a real daemon, real child processes, real signals. Each test waits
 // on the daemon's published state with a deadline, and stops everything it started by pid.
 import { spawn } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import {
@@ -9,6 +9,7 @@ import {
   freePort,
   isAlive,
   launch,
+  tempDir,
   view,
   waitFor,
   waitForView,
@@ -131,10 +132,23 @@ describe("supervision of real processes", () => {
     expect(again.output).toContain("is corrupt")
   })
 
-  it("says a missing cwd is missing, not that the command is", async () => {
-    const d = await daemonWith(service("lost", `${sleeper}\ncwd = "/nonexistent-dockless-dir"`))
-    const failed = await waitForView(d, "lost", "failed", (v) => v.state === "failed")
-    expect(failed.error).toBe("cwd /nonexistent-dockless-dir does not exist")
+  it("says a cwd that went away is missing, not that the command is, and waits for it by its policy", async () => {
+    const cwd = tempDir("dockless-cwd-")
+    const d = await daemonWith(
+      service("lost", `${sleeper}\ncwd = "${cwd}"\nbackoff = { initial = "200ms", factor = 1 }`),
+    )
+    const first = await waitForView(d, "lost", "running", (v) => v.state === "running")
+    rmSync(cwd, { recursive: true })
+    process.kill(first.pid, "SIGKILL")
+    const waiting = await waitForView(
+      d,
+      "lost",
+      "waiting for its cwd",
+      (v) => v.state === "backoff" && v.error !== null,
+    )
+    expect(waiting.error).toBe(`cannot start: cwd ${cwd} does not exist`)
+    mkdirSync(cwd)
+    await waitForView(d, "lost", "running again", (v) => v.state === "running")
   })
 })
 

@@ -23,7 +23,9 @@ const pids: Array<number> = []
 let d: Daemon
 
 beforeAll(async () => {
-  d = await startDaemon({ body: `[services.sl]\ncommand = "${FIXTURES}/sleeper.sh"` })
+  d = await startDaemon({
+    body: `[services.sl]\ncommand = "${FIXTURES}/sleeper.sh"\n[supervisors.grp]\nchildren = ["sl"]\n`,
+  })
   daemons.push(d)
   pids.push((await waitForView(d, "sl", "running", (v) => v.state === "running")).pid)
 })
@@ -267,7 +269,7 @@ describe("HEAD", () => {
   /** Realistic URLs for a route path: a real service name, and a few of the dashboard's files. */
   const samples = (path: string): Array<string> => {
     if (path === "/**") return ["/", "/style.css", "/vendor/alpine.min.js"]
-    const url = path.replace(":name", "sl")
+    const url = path.replace(":name", path.startsWith("/api/groups/") ? "grp" : "sl")
     if (url.includes(":")) throw new Error(`no sample value for a parameter of ${path}; add one here`)
     return [url]
   }

@@ -30,7 +30,9 @@ let d: Daemon
 let served: Document
 
 beforeAll(async () => {
-  d = await startDaemon({ body: `[services.cfg]\ncommand = "${FIXTURES}/sleeper.sh"\n` })
+  d = await startDaemon({
+    body: `[services.cfg]\ncommand = "${FIXTURES}/sleeper.sh"\n[supervisors.grp]\nchildren = ["cfg"]\n`,
+  })
   daemons.push(d)
   pids.push((await waitForView(d, "cfg", "running", (v) => v.state === "running")).pid)
   const res = await fetch(`${d.url}/api/openapi.json`)
@@ -76,7 +78,14 @@ describe("the OpenAPI document", () => {
 
 /** A request each documented operation can take: a real service name, a body it accepts. */
 const request = (method: string, path: string): { url: string; body?: unknown } => {
-  const url = path.replace("{name}", path === "/api/services/{name}" && method !== "GET" ? "probe" : "cfg")
+  const url = path.replace(
+    "{name}",
+    path.startsWith("/api/groups/")
+      ? "grp"
+      : path === "/api/services/{name}" && method !== "GET"
+        ? "probe"
+        : "cfg",
+  )
   const bodies: Record<string, unknown> = {
     "POST /api/login": { token: TOKEN },
     "POST /api/services": { name: "probe", command: `${FIXTURES}/sleeper.sh`, autostart: false },

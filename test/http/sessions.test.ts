@@ -122,11 +122,17 @@ describe("roles", () => {
 
   /** A path of the route table with its parameters filled in. */
   const concrete = (path: string) =>
-    path.replace(":name", "cfg").replace(":id", "0000000000000000").replace("/**", "/index.html")
+    path
+      .replace(":name", path.startsWith("/api/groups/") ? "grp" : "cfg")
+      .replace(":id", "0000000000000000")
+      .replace("/**", "/index.html")
 
   it("a viewer token reads every GET route and every write route answers 403", async () => {
     const d = daemons.track(
-      await startDaemon({ auth, body: `[services.cfg]\ncommand = "/bin/sleep"\nargs = ["60"]\n` }),
+      await startDaemon({
+        auth,
+        body: `[services.cfg]\ncommand = "/bin/sleep"\nargs = ["60"]\n[supervisors.grp]\nchildren = ["cfg"]\n`,
+      }),
     )
     const bearer = { authorization: `Bearer ${VIEWER}` }
     const walked: Array<string> = []
