@@ -4,6 +4,9 @@
 import { Console, Effect } from "effect"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import { readEnvFile } from "../config/EnvFile.ts"
+import { checkPaths } from "../config/HostChecks.ts"
+import { joinPath } from "../config/Decoding.ts"
+import { formatIssue } from "../config/ConfigError.ts"
 
 export interface CheckResult {
   readonly code: 0 | 2
@@ -28,12 +31,18 @@ export const checkConfig = (
       return invalid(`no config file found; looked for: ${tried.join(", ")}`)
     }
     const config = yield* loadConfig(file)
-    // An env_file is read at each start; check says now if one is missing or unreadable.
-    const envFileProblems = config.services.flatMap((service) => {
+    // What the host must have is looked at at each start; check says now what is missing: the
+    // cwd, the command, an env_file (loading the config checked the users already).
+    const hostProblems = config.services.flatMap((service) => {
+      const prefix = joinPath("services", service.name)
+      const host = checkPaths(service, prefix)
       const read = service.env_file === undefined ? undefined : readEnvFile(service.env_file)
-      return read?._tag === "Invalid" ? [`${file}: services.${service.name}.env_file: ${read.reason}`] : []
+      return [
+        ...host.map((i) => formatIssue(file, i)),
+        ...(read?._tag === "Invalid" ? [`${file}: ${prefix}.env_file: ${read.reason}`] : []),
+      ]
     })
-    if (envFileProblems.length > 0) return invalid(envFileProblems.join("\n"))
+    if (hostProblems.length > 0) return invalid(hostProblems.join("\n"))
     return { code: 0, stdout: "ok", stderr: "" } satisfies CheckResult
   }).pipe(Effect.catchTag("ConfigInvalid", (error) => Effect.succeed(invalid(error.message))))
 
