@@ -1,8 +1,12 @@
 // `dockless check [--config PATH]`: find the config (same lookup as `run`), decode it with
 // every cross-check, print `ok` and return 0, or print each issue on its own line to stderr
-// and return 2. No config found is also 2, naming the paths that were tried.
+// and return 2. No config found is also 2, naming the paths that were tried. When the lookup took
+// ./config.toml while an installed /etc/dockless/config.toml exists (the one systemd's Dockless
+// reads), a note on stderr says which file was checked and how to check the other.
 import { Console, Effect } from "effect"
-import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
+import { existsSync } from "node:fs"
+import { configCandidates, findConfigFile, loadConfig, systemConfigPath } from "../config/ConfigFile.ts"
+import { asTyped } from "./Invocation.ts"
 import { readEnvFile } from "../config/EnvFile.ts"
 import { checkPaths } from "../config/HostChecks.ts"
 import { joinPath } from "../config/Decoding.ts"
@@ -22,7 +26,7 @@ export const checkConfig = (
   configPath: string | undefined,
   env: Record<string, string | undefined>,
   cwd: string,
-  systemPath?: string,
+  systemPath: string = systemConfigPath,
 ): Effect.Effect<CheckResult> =>
   Effect.gen(function* () {
     const file = yield* findConfigFile(configPath, env, cwd, systemPath)
@@ -43,7 +47,16 @@ export const checkConfig = (
       ]
     })
     if (hostProblems.length > 0) return invalid(hostProblems.join("\n"))
-    return { code: 0, stdout: "ok", stderr: "" } satisfies CheckResult
+    const [first] = configCandidates(configPath, env, cwd, systemPath)
+    const note =
+      first?.source === "./config.toml" &&
+      file === first.file &&
+      file !== systemPath &&
+      existsSync(systemPath)
+        ? `note: checked ${file} (the config.toml in this folder); the installed Dockless reads ` +
+          `${systemPath}: \`${asTyped(["check", "--config", systemPath])}\` checks that one`
+        : ""
+    return { code: 0, stdout: "ok", stderr: note } satisfies CheckResult
   }).pipe(Effect.catchTag("ConfigInvalid", (error) => Effect.succeed(invalid(error.message))))
 
 export const check = (configPath: string | undefined): Effect.Effect<number> =>
