@@ -7,6 +7,7 @@ import { ClientFailed } from "./Client.ts"
 import { bashCompletion, shells } from "./completion.ts"
 import { bundleDirOf } from "../bundleDir.ts"
 import { control, controlGroup } from "./control.ts"
+import { exportKinds, exportToml } from "./export.ts"
 import { install, uninstall } from "./install.ts"
 import { logs } from "./logs.ts"
 import { run } from "./run.ts"
@@ -102,6 +103,19 @@ export const commands: ReadonlyArray<CommandSpec> = [
       Effect.flatMap(lineCount(line.string("lines")), (lines) =>
         logs(config(line), name(line), lines, line.flag("follow")),
       ),
+  },
+  {
+    name: "export",
+    args: `${exportKinds.join("|")} NAME`,
+    summary: "print a service's table as config.toml text (to move it into the file)",
+    options: {},
+    positionals: [2, 2],
+    needs: `${exportKinds.join("|")} and a service name`,
+    complete: exportKinds,
+    run: (line) =>
+      exportKinds.some((k) => k === line.positionals[0])
+        ? exportToml(config(line), line.positionals[1] ?? "")
+        : Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`)),
   },
   {
     name: "install",

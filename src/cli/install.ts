@@ -21,6 +21,7 @@ import { InstallError } from "./install/InstallError.ts"
 import { bundleFiles, layout, underRoot } from "./install/Layout.ts"
 import { nodeForSystemd } from "./install/NodeOnPath.ts"
 import { systemctl, systemdState, unitFailed } from "./install/Systemd.ts"
+import { withSudo } from "./Invocation.ts"
 
 export { InstallError }
 
@@ -43,7 +44,7 @@ const requireRootUser = (command: string, root: string, dryRun: boolean) =>
         new InstallError({
           step: "check permissions",
           reason:
-            `${command} writes to /usr/local and /etc, which needs root: run \`sudo dockless ${command}\`, ` +
+            `${command} writes to /usr/local and /etc, which needs root: run \`${withSudo()}\`, ` +
             "add --dry-run to only see what it would do, or pass --root DIR to use a directory you own",
         }),
       )
@@ -159,5 +160,5 @@ export const uninstall: (options: UninstallOptions) => Effect.Effect<void, Insta
     if (yield* exists(underRoot(root, path))) existing.add(path)
   const systemd = yield* systemdState(root)
   const failed = systemd === "running" && existing.has(layout.unit) ? yield* unitFailed : false
-  yield* run("uninstall", planUninstall({ existing, purge, systemd, unitFailed: failed }), root, dryRun)
+  yield* run("uninstall", planUninstall({ existing, purge, systemd, unitFailed: failed, root }), root, dryRun)
 })

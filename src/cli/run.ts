@@ -1,7 +1,8 @@
 // `dockless run`: the daemon. Boot follows SPEC section 8: load config, open the data dir,
 // restore registered services and desired states, stop processes left by a previous run,
 // start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
-// closes the scope: the HTTP server first, then every service in reverse start order.
+// closes the scope: the HTTP server first, then every service in reverse start order; a second
+// signal meanwhile SIGKILLs every service's process group and exits (HardStop, main.ts).
 import { Clock, Console, Context, Effect, Layer } from "effect"
 import { withKeptSecrets } from "../config/Secrets.ts"
 import { readSecrets } from "../state/SecretsFile.ts"
@@ -22,6 +23,7 @@ import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { SpawnBudget } from "../supervisors/SpawnBudget.ts"
 import { HttpServer } from "../http/server.ts"
 import { notifyReady, notifyStopping } from "./notify.ts"
+import { armHardStop } from "./HardStop.ts"
 import { version } from "../version.ts"
 
 const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, ConfigInvalid> =>
@@ -71,6 +73,8 @@ const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, un
 const daemon = (config: Config) =>
   Effect.gen(function* () {
     yield* openDataDir(config.data_dir, LOG_DIR_MODE)
+    // From now on a second SIGTERM/SIGINT kills this daemon's services before exiting (main.ts).
+    yield* armHardStop(instanceOf(config.data_dir))
     // Built first, so it is released last: writes still pending are flushed after every service stopped.
     const store = Context.get(yield* Layer.build(Store.layer(config.data_dir)), Store)
     const loaded = yield* store.load

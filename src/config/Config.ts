@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
-import { checkHost } from "./HostChecks.ts"
+import { checkUser } from "./HostChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
@@ -286,7 +286,7 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     const service = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
     if (Either.isLeft(service)) problems.push(...service.left)
     else {
-      problems.push(...checkHost(service.right, pathPrefix))
+      problems.push(...checkUser(service.right, pathPrefix))
       services.push(service.right)
     }
     // Cross-checks see every service, also those with other errors, so all problems show at once.

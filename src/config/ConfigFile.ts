@@ -36,11 +36,13 @@ export const configCandidates = (
   ]
 }
 
-const fileKind = (file: string): Effect.Effect<"file" | "directory" | "missing"> =>
+/** "forbidden": a folder on the way may not be entered (a 0700 one of root's, for a person). */
+const fileKind = (file: string): Effect.Effect<"file" | "directory" | "missing" | "forbidden"> =>
   Effect.promise(() =>
     stat(file).then(
       (s) => (s.isDirectory() ? "directory" : "file"),
-      () => "missing",
+      (error: unknown) =>
+        error instanceof Error && "code" in error && error.code === "EACCES" ? "forbidden" : "missing",
     ),
   )
 
@@ -59,7 +61,12 @@ export const findConfigFile = (
       const kind = yield* fileKind(candidate.file)
       if (kind === "file") return candidate.file
       if (candidate.required) {
-        const problem = kind === "directory" ? "is a directory, expected a TOML file" : "file not found"
+        const problem =
+          kind === "directory"
+            ? "is a directory, expected a TOML file"
+            : kind === "forbidden"
+              ? "permission denied on a folder on its path (run it with sudo?)"
+              : "file not found"
         return yield* new ConfigInvalid({
           file: candidate.file,
           issues: [issue("", `${problem} (given by ${candidate.source})`)],

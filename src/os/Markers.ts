@@ -42,23 +42,37 @@ const environOf = (pid: number): Buffer | undefined => {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** Every other process whose DOCKLESS_* markers satisfy `wanted`. */
-export const markedProcesses = async (
-  wanted: (markers: ReadonlyMap<string, string>) => boolean,
-): Promise<ReadonlyArray<Marked>> => {
-  const pids = readdirSync("/proc")
+type Wanted = (markers: ReadonlyMap<string, string>) => boolean
+
+const otherPids = () =>
+  readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
     .filter((pid) => pid !== process.pid)
+
+const scan = (pids: ReadonlyArray<number>, wanted: Wanted, found: Array<Marked>) => {
+  for (const pid of pids) {
+    const environ = environOf(pid)
+    const markers = environ === undefined ? undefined : markersOf(environ)
+    if (markers !== undefined && wanted(markers)) found.push({ pid, markers })
+  }
+}
+
+/** Every other process whose DOCKLESS_* markers satisfy `wanted`. */
+export const markedProcesses = async (wanted: Wanted): Promise<ReadonlyArray<Marked>> => {
+  const pids = otherPids()
   const found: Array<Marked> = []
   for (let i = 0; i < pids.length; i += CHUNK) {
     if (i > 0) await nextTurn()
-    for (const pid of pids.slice(i, i + CHUNK)) {
-      const environ = environOf(pid)
-      const markers = environ === undefined ? undefined : markersOf(environ)
-      if (markers !== undefined && wanted(markers)) found.push({ pid, markers })
-    }
+    scan(pids.slice(i, i + CHUNK), wanted, found)
   }
+  return found
+}
+
+/** The same, in one go, blocking: for a process about to exit, with no event loop to yield to. */
+export const markedProcessesNow = (wanted: Wanted): ReadonlyArray<Marked> => {
+  const found: Array<Marked> = []
+  scan(otherPids(), wanted, found)
   return found
 }
 

@@ -344,12 +344,18 @@ describe("dashboard", () => {
   })
 
   it("shows why a service cannot start under its row", async () => {
+    // A registration names a program that exists (the API checks); it is gone by the start.
+    const program = join(daemon.dir, "vanishing-binary")
+    writeFileSync(program, "#!/bin/sh\nexec sleep 600\n", { mode: 0o755 })
     const created = await daemon.api("POST", "/api/services", {
       name: "nobin",
-      command: "/nonexistent/dockless-test-binary",
+      command: program,
       restart: "never",
+      autostart: false,
     })
     expect(created.status).toBe(201)
+    rmSync(program)
+    expect((await daemon.api("POST", "/api/services/nobin/start")).status).toBe(202)
     await waitForState("nobin", "failed")
     const error = row("nobin").locator(".err-row .svc-error")
     await error.waitFor()

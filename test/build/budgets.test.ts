@@ -14,11 +14,12 @@ const KiB = 1024
 /**
  * Measured 436 KiB when this budget was set at 550; 552.5 KiB once issue 10's capture path (socket
  * pairs read into one buffer, the word-at-a-time framer, reused slabs) more than doubled log
- * throughput: raised to 560. 568 KiB with issue 17's finished tree (group routes and commands,
- * dependants following their dependencies, the shutdown deadline, the port holder cache) and the
- * identity and newcomer work landing beside it: raised to 592.
+ * throughput: raised to 560. 556.0 KiB before issue 18, 562.5 KiB after it (host checks of cwd and
+ * command, the client's token advice, the second-signal kill, `export toml`), then issue 17's
+ * finished tree (group routes and commands, dependants following their dependencies, the shutdown
+ * deadline, the port holder cache) and issue 24's identity beside them: raised to 600.
  */
-const BUNDLE_BUDGET = 592 * KiB
+const BUNDLE_BUDGET = 600 * KiB
 /**
  * Chunks loaded only with [http] tls or in a terminal (issue 12): node-forge making a certificate
  * (~290 KiB), the TLS port, the LAN URLs and QR code. They cost nothing until used.
@@ -28,8 +29,10 @@ const TLS_ONLY = ["SelfSignedCertificate-", "TlsServer-", "LanUrls-"]
  * Measured 263 modules (164 of them effect's, 78 our own) when this budget was set at 300; 295
  * before issue 12, whose sessions, login throttle, env_file and secrets added 5 modules of our own
  * (its TLS code, node-forge and the QR code are dynamic imports), measured 302: raised to 310.
+ * Issue 18 added 5 (HostChecks, Invocation, HardStop, export, TomlTable), measured 312 with
+ * them: raised to 320.
  */
-const MODULE_BUDGET = 310
+const MODULE_BUDGET = 320
 /**
  * When this budget was set the bare node sat at 41.4 MiB and the daemon settled at 61.5 MiB
  * (ratio 1.48) in about two starts out of three and at 69.1 MiB (1.67) in the rest, steady in

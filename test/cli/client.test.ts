@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
   BUNDLE,
   FIXTURES,
+  ROOT,
   freePort,
   isAlive,
   startDaemon,
@@ -195,6 +196,46 @@ describe("dockless logs", () => {
     child.kill("SIGTERM")
     await waitFor("logs -f to exit", () =>
       child.exitCode !== null || child.signalCode !== null ? true : undefined,
+    )
+  })
+})
+
+describe("dockless logs -f when the daemon goes away", () => {
+  it("says so and exits 1 (issue 18, point 11)", async () => {
+    const gone = await startDaemon({
+      body: [`[services.tick]`, `command = "${FIXTURES}/sleeper.sh"`].join("\n"),
+    })
+    daemons.push(gone)
+    pids.push((await waitForView(gone, "tick", "running", (v) => v.state === "running")).pid)
+    const child = spawn(process.execPath, [BUNDLE, "logs", "tick", "-f", "--config", gone.configPath], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    if (child.pid !== undefined) followers.push(child.pid)
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
+    await waitFor("logs -f to print the service's line", () =>
+      stdout.includes("sleeper up") ? true : undefined,
+    )
+    // Following: a line from a later process shows the stream is open before the daemon stops.
+    await waitFor(
+      "logs -f to print a line from a new process",
+      async () => {
+        if (stdout.split("sleeper up").length > 2) return true
+        await gone.api("POST", "/api/services/tick/restart")
+        const after = await waitForView(gone, "tick", "running", (v) => v.state === "running")
+        pids.push(after.pid)
+        return undefined
+      },
+      20_000,
+    )
+    expect(await gone.stop()).toBe(0)
+    expect(await exited).toBe(1)
+    expect(stderr.trim()).toBe(
+      "dockless: the daemon went away: the log stream ended (is it running? node dist/dockless.mjs status)",
     )
   })
 })

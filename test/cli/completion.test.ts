@@ -18,7 +18,13 @@ beforeAll(() => {
   const status = ["NAME  STATE    PID", "api   running  41", "db    stopped  -", "", "db: port 5432 is taken"]
   writeFileSync(
     join(dir, "dockless"),
-    `#!/bin/sh\n[ "$1" = status ] && printf '%s\\n' ${status.map((l) => `'${l}'`).join(" ")}\n`,
+    [
+      "#!/bin/sh",
+      // With --config, the services of that config's daemon: a name that says which file it was.
+      `[ "$1" = status ] && [ "$2" = --config ] && printf '%s\\n' 'NAME  STATE' "from-$(basename "$3")  running" && exit 0`,
+      `[ "$1" = status ] && printf '%s\\n' ${status.map((l) => `'${l}'`).join(" ")}`,
+      "",
+    ].join("\n"),
   )
   chmodSync(join(dir, "dockless"), 0o755)
   writeFileSync(join(dir, "config.toml"), "")
@@ -64,6 +70,15 @@ describe("dockless completion bash", () => {
   it("completes service names from the running daemon's status", () => {
     expect(complete("dockless restart ")).toEqual(["api", "db"])
     expect(complete("dockless logs a")).toEqual(["api"])
+  })
+
+  it("completes the services of the daemon the line's --config names, and skips options to find the command", () => {
+    expect(complete("dockless --config examples/config.toml start ")).toEqual(["from-config.toml"])
+    expect(complete("dockless start --config other.toml ")).toEqual(["from-other.toml"])
+    expect(complete("dockless --config=x.toml logs ")).toEqual(["from-x.toml"])
+    expect(complete("dockless --config examples/config.toml st")).toEqual(["status", "start", "stop"])
+    expect(complete("dockless --config x.toml logs -n 5 ")).toEqual(["from-x.toml"])
+    expect(complete("dockless --config x.toml logs -")).toContain("--follow")
   })
 
   it("completes schema kinds, shells, and files after --config", () => {

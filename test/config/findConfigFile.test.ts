@@ -77,6 +77,25 @@ describe("dockless check", () => {
     }),
   )
 
+  it.scoped("notes when it checked ./config.toml while an installed config exists (issue 18, point 8)", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const file = yield* writeText(path.join(dir, "config.toml"), `[services.api]\ncommand = "sleep"\n`)
+      const system = yield* writeText(path.join(dir, "etc", "config.toml"), "")
+      const result = yield* checkConfig(undefined, {}, dir, system)
+      expect(result.code).toBe(0)
+      expect(result.stdout).toBe("ok")
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^note: checked ${file} \\(the config.toml in this folder\\); the installed Dockless reads ${system}: \`(dockless|node \\S+) check --config ${system}\` checks that one$`,
+        ),
+      )
+      // Named with --config, or found at the system path itself: nothing to note.
+      expect((yield* checkConfig(system, {}, dir, system)).stderr).toBe("")
+      expect((yield* checkConfig(undefined, {}, path.join(dir, "etc"), system)).stderr).toBe("")
+    }),
+  )
+
   it.scoped("prints every issue, one per line, and exits 2 for an invalid config", () =>
     Effect.gen(function* () {
       const dir = yield* tempDir

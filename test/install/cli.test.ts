@@ -43,14 +43,15 @@ describe("dockless install (CLI)", () => {
   })
 
   it.skipIf(process.getuid?.() !== 0)(
-    "refuses to install into / as a normal user, saying to use sudo",
+    "refuses to install into / as a normal user, naming the sudo command that exists now",
     async () => {
       const failure = await dockless(bundle, ["install"], { uid: 65534 }).then(
         () => undefined,
         (error: ExecFileException & { stderr: string }) => error,
       )
       expect(failure?.code).toBe(1)
-      expect(failure?.stderr).toContain("sudo dockless install")
+      // Before any install there is no `dockless` on PATH: the advice is this very command line.
+      expect(failure?.stderr).toContain("run `sudo node dist/dockless.mjs install`")
     },
   )
 })

@@ -217,7 +217,7 @@ describe("uninstall --root", () => {
       `uninstall: removed ${at("etc/systemd/system/dockless.service")}`,
       `uninstall: removed ${at("usr/local/bin/dockless")}`,
       `uninstall: removed ${at("usr/local/lib/dockless")}`,
-      `uninstall: kept ${at("etc/dockless")} (config.toml and data stay; --purge removes them)`,
+      `uninstall: kept ${at("etc/dockless")} (config.toml and data stay; \`sudo rm -r ${at("etc/dockless")}\` removes them)`,
     ])
 
     const again = await run(uninstall({ root, dryRun: false, purge: false }))

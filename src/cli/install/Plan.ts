@@ -4,7 +4,7 @@
 // nothing; dry run prints the same plan without carrying it out. Paths are target paths.
 import { Data } from "effect"
 import { dirname } from "node:path"
-import { bundleFiles, launcherScript, layout, unitName } from "./Layout.ts"
+import { bundleFiles, launcherScript, layout, underRoot, unitName } from "./Layout.ts"
 
 export type Action = Data.TaggedEnum<{
   CreateDir: { readonly path: string; readonly mode: number }
@@ -162,6 +162,8 @@ export interface UninstallInputs {
   readonly systemd: SystemdState
   /** Whether systemd holds the unit as failed (a bad config, a crash loop): stopping leaves it so. */
   readonly unitFailed: boolean
+  /** Where the target is (default /): advice names its real paths. */
+  readonly root?: string
 }
 
 export const planUninstall = ({
@@ -169,6 +171,7 @@ export const planUninstall = ({
   purge,
   systemd,
   unitFailed,
+  root = "/",
 }: UninstallInputs): ReadonlyArray<Action> => {
   const remove = (path: string): Action =>
     existing.has(path) ? Action.Remove({ path }) : Action.AlreadyAbsent({ path })
@@ -182,7 +185,11 @@ export const planUninstall = ({
   if (purge) actions.push(remove(layout.configDir))
   else if (existing.has(layout.configDir))
     actions.push(
-      Action.Kept({ path: layout.configDir, why: "config.toml and data stay; --purge removes them" }),
+      // `dockless uninstall --purge` would name a command this uninstall just removed.
+      Action.Kept({
+        path: layout.configDir,
+        why: `config.toml and data stay; \`sudo rm -r ${underRoot(root, layout.configDir)}\` removes them`,
+      }),
     )
   if (manageUnit) actions.push(Action.Systemctl({ args: ["daemon-reload"] }))
   return actions
