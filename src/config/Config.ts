@@ -13,6 +13,7 @@ import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
 import { checkHost } from "./HostChecks.ts"
+import { checkIdentity } from "./IdentityChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
@@ -268,6 +269,7 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     if (Either.isLeft(service)) problems.push(...service.left)
     else {
       problems.push(...checkHost(service.right, pathPrefix))
+      problems.push(...checkIdentity(service.right, pathPrefix))
       services.push(service.right)
     }
     // Cross-checks see every service, also those with other errors, so all problems show at once.
