@@ -44,8 +44,20 @@ export const table = (views: ReadonlyArray<ServiceView>): string => {
 
 const named = (n: NamedId) => (n.name === null ? String(n.id) : `${n.name} (${n.id})`)
 
+const units = ["B", "KiB", "MiB", "GiB", "TiB"]
+
+/** Bytes in the largest unit that divides them, as config.toml writes sizes ("8MiB"). */
+const sizeText = (bytes: number): string => {
+  let unit = 0
+  while (unit < units.length - 1 && bytes >= 1024 && bytes % 1024 === 0) {
+    bytes /= 1024
+    unit += 1
+  }
+  return `${bytes}${units[unit] ?? "B"}`
+}
+
 const limitText = (value: number | "infinity", bytes: boolean) =>
-  value === "infinity" ? "infinity" : bytes ? `${value}B` : String(value)
+  value === "infinity" ? "infinity" : bytes ? sizeText(value) : String(value)
 
 /** What one service's process runs as, read back from /proc by the daemon. */
 export const identityLines = (identity: ProcessCredentials): ReadonlyArray<string> => {
