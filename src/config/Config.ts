@@ -242,8 +242,17 @@ const withoutDates = (value: unknown): unknown => {
 const sectionOf = <A, I>(schema: Schema.Schema<A, I>, raw: unknown): A | undefined =>
   raw === undefined ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(schema)(raw))
 
+export interface DecodeOptions {
+  /** Check what the host can give each service's identity keys (IdentityChecks.ts). */
+  readonly identity: boolean
+}
+
 /** Decodes a parsed config.toml. `file` is its absolute path; relative paths resolve against its directory. */
-export const decodeConfig = (parsed: unknown, file: string): Either.Either<Config, Issues> => {
+export const decodeConfig = (
+  parsed: unknown,
+  file: string,
+  options: DecodeOptions = { identity: true },
+): Either.Either<Config, Issues> => {
   const baseDir = path.dirname(file)
   const raw = withoutDates(parsed)
   const t = tableAt(raw)
@@ -269,7 +278,7 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     if (Either.isLeft(service)) problems.push(...service.left)
     else {
       problems.push(...checkHost(service.right, pathPrefix))
-      problems.push(...checkIdentity(service.right, pathPrefix))
+      if (options.identity) problems.push(...checkIdentity(service.right, pathPrefix))
       services.push(service.right)
     }
     // Cross-checks see every service, also those with other errors, so all problems show at once.

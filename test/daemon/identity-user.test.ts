@@ -5,7 +5,7 @@
 // ends its whole group. The view and `dockless status NAME` show the same. What the host cannot
 // give is refused at registration with the key's path. Root only: it creates users and groups.
 import { execFileSync, spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -200,6 +200,40 @@ describe.runIf(process.getuid?.() === 0)("a service with `user`", () => {
       { path: "supplementary_groups.1", message: 'no group named "no-such-group-here" in /etc/group' },
     ])
     expect((await d.json("GET", "/api/services")).length).toBe(0)
+  })
+
+  it("judges root-only keys as the one who checks: `check` without root refuses them, `status` without root still works", async () => {
+    const d = daemons.track(
+      await startDaemon({
+        body: [`[services.eager]`, `command = "${FIXTURES}/sleeper.sh"`, `nice = -5`].join("\n"),
+      }),
+    )
+    await waitForView(d, "eager", "running", (v) => v.state === "running")
+    // The same config where the user can read it (the test's temp dirs are root's alone).
+    const shared = mkdtempSync("/tmp/dockless-identity-")
+    try {
+      chmodSync(shared, 0o755)
+      const configPath = join(shared, "config.toml")
+      copyFileSync(d.configPath, configPath)
+      chmodSync(configPath, 0o644)
+      const asUser = {
+        uid: idOf("-u", USER),
+        gid: idOf("-g", USER),
+        encoding: "utf8" as const,
+        timeout: 15_000,
+      }
+      const check = spawnSync(process.execPath, [BUNDLE, "check", "--config", configPath], asUser)
+      expect(check.status).toBe(2)
+      expect(check.stderr).toContain(
+        "services.eager.nice: nice = -5 needs dockless to run as root: only root may give a process a nice value below dockless's own (0)",
+      )
+      const status = spawnSync(process.execPath, [BUNDLE, "status", "eager", "--config", configPath], asUser)
+      expect(status.stderr).toBe("")
+      expect(status.status).toBe(0)
+      expect(status.stdout).toContain("nice -5")
+    } finally {
+      rmSync(shared, { recursive: true, force: true })
+    }
   })
 
   it("refuses the same at `dockless check`, with the config's key path", () => {
