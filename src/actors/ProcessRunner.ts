@@ -17,8 +17,11 @@ export interface SpawnRequest {
   readonly args: ReadonlyArray<string>
   readonly cwd: string | undefined
   readonly env: Readonly<Record<string, string>>
-  readonly uid: number | undefined
-  readonly gid: number | undefined
+  /**
+   * The tools that set the process's identity and exec the command in place (SpawnPlan.ts,
+   * os/Credentials.ts): spawned first, with the command and args after them. Empty: none.
+   */
+  readonly via: ReadonlyArray<string>
   readonly stopSignal: NodeJS.Signals
   readonly stopTimeoutMs: number
 }
@@ -63,8 +66,6 @@ const describeSpawnError = (command: string, cwd: string | undefined, error: Nod
         : `${command} was not found on PATH (give an absolute path or install it)`
     case "EACCES":
       return `${command} is not executable (permission denied)`
-    case "EPERM":
-      return "not permitted to switch to the requested user (dockless must run as root for `user`)"
     case "ENOTDIR":
       return `cwd ${cwd ?? ""} is not a directory`
     default:
@@ -109,13 +110,13 @@ const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
   Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
     (resume) => {
       const exited = Deferred.unsafeMake<ExitInfo>(FiberId.none)
-      const child = nodeSpawn(request.command, [...request.args], {
+      const [first = request.command, ...rest] = request.via
+      const args = request.via.length === 0 ? request.args : [...rest, request.command, ...request.args]
+      const child = nodeSpawn(first, [...args], {
         stdio: ["ignore", output?.stdout ?? "pipe", output?.stderr ?? "pipe"],
         detached: true,
         cwd: request.cwd,
         env: request.env,
-        ...(request.uid === undefined ? {} : { uid: request.uid }),
-        ...(request.gid === undefined ? {} : { gid: request.gid }),
       })
       child.once("error", (error: NodeJS.ErrnoException) => {
         if (child.pid === undefined) {
@@ -123,7 +124,7 @@ const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
             Effect.fail(
               new SpawnFailed({
                 command: request.command,
-                reason: describeSpawnError(request.command, request.cwd, error),
+                reason: describeSpawnError(first, request.cwd, error),
               }),
             ),
           )

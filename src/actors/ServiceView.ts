@@ -1,6 +1,7 @@
 // The published face of a service (SPEC section 5's ServiceView): what the API, the dashboard,
 // the CLI and /metrics read. Its supervisor builds one from its state on every visible change;
 // uptime is derived when the view is read, so a stored view never goes stale.
+import type { ProcessCredentials } from "../os/ProcCredentials.ts"
 import type { Desired } from "../state/Store.ts"
 
 export type Source = "config" | "api"
@@ -43,6 +44,11 @@ export interface ServiceView {
   readonly health: HealthView | null
   /** Why the service's output is not reaching its log file right now, or null. */
   readonly log_error: string | null
+  /**
+   * What its process runs as, read from /proc: only in the view of one service (GET
+   * /api/services/NAME, `dockless status NAME`) while it has a process; null elsewhere.
+   */
+  readonly identity: ProcessCredentials | null
   readonly spec: Record<string, unknown>
 }
 

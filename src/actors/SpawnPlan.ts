@@ -2,12 +2,25 @@
 // shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
 // own env, then its env_file's (read at each start, as systemd's EnvironmentFile=), $PORT, the
 // markers that find its processes even outside its process group (DOCKLESS_SERVICE,
-// DOCKLESS_INSTANCE, DOCKLESS_RUN), and the uid/gid of `user`. Or a sentence saying why not.
+// DOCKLESS_INSTANCE, DOCKLESS_RUN), and its identity as systemd gives it: with `user`, that
+// user's uid, gid, groups (initgroups) and HOME/USER/LOGNAME/SHELL (its own env wins), plus
+// group, supplementary_groups, umask, limits, nice and oom_score_adjust, set by the exec chain
+// of os/Credentials.ts (none at all for a service without those keys). Or a sentence saying why not.
 import { statSync } from "node:fs"
+import { getPriority } from "node:os"
 import { isAbsolute } from "node:path"
 import { readEnvFile } from "../config/EnvFile.ts"
+import { limitNames, setsIdentity } from "../config/IdentitySpec.ts"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
-import { lookupUser } from "../os/Users.ts"
+import { commandProblem, execChain, nrOpen, type Credentials, type Limit } from "../os/Credentials.ts"
+import {
+  findGroup,
+  initGroups,
+  lookupUser,
+  readGroups,
+  type GroupEntry,
+  type PasswdEntry,
+} from "../os/Users.ts"
 import type { SpawnRequest } from "./ProcessRunner.ts"
 
 /** systemd's per-unit variables belong to Dockless, not to the services it starts. */
@@ -37,6 +50,61 @@ const cwdProblem = (cwd: string): string | undefined => {
   }
 }
 
+const isRoot = () => process.getuid?.() === 0
+
+/** A group of the spec by name or number, or why not. */
+const groupId = (group: string | number, groups: ReadonlyArray<GroupEntry>, key: string): number | string =>
+  findGroup(group, groups)?.gid ?? `${key}: no group named ${JSON.stringify(group)} in /etc/group`
+
+/** Who the process becomes: undefined when the spec leaves it the daemon's own. */
+const switchOf = (spec: ServiceSpec, user: PasswdEntry | undefined): Credentials["switchTo"] | string => {
+  if (user === undefined && spec.group === undefined && spec.supplementary_groups.length === 0)
+    return undefined
+  if (!isRoot()) return "group and supplementary_groups need dockless to run as root"
+  const groups = readGroups()
+  if (groups === undefined) return "cannot read /etc/group to look up the service's groups"
+  const primary = spec.group === undefined ? undefined : groupId(spec.group, groups, "group")
+  if (typeof primary === "string") return primary
+  const extra: Array<number> = []
+  for (const group of spec.supplementary_groups) {
+    const gid = groupId(group, groups, "supplementary_groups")
+    if (typeof gid === "string") return gid
+    extra.push(gid)
+  }
+  const gid = primary ?? user?.gid ?? process.getgid?.() ?? 0
+  const own = user === undefined ? [] : initGroups(user.name, gid, groups)
+  return { uid: user?.uid, gid, groups: [...new Set([...own, ...extra])] }
+}
+
+const limitsOf = (spec: ServiceSpec): ReadonlyArray<Limit> =>
+  limitNames.flatMap((option) => {
+    const value = spec.limits[option]
+    if (value === undefined) return []
+    return [{ option, value: value !== "infinity" ? value : option === "nofile" ? nrOpen() : "unlimited" }]
+  })
+
+/** The chain's settings for a spec (the user already looked up), or why they cannot be had. */
+const credentialsOf = (spec: ServiceSpec, user: PasswdEntry | undefined): Credentials | string => {
+  const switchTo = switchOf(spec, user)
+  if (typeof switchTo === "string") return switchTo
+  return {
+    switchTo,
+    umask: spec.umask,
+    limits: limitsOf(spec),
+    niceBy: spec.nice === undefined ? undefined : spec.nice - getPriority(),
+    oomScoreAdjust: spec.oom_score_adjust,
+  }
+}
+
+const viaOf = (spec: ServiceSpec, user: PasswdEntry | undefined): ReadonlyArray<string> | string => {
+  const credentials = credentialsOf(spec, user)
+  return typeof credentials === "string" ? credentials : execChain(credentials)
+}
+
+/** What systemd sets from the passwd entry of User=; the service's own env wins over it. */
+const userEnv = (user: PasswdEntry | undefined): Readonly<Record<string, string>> =>
+  user === undefined ? {} : { HOME: user.home, USER: user.name, LOGNAME: user.name, SHELL: user.shell }
+
 /** What marks a run's processes: the daemon instance (its data dir) and the run's own id. */
 export interface RunMarkers {
   readonly instance: string
@@ -54,21 +122,29 @@ export const spawnRequest = (
   if (cwd !== undefined) return cwd
   const fromFile = spec.env_file === undefined ? undefined : readEnvFile(spec.env_file)
   if (fromFile?._tag === "Invalid") return fromFile.reason
+  // A service that sets nothing of its identity is spawned as it always was: nothing runs first.
+  const via = setsIdentity(spec) ? viaOf(spec, user) : []
+  if (typeof via === "string") return via
+  const env: Readonly<Record<string, string>> = {
+    ...baseEnv(),
+    ...userEnv(user),
+    ...spec.env,
+    ...fromFile?.env,
+    DOCKLESS_SERVICE: spec.name,
+    DOCKLESS_INSTANCE: markers.instance,
+    DOCKLESS_RUN: markers.run,
+    ...(port === undefined ? {} : { PORT: String(port) }),
+  }
+  // Node's spawn says when the command cannot be run; through the chain, the last tool would
+  // say it after the spawn, as a crash: so it is said here.
+  const missing = via.length === 0 ? undefined : commandProblem(spec.command, env.PATH)
+  if (missing !== undefined) return missing
   return {
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
-    env: {
-      ...baseEnv(),
-      ...spec.env,
-      ...fromFile?.env,
-      DOCKLESS_SERVICE: spec.name,
-      DOCKLESS_INSTANCE: markers.instance,
-      DOCKLESS_RUN: markers.run,
-      ...(port === undefined ? {} : { PORT: String(port) }),
-    },
-    uid: user?.uid,
-    gid: user?.gid,
+    env,
+    via,
     stopSignal: spec.stop_signal,
     stopTimeoutMs: spec.stop_timeout,
   }

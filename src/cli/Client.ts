@@ -135,7 +135,9 @@ const loopback = (host: string) => (host === "0.0.0.0" || host === "::" || host 
 export const connect = (configPath: string | undefined): Effect.Effect<Daemon, ClientFailed> =>
   Effect.gen(function* () {
     const file = yield* findConfigFile(configPath, process.env, process.cwd())
-    const config = file === undefined ? defaultConfig(process.cwd()) : yield* loadConfig(file)
+    // A client runs no service: whether the host can give their identity is the daemon's to say.
+    const config =
+      file === undefined ? defaultConfig(process.cwd()) : yield* loadConfig(file, { identity: false })
     const host = loopback(config.listen_host)
     const tls = config.http.tls._tag !== "Plain"
     const base = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${config.listen_port}`

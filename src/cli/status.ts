@@ -1,7 +1,9 @@
 // `dockless status [NAME] [--json]`: the services as the running daemon sees them, as a table
-// a person reads at a glance (or JSON for scripts). Exit 1 when the daemon is unreachable.
+// a person reads at a glance (or JSON for scripts); for one NAME, also what its process runs as
+// (user, groups, umask, limits, read back from /proc). Exit 1 when the daemon is unreachable.
 import { Console, Effect } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
+import type { NamedId, ProcessCredentials } from "../os/ProcCredentials.ts"
 import { apiError, connect, ClientFailed } from "./Client.ts"
 
 const duration = (seconds: number | null): string => {
@@ -40,6 +42,40 @@ export const table = (views: ReadonlyArray<ServiceView>): string => {
   return [line(header), ...rows.map(line), ...(errors.length > 0 ? ["", ...errors] : [])].join("\n")
 }
 
+const named = (n: NamedId) => (n.name === null ? String(n.id) : `${n.name} (${n.id})`)
+
+const units = ["B", "KiB", "MiB", "GiB", "TiB"]
+
+/** Bytes in the largest unit that divides them, as config.toml writes sizes ("8MiB"). */
+const sizeText = (bytes: number): string => {
+  let unit = 0
+  while (unit < units.length - 1 && bytes >= 1024 && bytes % 1024 === 0) {
+    bytes /= 1024
+    unit += 1
+  }
+  return `${bytes}${units[unit] ?? "B"}`
+}
+
+const limitText = (value: number | "infinity", bytes: boolean) =>
+  value === "infinity" ? "infinity" : bytes ? sizeText(value) : String(value)
+
+/** What one service's process runs as, read back from /proc by the daemon. */
+export const identityLines = (identity: ProcessCredentials): ReadonlyArray<string> => {
+  const limits = (["nofile", "nproc", "core", "memlock"] as const).map((name) => {
+    const pair = identity.limits[name]
+    const bytes = name === "core" || name === "memlock"
+    return pair === null
+      ? `${name} -`
+      : `${name} ${limitText(pair.soft, bytes)}/${limitText(pair.hard, bytes)}`
+  })
+  return [
+    `user    ${named(identity.user)}  group ${named(identity.group)}`,
+    `groups  ${identity.groups.map(named).join(", ") || "-"}`,
+    `umask   ${identity.umask ?? "-"}  nice ${identity.nice ?? "-"}  oom_score_adj ${identity.oom_score_adj ?? "-"}`,
+    `limits  ${limits.join("  ")}  (soft/hard)`,
+  ]
+}
+
 /** The daemon's own answer; checked only as far as the table needs. */
 const isView = (value: unknown): value is ServiceView =>
   typeof value === "object" && value !== null && "name" in value && "state" in value
@@ -61,6 +97,9 @@ export const status = (configPath: string | undefined, name: string | undefined,
     }
     const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : isView(body) ? [body] : []
     yield* Console.log(views.length === 0 ? "no services" : table(views))
+    const identity = isView(body) ? body.identity : null
+    if (identity !== null && identity !== undefined)
+      yield* Console.log(["", ...identityLines(identity)].join("\n"))
     // So a user can compare it with what the browser shows on a first visit over the LAN.
     if (daemon.fingerprint !== undefined && name === undefined)
       yield* Console.log(`\nTLS certificate SHA-256 fingerprint: ${daemon.fingerprint}`)

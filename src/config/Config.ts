@@ -13,6 +13,7 @@ import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
 import { checkUser } from "./HostChecks.ts"
+import { checkIdentity } from "./IdentityChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
 import {
@@ -260,8 +261,17 @@ const withoutDates = (value: unknown): unknown => {
 const sectionOf = <A, I>(schema: Schema.Schema<A, I>, raw: unknown): A | undefined =>
   raw === undefined ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(schema)(raw))
 
+export interface DecodeOptions {
+  /** Check what the host can give each service's identity keys (IdentityChecks.ts). */
+  readonly identity: boolean
+}
+
 /** Decodes a parsed config.toml. `file` is its absolute path; relative paths resolve against its directory. */
-export const decodeConfig = (parsed: unknown, file: string): Either.Either<Config, Issues> => {
+export const decodeConfig = (
+  parsed: unknown,
+  file: string,
+  options: DecodeOptions = { identity: true },
+): Either.Either<Config, Issues> => {
   const baseDir = path.dirname(file)
   const raw = withoutDates(parsed)
   const t = tableAt(raw)
@@ -287,6 +297,7 @@ export const decodeConfig = (parsed: unknown, file: string): Either.Either<Confi
     if (Either.isLeft(service)) problems.push(...service.left)
     else {
       problems.push(...checkUser(service.right, pathPrefix))
+      if (options.identity) problems.push(...checkIdentity(service.right, pathPrefix))
       services.push(service.right)
     }
     // Cross-checks see every service, also those with other errors, so all problems show at once.

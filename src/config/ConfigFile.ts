@@ -5,7 +5,7 @@ import { Effect, Either } from "effect"
 import { readFile, stat } from "node:fs/promises"
 import * as path from "node:path"
 import { parse, TomlError } from "smol-toml"
-import { decodeConfig, type Config } from "./Config.ts"
+import { decodeConfig, type Config, type DecodeOptions } from "./Config.ts"
 import { ConfigInvalid, issue, type ConfigIssue } from "./ConfigError.ts"
 
 export const systemConfigPath = "/etc/dockless/config.toml"
@@ -89,7 +89,14 @@ const parseToml = (text: string): Either.Either<unknown, ConfigIssue> =>
   Either.try({ try: () => parse(text), catch: tomlIssue })
 
 /** Reads, parses and decodes a config file; every issue is reported in one ConfigInvalid. */
-export const loadConfig = (file: string): Effect.Effect<Config, ConfigInvalid> =>
+/**
+ * `identity: false` leaves out the checks of what the host can give a service's identity
+ * (IdentityChecks.ts): for client commands, which only talk to the daemon and run no service.
+ */
+export const loadConfig = (
+  file: string,
+  options: DecodeOptions = { identity: true },
+): Effect.Effect<Config, ConfigInvalid> =>
   Effect.gen(function* () {
     const absolute = path.resolve(file)
     const invalid = (issues: ReadonlyArray<ConfigIssue>) => new ConfigInvalid({ file, issues })
@@ -101,5 +108,5 @@ export const loadConfig = (file: string): Effect.Effect<Config, ConfigInvalid> =
         ]),
     })
     const raw = yield* Either.mapLeft(parseToml(text), (i) => invalid([i]))
-    return yield* Either.mapLeft(decodeConfig(raw, absolute), invalid)
+    return yield* Either.mapLeft(decodeConfig(raw, absolute, options), invalid)
   })

@@ -20,6 +20,7 @@ import {
 } from "./Decoding.ts"
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
+import { GroupList, GroupName, Limits, Nice, OomScoreAdjust, Umask } from "./IdentitySpec.ts"
 import { resolveCommand } from "./Paths.ts"
 import { redactEnv } from "./Secrets.ts"
 import { PositiveSize } from "./Size.ts"
@@ -143,6 +144,12 @@ const serviceValues = {
   ),
   secret_env: EnvNames,
   user: NonEmptyText,
+  group: GroupName,
+  supplementary_groups: GroupList,
+  umask: Umask,
+  limits: Limits,
+  nice: Nice,
+  oom_score_adjust: OomScoreAdjust,
   autostart: Flag,
   restart: oneOf(...restartPolicies),
   backoff: Backoff,
@@ -172,6 +179,12 @@ export const ServiceTable = Schema.Struct({
   env_file: optional(serviceValues.env_file),
   secret_env: optional(serviceValues.secret_env),
   user: optional(serviceValues.user),
+  group: optional(serviceValues.group),
+  supplementary_groups: optional(serviceValues.supplementary_groups),
+  umask: optional(serviceValues.umask),
+  limits: optional(serviceValues.limits),
+  nice: optional(serviceValues.nice),
+  oom_score_adjust: optional(serviceValues.oom_score_adjust),
   autostart: optional(serviceValues.autostart),
   restart: optional(serviceValues.restart),
   backoff: optional(serviceValues.backoff),
@@ -188,7 +201,17 @@ export const ServiceTable = Schema.Struct({
 type Table_ = typeof ServiceTable.Type
 
 /** Keys that stay undefined when absent; every other key has a default. */
-type Unset = "cwd" | "env_file" | "user" | "port" | "memory_max" | "health"
+type Unset =
+  | "cwd"
+  | "env_file"
+  | "user"
+  | "group"
+  | "umask"
+  | "nice"
+  | "oom_score_adjust"
+  | "port"
+  | "memory_max"
+  | "health"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
@@ -212,6 +235,12 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   env_file: t.env_file,
   secret_env: t.secret_env ?? [],
   user: t.user,
+  group: t.group,
+  supplementary_groups: t.supplementary_groups ?? [],
+  umask: t.umask,
+  limits: t.limits ?? {},
+  nice: t.nice,
+  oom_score_adjust: t.oom_score_adjust,
   autostart: t.autostart ?? true,
   restart: t.restart ?? defaultRestart,
   backoff: backoffOf(t.backoff),
@@ -239,7 +268,7 @@ export const DefaultsTable = Schema.Struct(
 /** Keys allowed in [defaults]: any service key but `name`. */
 export const defaultsKeys: ReadonlyArray<string> = Object.keys(serviceValues)
 /** Tables that [defaults] merges into a service key by key instead of replacing. */
-const mergedTables: ReadonlyArray<string> = ["backoff", "intensity", "log", "env"]
+const mergedTables: ReadonlyArray<string> = ["backoff", "intensity", "log", "env", "limits"]
 
 // ---- the steps around the decode ----
 
@@ -267,7 +296,7 @@ export const checkName = (name: string, at: string, what = "service name"): Issu
         ),
       ]
 
-/** [defaults] under the service: the service wins, and backoff/intensity/log/env merge key by key. */
+/** [defaults] under the service: the service wins, and backoff/intensity/log/env/limits merge key by key. */
 const mergeDefaults = (defaults: unknown, service: Table): Table => {
   if (!isTable(defaults)) return service
   const merged: Record<string, unknown> = { ...defaults, ...service }
@@ -361,7 +390,21 @@ const encodeHealth = encoder(Health)
 export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
   const known = encoded.get(spec)
   if (known !== undefined) return known
-  const { name, cwd, env_file, user, port, memory_max, health, env, ...always } = spec
+  const {
+    name,
+    cwd,
+    env_file,
+    user,
+    group,
+    umask,
+    nice,
+    oom_score_adjust,
+    port,
+    memory_max,
+    health,
+    env,
+    ...always
+  } = spec
   const table: ServiceTableJson = {
     name,
     ...always,
@@ -369,6 +412,10 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(cwd === undefined ? {} : { cwd }),
     ...(env_file === undefined ? {} : { env_file }),
     ...(user === undefined ? {} : { user }),
+    ...(group === undefined ? {} : { group }),
+    ...(umask === undefined ? {} : { umask }),
+    ...(nice === undefined ? {} : { nice }),
+    ...(oom_score_adjust === undefined ? {} : { oom_score_adjust }),
     ...(port === undefined ? {} : { port }),
     ...(memory_max === undefined ? {} : { memory_max }),
     ...(health === undefined ? {} : { health: encodeHealth(health) }),

@@ -81,6 +81,22 @@ const HealthView = Schema.Struct({
   checked_at: Schema.NullOr(Time),
 })
 
+const NamedId = Schema.Struct({ id: Count, name: Schema.NullOr(Schema.String) })
+
+const LimitReading = Schema.Union(Count, Schema.Literal("infinity"))
+const LimitPair = Schema.NullOr(Schema.Struct({ soft: LimitReading, hard: LimitReading }))
+
+/** What a service's process runs as, read back from /proc/PID/status, stat and limits. */
+const Identity = Schema.Struct({
+  user: NamedId,
+  group: NamedId,
+  groups: Schema.Array(NamedId),
+  umask: Schema.NullOr(Schema.String).annotations({ description: 'octal, like "0027"' }),
+  nice: Schema.NullOr(Schema.Number),
+  oom_score_adj: Schema.NullOr(Schema.Number),
+  limits: Schema.Struct({ nofile: LimitPair, nproc: LimitPair, core: LimitPair, memlock: LimitPair }),
+}).annotations({ identifier: "Identity" })
+
 /** SPEC section 4's states. */
 const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "exited", "failed"] as const
 
@@ -114,6 +130,11 @@ export const ServiceView = Schema.Struct({
   }),
   log_error: Schema.NullOr(Schema.String).annotations({
     description: "why the service's output is not being written to its log file, or null",
+  }),
+  identity: Schema.NullOr(Identity).annotations({
+    description:
+      "what its process runs as (user, groups, umask, nice, OOM score adjustment, limits), read from /proc: " +
+      "in the view of one service while it has a process, null in lists and events",
   }),
 }).annotations({ identifier: "ServiceView" })
 

@@ -7,6 +7,7 @@ import { Clock, Effect } from "effect"
 import { viewAt, type ServiceView } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { Monitor } from "../monitor/Monitor.ts"
+import { readCredentials } from "../os/ProcCredentials.ts"
 import { withUsage } from "../monitor/Usage.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
@@ -54,7 +55,10 @@ export const getService: Handler = (event) =>
     const view = yield* (yield* ServiceViews).get(name)
     if (view === undefined) return yield* new ServiceNotFound({ name })
     yield* (yield* Monitor).touch
-    return viewAnswer(200, yield* present(view))
+    // What its process runs as is read only here, for one service, not on a list poll.
+    const { pid } = view
+    const identity = pid === null ? null : yield* Effect.sync(() => readCredentials(pid))
+    return viewAnswer(200, { ...(yield* present(view)), identity })
   })
 
 export const registerService: Handler = (event) =>

@@ -5,6 +5,7 @@
 import { Either } from "effect"
 import { checkServices, type Config } from "../config/Config.ts"
 import { checkHost } from "../config/HostChecks.ts"
+import { checkIdentity } from "../config/IdentityChecks.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import type { Source } from "../actors/ServiceView.ts"
 import { allocatePort } from "./PortAllocator.ts"
@@ -37,7 +38,7 @@ export const decodeSpec = (
         pathPrefix: "",
       }),
       (spec) => {
-        const issues = checkHost(spec, "")
+        const issues = [...checkHost(spec, ""), ...checkIdentity(spec, "")]
         return issues.length === 0 ? Either.right(spec) : Either.left(issues)
       },
     ),

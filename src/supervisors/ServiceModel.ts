@@ -124,6 +124,7 @@ export const viewOf = (model: ServiceModel): ServiceView => {
     ports: ownPorts(model),
     health: model.health,
     log_error: model.logError,
+    identity: null,
     spec: encodedSpec(model.spec),
   }
 }

@@ -14,10 +14,11 @@ const KiB = 1024
 /**
  * Measured 436 KiB when this budget was set at 550; 552.5 KiB once issue 10's capture path (socket
  * pairs read into one buffer, the word-at-a-time framer, reused slabs) more than doubled log
- * throughput: raised to 560. 556.0 KiB before issue 18, 562.5 KiB after it (host checks of cwd and
- * command, the client's token advice, the second-signal kill, `export toml`), then issue 17's
- * finished tree (group routes and commands, dependants following their dependencies, the shutdown
- * deadline, the port holder cache) and issue 24's identity beside them: raised to 600.
+ * throughput: raised to 560. 556.0 KiB before issues 18, 17 and 24 landed together: 562.5 KiB
+ * after 18 (host checks of cwd and command, the client's token advice, the second-signal kill,
+ * `export toml`), +10.1 KiB for 24's identity keys (their schema, host checks, exec chain, /proc
+ * read-back), and issue 17's finished tree (group routes and commands, dependants following their
+ * dependencies, the shutdown deadline, the port holder cache): raised to 600.
  */
 const BUNDLE_BUDGET = 600 * KiB
 /**
@@ -29,10 +30,10 @@ const TLS_ONLY = ["SelfSignedCertificate-", "TlsServer-", "LanUrls-"]
  * Measured 263 modules (164 of them effect's, 78 our own) when this budget was set at 300; 295
  * before issue 12, whose sessions, login throttle, env_file and secrets added 5 modules of our own
  * (its TLS code, node-forge and the QR code are dynamic imports), measured 302: raised to 310.
- * Issue 18 added 5 (HostChecks, Invocation, HardStop, export, TomlTable), measured 312 with
- * them: raised to 320.
+ * Issue 18 added 5 (HostChecks, Invocation, HardStop, export, TomlTable), issue 24 4 (IdentitySpec,
+ * IdentityChecks, Credentials, ProcCredentials), issue 17 a few of the tree's own: raised to 330.
  */
-const MODULE_BUDGET = 320
+const MODULE_BUDGET = 330
 /**
  * When this budget was set the bare node sat at 41.4 MiB and the daemon settled at 61.5 MiB
  * (ratio 1.48) in about two starts out of three and at 69.1 MiB (1.67) in the rest, steady in

@@ -44,6 +44,12 @@ describe("decodeServiceSpec", () => {
       env_file: undefined,
       secret_env: [],
       user: undefined,
+      group: undefined,
+      supplementary_groups: [],
+      umask: undefined,
+      limits: {},
+      nice: undefined,
+      oom_score_adjust: undefined,
       autostart: true,
       restart: "on-failure",
       backoff: { initial: 1000, max: 60000, factor: 2, jitter: 0.1, reset_after: 60000 },
@@ -281,7 +287,7 @@ describe("decodeServiceSpec refusals", () => {
 
   it("refuses an unknown key with no close match, listing the allowed keys", () => {
     expect(issues({ command: "x", colour: "red" })).toEqual([
-      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, env_file, secret_env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
+      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, env_file, secret_env, user, group, supplementary_groups, umask, limits, nice, oom_score_adjust, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
     ])
   })
 

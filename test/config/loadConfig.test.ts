@@ -315,7 +315,7 @@ command = "a"
 command = "b"
 `),
       ).toEqual([
-        'F: defaults.name: unknown key "name", expected one of: command, args, cwd, env, env_file, secret_env, user, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, log',
+        'F: defaults.name: unknown key "name", did you mean "nice"?',
         'F: defaults.stop_timeout: expected a duration like "500ms", "10s", "5m", "1h" or integer milliseconds, got "soon"',
       ])
     }),
