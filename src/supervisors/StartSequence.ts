@@ -4,10 +4,20 @@
 // views serve the whole sequence, so starting many services costs one pass per change, not
 // one subscriber per service. `start` is what starting means to the caller: resume at boot and
 // in a crash restart (a service a person stopped stays stopped), launch for a person's start
-// of a whole group.
+// of a whole group. A dependency (depends_on) must be running; the sibling before it in its
+// group need only have had its turn: running, or not meant to run (a person stopped it, or it
+// ended for good), so one stopped member never holds back the rest of its group for ever.
 import { Effect, Queue } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
+import type { ServiceView } from "../actors/ServiceView.ts"
 import type { CommandFailure, ServiceSupervisor } from "./ServiceSupervisor.ts"
+
+/** Whether `before` lets `service` start: `dependency` when `service` depends_on it. */
+const letsStart = (before: ServiceView | undefined, dependency: boolean): boolean => {
+  if (before?.state === "running") return true
+  if (dependency || before === undefined) return false
+  return before.desired === "stopped" || before.state === "exited" || before.state === "failed"
+}
 
 export type Starter = (service: ServiceSupervisor) => Effect.Effect<unknown, CommandFailure>
 
@@ -27,8 +37,9 @@ export const startInOrder = (
         const blocked: Array<ServiceSupervisor> = []
         for (const service of waiting) {
           const pending: Array<string> = []
+          const dependsOn = service.spec().depends_on
           for (const name of startAfter.get(service.name) ?? []) {
-            if ((yield* views.get(name))?.state !== "running") pending.push(name)
+            if (!letsStart(yield* views.get(name), dependsOn.includes(name))) pending.push(name)
           }
           if (pending.length === 0) ready.push(service)
           else {

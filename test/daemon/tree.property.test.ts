@@ -4,19 +4,14 @@
 // with /proc (a pid alive iff the state says so), no process left after a stop or a delete,
 // every call answered within its bound and never with a 5xx. Bounded in runs, steps and time;
 // fast-check prints the seed and the shrunk sequence of a failure (replay: DOCKLESS_SEED=n).
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { FastCheck as fc } from "effect"
-import { describe, expect, it } from "vitest"
-import { instanceOf } from "../../src/os/Markers.ts"
-import { FIXTURES, isAlive, startDaemon, waitFor, type Daemon } from "../support/daemon.ts"
+import { describe, it } from "vitest"
+import { FIXTURES, type Daemon } from "../support/daemon.ts"
+import { assertTree, call, killService } from "../support/treeInvariants.ts"
 
 const CONFIGURED = ["a", "b"] as const
 const REGISTERED = ["r0", "r1"] as const
 const ALL = [...CONFIGURED, ...REGISTERED]
-/** The daemon's own bound on a command (COMMAND_BOUND_MS) and slack for the HTTP round trip. */
-const CALL_BOUND_MS = 11_000
-const SETTLE_MS = 10_000
 
 type Step =
   | { readonly op: "start" | "stop" | "restart" | "kill"; readonly name: string }
@@ -62,43 +57,6 @@ const registration = (name: string, variant: number) => ({
   intensity: { max_restarts: 1000, period: "1m" },
 })
 
-interface Marked {
-  readonly pid: number
-  readonly ppid: number
-  readonly pgid: number
-}
-
-/** Live processes carrying this daemon's marker for `service`. */
-const processesOf = (instance: string, service: string): Array<Marked> =>
-  readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .flatMap((p) => {
-      try {
-        const env = readFileSync(`/proc/${p}/environ`, "utf8").split("\0")
-        if (!env.includes(`DOCKLESS_INSTANCE=${instance}`) || !env.includes(`DOCKLESS_SERVICE=${service}`))
-          return []
-        const stat = readFileSync(`/proc/${p}/stat`, "utf8")
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-        return isAlive(Number(p))
-          ? [{ pid: Number(p), ppid: Number(fields[1]), pgid: Number(fields[2]) }]
-          : []
-      } catch {
-        return []
-      }
-    })
-
-const call = async (d: Daemon, method: string, path: string, body?: unknown) => {
-  const sent = Date.now()
-  const response = await fetch(`${d.url}${path}`, {
-    method,
-    signal: AbortSignal.timeout(CALL_BOUND_MS),
-    headers: { authorization: `Bearer test-token-0123456789`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  await response.arrayBuffer()
-  return { status: response.status, ms: Date.now() - sent }
-}
-
 const perform = async (d: Daemon, s: Step, variant: number) => {
   switch (s.op) {
     case "start":
@@ -111,85 +69,16 @@ const perform = async (d: Daemon, s: Step, variant: number) => {
       return call(d, "PUT", `/api/services/${s.name}`, registration(s.name, variant))
     case "delete":
       return call(d, "DELETE", `/api/services/${s.name}`)
-    case "kill": {
-      const view = await fetch(`${d.url}/api/services/${s.name}`, {
-        headers: { authorization: "Bearer test-token-0123456789" },
-      })
-      const pid = view.ok ? ((await view.json()) as { pid: number | null }).pid : null
-      if (pid !== null && isAlive(pid)) process.kill(pid, "SIGKILL")
-      return { status: 200, ms: 0 }
-    }
+    case "kill":
+      return killService(d, s.name)
   }
-}
-
-/** Why the tree does not (yet) satisfy the invariants, or undefined when it does. */
-const violation = async (d: Daemon, instance: string): Promise<string | undefined> => {
-  for (const name of ALL) {
-    const response = await fetch(`${d.url}/api/services/${name}`, {
-      headers: { authorization: "Bearer test-token-0123456789" },
-    })
-    const marked = processesOf(instance, name)
-    if (response.status === 404) {
-      if (marked.length > 0) return `${name} is gone but ${marked.map((m) => m.pid).join(", ")} still run`
-      continue
-    }
-    const view = (await response.json()) as { state: string; desired: string; pid: number | null }
-    if (view.desired === "stopped" && view.state === "running") return `${name} was stopped but still runs`
-    const mains = marked.filter((m) => m.ppid === d.child.pid)
-    if (mains.length > 1)
-      return `${name} has ${mains.length} processes: ${mains.map((m) => m.pid).join(", ")}`
-    switch (view.state) {
-      case "running":
-        if (view.pid === null || !isAlive(view.pid))
-          return `${name} is running but pid ${view.pid} is not alive`
-        if (marked.some((m) => m.pgid !== view.pid)) return `${name} has processes outside its group`
-        if (mains[0]?.pid !== view.pid)
-          return `${name}'s process is ${mains[0]?.pid}, its view says ${view.pid}`
-        break
-      case "stopped":
-      case "exited":
-      case "failed":
-        if (marked.length > 0)
-          return `${name} is ${view.state} but ${marked.map((m) => m.pid).join(", ")} still run`
-        break
-      default:
-        return `${name} is still ${view.state}`
-    }
-  }
-  return undefined
 }
 
 describe("the tree under random commands", () => {
   it("keeps one process per service, views true to /proc, nothing left after stop, every call answered", async () => {
-    const seed = process.env["DOCKLESS_SEED"]
-    await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
-        const d = await startDaemon({ body: CONFIG })
-        const instance = instanceOf(join(d.dir, "data"))
-        try {
-          let variant = 0
-          for (const s of steps) {
-            const { status, ms } = await perform(d, s, variant++)
-            expect(ms, `${s.op} ${s.name} answered in ${ms} ms`).toBeLessThan(CALL_BOUND_MS)
-            expect([200, 201, 202, 204, 404, 409], `${s.op} ${s.name} answered ${status}`).toContain(status)
-            let last: string | undefined
-            await waitFor(
-              `the tree to settle after ${s.op} ${s.name}`,
-              async () => {
-                last = await violation(d, instance)
-                return last === undefined ? true : undefined
-              },
-              SETTLE_MS,
-            ).catch(() => {
-              throw new Error(`after ${s.op} ${s.name}: ${last}`)
-            })
-          }
-        } finally {
-          await d.stop()
-        }
-        for (const name of ALL) expect(processesOf(instance, name), `${name} after shutdown`).toEqual([])
-      }),
-      { numRuns: 10, endOnFailure: true, ...(seed === undefined ? {} : { seed: Number(seed) }) },
-    )
+    await assertTree(CONFIG, ALL, fc.array(step, { minLength: 1, maxLength: 12 }), async (d, s, variant) => ({
+      what: `${s.op} ${s.name}`,
+      ...(await perform(d, s, variant)),
+    }))
   }, 300_000)
 })
