@@ -62,6 +62,7 @@ export const remove = (name) => request("DELETE", servicePath(name))
 export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
 export const logs = (name, lines = 200) => request("GET", `${servicePath(name)}/logs?lines=${enc(lines)}`)
 export const sessions = () => request("GET", "/api/sessions")
+export const reloadConfig = () => request("POST", "/api/reload")
 export const revokeSession = (id) => request("DELETE", `/api/sessions/${enc(id)}`)
 export const eventsUrl = () => "/api/events"
 export const logStreamUrl = (name) => `${servicePath(name)}/logs/stream`

@@ -10,6 +10,7 @@ import { control, controlGroup } from "./control.ts"
 import { exportKinds, exportToml } from "./export.ts"
 import { install, uninstall } from "./install.ts"
 import { logs } from "./logs.ts"
+import { reload } from "./reload.ts"
 import { run } from "./run.ts"
 import { printSchema, schemaKinds } from "./schema.ts"
 import { status } from "./status.ts"
@@ -103,6 +104,14 @@ export const commands: ReadonlyArray<CommandSpec> = [
       Effect.flatMap(lineCount(line.string("lines")), (lines) =>
         logs(config(line), name(line), lines, line.flag("follow")),
       ),
+  },
+  {
+    name: "reload",
+    args: "",
+    summary: "read config.toml again and apply what changed, leaving the rest running (as SIGHUP)",
+    options: {},
+    positionals: [0, 0],
+    run: (line) => reload(config(line)),
   },
   {
     name: "export",

@@ -3,7 +3,7 @@
 // start services in dependency order, listen. Interruption (SIGTERM/SIGINT through main.ts)
 // closes the scope: the HTTP server first, then every service in reverse start order; a second
 // signal meanwhile SIGKILLs every service's process group and exits (HardStop, main.ts).
-import { Clock, Console, Context, Effect, Layer } from "effect"
+import { Clock, Console, Context, Effect, Layer, Runtime } from "effect"
 import { withKeptSecrets } from "../config/Secrets.ts"
 import { readSecrets } from "../state/SecretsFile.ts"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
@@ -107,12 +107,35 @@ const daemon = (config: Config) =>
       const { lanUrlsText } = yield* Effect.promise(() => import("./LanUrls.ts"))
       yield* Console.log(lanUrlsText(config, http.url))
     }
+    yield* reloadOnHangup(Context.get(built, RootSupervisor))
     yield* notifyReady
     // Runs until interrupted (SIGTERM), or until the tree gives up past the root's intensity:
     // then the whole tree stops in order and Dockless exits for systemd to start it afresh.
     yield* Context.get(built, RootSupervisor).fatal
     return EXIT_TREE_GAVE_UP
   }).pipe(Effect.scoped)
+
+/**
+ * SIGHUP (and `systemctl reload dockless`, whose ExecReload= sends it) reads config.toml again,
+ * as `dockless reload` does; the TLS listener reads its certificate again on the same signal.
+ */
+const reloadOnHangup = (root: RootSupervisor["Type"]) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const reload = () =>
+      Runtime.runFork(runtime)(
+        root.reload.pipe(
+          Effect.asVoid,
+          Effect.catchAll((failure) =>
+            Effect.logError(`SIGHUP: config.toml not reloaded: ${failure.message}`),
+          ),
+        ),
+      )
+    yield* Effect.acquireRelease(
+      Effect.sync(() => process.on("SIGHUP", reload)),
+      () => Effect.sync(() => process.off("SIGHUP", reload)),
+    )
+  })
 
 /** EX_SOFTWARE: what `run` exits with when the tree gave up (systemd's Restart=always restarts it). */
 export const EXIT_TREE_GAVE_UP = 70

@@ -183,3 +183,20 @@ export const GroupView = Schema.Struct({
 }).annotations({ identifier: "GroupView" })
 
 export const GroupViews = Schema.Array(GroupView)
+
+export const ReloadAnswer = Schema.Struct({
+  added: Schema.Array(Schema.String),
+  removed: Schema.Array(Schema.String),
+  restarted: Schema.Array(Schema.String).annotations({
+    description:
+      "changed (or restarted with a changed sibling, as its group's strategy says) and started again",
+  }),
+  updated: Schema.Array(Schema.String).annotations({
+    description: "changed but not running (a person stopped it): the new spec waits for its next start",
+  }),
+  kept: Schema.Array(Schema.String).annotations({ description: "untouched: the same process" }),
+  needs_restart: Schema.Array(Schema.String).annotations({
+    description:
+      "settings that changed but take effect only when Dockless restarts (listen_port, data_dir, auth, http, …)",
+  }),
+}).annotations({ identifier: "ReloadAnswer" })

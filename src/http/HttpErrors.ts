@@ -4,7 +4,7 @@
 import { FastResponse } from "srvx"
 import { Data } from "effect"
 import { encoder } from "../config/Decoding.ts"
-import type { ConfigIssue } from "../config/ConfigError.ts"
+import type { ConfigInvalid, ConfigIssue } from "../config/ConfigError.ts"
 import { ErrorBody } from "./ApiSchema.ts"
 import { RETRY_AFTER_S } from "./HttpLimits.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
@@ -17,6 +17,7 @@ import type {
   ServiceUnresponsive,
   ServiceBusy,
   GroupNotFound,
+  NoConfigFile,
   SpecConflict,
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
@@ -59,6 +60,8 @@ export type HttpFailure =
   | ServiceUnresponsive
   | ServiceBusy
   | GroupNotFound
+  | NoConfigFile
+  | ConfigInvalid
   | StateFileUnwritable
 
 export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
@@ -124,7 +127,15 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return errorAnswer(409, failure.message, failure.issues)
     case "ServiceClosing":
     case "RootClosing":
+    case "NoConfigFile":
       return errorAnswer(409, failure.message)
+    case "ConfigInvalid":
+      // The file as it is now: nothing was changed, every problem listed at once.
+      return errorAnswer(
+        400,
+        `config.toml was not reloaded, nothing changed: ${failure.issues.length} problem${failure.issues.length === 1 ? "" : "s"} in ${failure.file}`,
+        failure.issues,
+      )
     case "ServiceUnresponsive":
     case "ServiceBusy":
       return errorAnswer(503, failure.message, [], { "retry-after": "1" })

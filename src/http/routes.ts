@@ -11,6 +11,7 @@ import {
 } from "./services.ts"
 import * as Api from "./ApiSchema.ts"
 import { commandGroup, getGroup, listGroups } from "./groups.ts"
+import { reloadConfig } from "./reload.ts"
 import { serviceEvents } from "./events.ts"
 import { health } from "./health.ts"
 import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
@@ -220,6 +221,21 @@ export const routes: ReadonlyArray<Route> = [
     doc: {
       summary: "CPU and memory of a service over the last minutes",
       answer: { status: 200, json: Api.UsageAnswer },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/reload",
+    access: "token",
+    handler: reloadConfig,
+    doc: {
+      summary:
+        "Read config.toml again and apply what changed: new services added, removed ones stopped and forgotten, changed ones restarted, the rest untouched",
+      answer: { status: 200, json: Api.ReloadAnswer },
+      failures: {
+        400: "config.toml is invalid now; nothing changed (every problem in details)",
+        409: "the new file collides with a service registered through the API, or Dockless runs without a config file",
+      },
     },
   },
   {

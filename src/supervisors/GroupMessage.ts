@@ -4,6 +4,7 @@
 import { Data, type Deferred } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import type { Strategy } from "../config/Config.ts"
+import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import type { ChildReport } from "./ServiceAction.ts"
 
 export type GroupCommand = "start" | "stop" | "restart"
@@ -26,6 +27,11 @@ export interface GroupView {
 export type GroupMessage = Data.TaggedEnum<{
   Reported: { readonly report: ChildReport }
   Commanded: { readonly command: GroupCommand; readonly reply: Deferred.Deferred<GroupView> }
+  /** A reload changed these members' specs: answers the members restarted for it. */
+  Reconfigured: {
+    readonly specs: ReadonlyArray<ServiceSpec>
+    readonly reply: Deferred.Deferred<ReadonlyArray<string>>
+  }
 }>
 export const GroupMessage = Data.taggedEnum<GroupMessage>()
 

@@ -10,6 +10,7 @@
 // as a whole until a person starts it (or any member) again, and tells the root.
 import { Clock, Deferred, Effect, Fiber, FiberHandle, Random, type Scope } from "effect"
 import type { GroupSpec } from "../config/Config.ts"
+import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { Mailbox } from "../actors/Mailbox.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { nextFailureCount, restartDelay } from "./Backoff.ts"
@@ -43,13 +44,18 @@ export interface GroupSupervisor {
   readonly command: (
     command: GroupCommand,
   ) => Effect.Effect<GroupView, ServiceClosing | ServiceBusy | ServiceUnresponsive>
+  /**
+   * A reload changed these members' specs: each restarts with its new spec, and with it the
+   * siblings its strategy names (none for one_for_one), as a crash would. Answers who restarted.
+   */
+  readonly reconfigure: (specs: ReadonlyArray<ServiceSpec>) => Effect.Effect<ReadonlyArray<string>>
   /** Stops taking decisions (shutdown): a restart under way is abandoned; the root stops the children. */
   readonly stopDeciding: Effect.Effect<void>
 }
 
 export interface GroupOptions {
-  /** What each member waits for before it starts (boot's order); by default, the sibling before it. */
-  readonly startAfter?: ReadonlyMap<string, ReadonlyArray<string>>
+  /** What each member waits for before it starts (boot's order, as it is now); by default, the sibling before it. */
+  readonly startAfter?: () => ReadonlyMap<string, ReadonlyArray<string>>
   /** Tells the root the group gave up (the root counts that against its own intensity). */
   readonly report?: (reason: string) => Effect.Effect<void>
 }
@@ -75,12 +81,11 @@ export const makeGroupSupervisor = (
     }
     const byName = new Map(children.map((c) => [c.name, c]))
     const order = children.map((c) => c.name)
-    const startAfter =
-      options.startAfter ??
-      orderOf(
-        inits.map((i) => i.spec),
-        [spec],
-      )
+    const ownOrder = orderOf(
+      inits.map((i) => i.spec),
+      [spec],
+    )
+    const startAfter = options.startAfter ?? (() => ownOrder)
     // A restart's or a person's start sequence runs beside the group's fiber, so a crash during
     // it is still heard: the next decision replaces it.
     const sequence = yield* FiberHandle.make<void, never>()
@@ -140,7 +145,7 @@ export const makeGroupSupervisor = (
             const wait = due - (yield* Clock.currentTimeMillis)
             if (wait > 0) yield* Effect.sleep(wait)
             resumedAt = yield* Clock.currentTimeMillis
-            yield* startInOrder(again, startAfter, (c) => c.resume)
+            yield* startInOrder(again, startAfter(), (c) => c.resume)
           }),
         )
       })
@@ -167,7 +172,7 @@ export const makeGroupSupervisor = (
       })
 
     /** A person's start: the group afresh (its failure and restart count forgotten), as boot starts it. */
-    const start = runSequence(startInOrder(children, startAfter, (c) => c.launch))
+    const start = runSequence(startInOrder(children, startAfter(), (c) => c.launch))
 
     const stop = runSequence(
       Effect.forEach(
@@ -186,7 +191,7 @@ export const makeGroupSupervisor = (
     const restart = runSequence(
       Effect.gen(function* () {
         for (const c of [...children].reverse()) yield* c.halt(`restarted with group ${spec.name}`, "group")
-        yield* startInOrder(children, startAfter, (c) => c.launch)
+        yield* startInOrder(children, startAfter(), (c) => c.launch)
       }),
     )
 
@@ -216,8 +221,39 @@ export const makeGroupSupervisor = (
         }
       })
 
+    const reconfigure = (specs: ReadonlyArray<ServiceSpec>) =>
+      Effect.gen(function* () {
+        yield* FiberHandle.clear(sequence)
+        const changed = specs.map((s) => s.name)
+        const affected = order.filter(
+          (name) =>
+            changed.includes(name) ||
+            changed.some((c) => siblingsToRestart(spec.strategy, order, c).includes(name)),
+        )
+        const why = `restarting with a new config (reload; ${spec.strategy} in group ${spec.name})`
+        for (const name of [...affected].reverse()) yield* byName.get(name)?.halt(why, "group") ?? Effect.void
+        // Held and stopped, each changed member only takes its new spec; the sequence starts them.
+        for (const next of specs) {
+          const child = byName.get(next.name)
+          if (child === undefined) continue
+          yield* child
+            .update(next, child.port())
+            .pipe(Effect.catchAll((f) => Effect.logWarning(`${next.name}: not updated: ${f.message}`)))
+        }
+        yield* runSequence(
+          startInOrder(
+            children.filter((c) => affected.includes(c.name)),
+            startAfter(),
+            (c) => c.resume,
+          ),
+        )
+        return affected
+      })
+
     const handle = (message: GroupMessage): Effect.Effect<void> =>
       GroupMessage.$match(message, {
+        Reconfigured: ({ specs, reply }) =>
+          reconfigure(specs).pipe(Effect.flatMap((a) => Deferred.succeed(reply, a))),
         Reported: ({ report }) => decide(report),
         Commanded: ({ command, reply }) =>
           Effect.gen(function* () {
@@ -258,6 +294,12 @@ export const makeGroupSupervisor = (
             }),
             Effect.tapError(() => Deferred.interrupt(reply)),
           )
+        }),
+      reconfigure: (specs) =>
+        Effect.gen(function* () {
+          const reply = yield* Deferred.make<ReadonlyArray<string>>()
+          yield* mailbox.postInternal(GroupMessage.Reconfigured({ specs, reply }))
+          return yield* Deferred.await(reply)
         }),
       stopDeciding: Effect.gen(function* () {
         mailbox.close("dockless is shutting down")

@@ -17,10 +17,11 @@ import {
   Either,
   ExecutionStrategy,
   Fiber,
+  FiberSet,
   Layer,
   Scope,
 } from "effect"
-import type { Config } from "../config/Config.ts"
+import type { Config, GroupSpec } from "../config/Config.ts"
 import { encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import { secretsOf, withKeptSecrets } from "../config/Secrets.ts"
 import { writeSecrets } from "../state/SecretsFile.ts"
@@ -39,6 +40,10 @@ import type { GroupCommand, GroupView } from "./GroupMessage.ts"
 import { makeGroupSupervisor, type ChildInit, type GroupSupervisor } from "./GroupSupervisor.ts"
 import { recordRestart } from "./Intensity.ts"
 import { shutdownDeadline } from "./ShutdownDeadline.ts"
+import { applyReload, type ReloadAnswer, type TreeEdits } from "./Reload.ts"
+import type { ConfigInvalid } from "../config/ConfigError.ts"
+import { loadConfig } from "../config/ConfigFile.ts"
+import { checkServices } from "../config/Config.ts"
 import { conflictsOf, decodeSpec, nameOf, portOf, type Entry } from "./Registry.ts"
 import type { Command } from "./ServiceEvent.ts"
 import {
@@ -53,6 +58,7 @@ import {
 import { startAfter, stopAfter } from "./StartOrder.ts"
 import {
   GroupNotFound,
+  NoConfigFile,
   RootClosing,
   ServiceBusy,
   ServiceClosing,
@@ -68,6 +74,7 @@ export type RegisterFailure = SpecInvalid | SpecConflict | ServiceExists | Comma
 export type ReplaceFailure = SpecInvalid | SpecConflict | ServiceNotFound | ServiceFromConfig | CommandFailure
 export type UnregisterFailure = ServiceNotFound | ServiceFromConfig | ServiceClosing | StateFileUnwritable
 type Bounded<E> = E | RootClosing | ServiceUnresponsive | ServiceBusy
+export type ReloadFailure = ConfigInvalid | SpecConflict | NoConfigFile
 export type GroupCommandFailure = GroupNotFound | ServiceClosing | ServiceBusy | ServiceUnresponsive
 
 export interface RootSupervisorShape {
@@ -86,6 +93,8 @@ export interface RootSupervisorShape {
     name: string,
     command: GroupCommand,
   ) => Effect.Effect<GroupView, GroupCommandFailure>
+  /** Reads config.toml again and applies what changed; an invalid file changes nothing. */
+  readonly reload: Effect.Effect<ReloadAnswer, Bounded<ReloadFailure>>
   /** Completes when the tree gave up past the root's intensity: Dockless should exit for systemd to restart it. */
   readonly fatal: Effect.Effect<string>
 }
@@ -119,6 +128,8 @@ type RootRequest = Data.TaggedEnum<{
   Removed: { readonly name: string }
   /** A service alone, or a group, gave up: counted against the root's intensity. */
   GaveUp: { readonly name: string; readonly reason: string }
+  /** Read config.toml again and apply what changed. */
+  Reload: { readonly reply: Deferred.Deferred<ReloadAnswer, ReloadFailure> }
 }>
 const RootRequest = Data.taggedEnum<RootRequest>()
 
@@ -139,7 +150,7 @@ const desiredFrom = (record: ServiceRecord | undefined, spec: ServiceSpec): Desi
   record?.desired ?? (spec.autostart ? "running" : "stopped")
 
 const makeRoot = (
-  config: Config,
+  initial: Config,
   registered: ReadonlyArray<ServiceSpec>,
   records: ReadonlyMap<string, ServiceRecord>,
   onShutdown: (deadlineMs: number) => Effect.Effect<void>,
@@ -147,6 +158,8 @@ const makeRoot = (
   Effect.gen(function* () {
     const store = yield* Store
     const views = yield* ServiceViews
+    /** The config the tree runs on: the file's, until a reload adopts a new one. */
+    let config = initial
     const rootScope = yield* Effect.scope
     // Children live in a scope of their own, closed only after the ordered shutdown below.
     const childrenScope = yield* Scope.fork(rootScope, ExecutionStrategy.sequential)
@@ -167,7 +180,14 @@ const makeRoot = (
     let services = new Map<string, ServiceSupervisor>()
     /** Deleted services still stopping: they answer every command with 409 and the reason. */
     const removing = new Map<string, ServiceSupervisor>()
-    const groups: Array<GroupSupervisor> = []
+    let groups: ReadonlyArray<GroupSupervisor> = []
+    const groupOf = (name: string) => groups.find((g) => g.children.some((c) => c.name === name))
+    /** The order of everything known now: config services, then registered ones. */
+    const currentOrder = () =>
+      startAfter(
+        [...services.values()].map((s) => s.spec()),
+        config.supervisors,
+      )
 
     const entries = (): Array<Entry> =>
       [...services.values()].map((s) => ({ name: s.name, source: s.source, spec: s.spec(), port: s.port() }))
@@ -202,16 +222,16 @@ const makeRoot = (
       all.map(({ spec }) => spec),
       config.supervisors,
     )
+    const makeGroup = (group: GroupSpec, members: ReadonlyArray<ChildInit>) =>
+      makeGroupSupervisor(group, members, { startAfter: currentOrder, report: reportUp(group.name) })
     const created = new Map<string, ServiceSupervisor>()
     for (const group of config.supervisors) {
       const members = group.children.flatMap((n) => inits.get(n) ?? [])
-      const supervisor = yield* inChildren(
-        makeGroupSupervisor(group, members, { startAfter: order, report: reportUp(group.name) }),
-      )
-      groups.push(supervisor)
+      const supervisor = yield* inChildren(makeGroup(group, members))
+      groups = [...groups, supervisor]
       supervisor.children.forEach((c) => created.set(c.name, c))
     }
-    const alone = (init: ChildInit) =>
+    const aloneOf = (init: ChildInit) =>
       makeServiceSupervisor({
         ...init,
         membership: "alone",
@@ -219,7 +239,7 @@ const makeRoot = (
       })
     for (const [name, init] of inits) {
       if (created.has(name)) continue
-      created.set(name, yield* inChildren(alone(init)))
+      created.set(name, yield* inChildren(aloneOf(init)))
     }
     services = new Map(all.flatMap(({ spec }) => created.get(spec.name) ?? []).map((s) => [s.name, s]))
     const booting = yield* Effect.forkIn(
@@ -230,17 +250,10 @@ const makeRoot = (
       ),
       rootScope,
     )
-    /** The order of everything known now: config services, then registered ones. */
-    const currentOrder = () =>
-      startAfter(
-        [...services.values()].map((s) => s.spec()),
-        config.supervisors,
-      )
     const watching = yield* followDependencies(() => services, currentOrder).pipe(
       Effect.provide(context),
       Scope.extend(rootScope),
     )
-    const groupOf = new Map(groups.flatMap((g) => g.children.map((c) => [c.name, g] as const)))
 
     // ---- shutdown ----
     const shutdown = Effect.gen(function* () {
@@ -248,6 +261,7 @@ const makeRoot = (
       const everyone = [...services.values(), ...removing.values()]
       everyone.forEach((s) => s.refuse(SHUTDOWN))
       yield* Fiber.interrupt(booting)
+      yield* FiberSet.clear(starts)
       yield* Fiber.interrupt(watching)
       yield* Effect.forEach(groups, (g) => g.stopDeciding, { discard: true })
       const after = stopAfter(
@@ -340,7 +354,7 @@ const makeRoot = (
         yield* saveRegistered([...registeredSpecs(), spec])
         // On disk: only now does the service exist.
         const service = yield* inChildren(
-          alone({ identity, spec, source: "api", port, desired, capture: captureFor(config, spec) }),
+          aloneOf({ identity, spec, source: "api", port, desired, capture: captureFor(config, spec) }),
         )
         services = new Map(services).set(spec.name, service)
         if (spec.port === "auto" && port !== undefined) yield* store.recordPort(spec.name, port)
@@ -404,6 +418,107 @@ const makeRoot = (
         yield* Deferred.succeed(fatal, why)
       })
 
+    /** New services' starts, as boot's: interrupted at shutdown like the boot itself. */
+    const starts = yield* FiberSet.make<void, never>().pipe(Scope.extend(rootScope))
+
+    const initOf = (spec: ServiceSpec, desired: Desired): Effect.Effect<ChildInit> =>
+      Effect.gen(function* () {
+        const port = portOf(config, entries(), spec, undefined, new Set(takenPorts().keys()))
+        if (Either.isLeft(port)) yield* Effect.logError(`${spec.name}: ${port.left.message}`)
+        const assigned = Either.getOrUndefined(port)
+        if (spec.port === "auto" && assigned !== undefined) yield* store.recordPort(spec.name, assigned)
+        return {
+          identity,
+          spec,
+          source: "config",
+          port: assigned,
+          desired,
+          capture: captureFor(config, spec),
+        }
+      })
+
+    const edits: TreeEdits = {
+      service: (name) => services.get(name),
+      group: (name) => groups.find((g) => g.spec.name === name),
+      desiredOf: (name) => views.get(name).pipe(Effect.map((v) => v?.desired)),
+      drop: (name, why) =>
+        Effect.gen(function* () {
+          const service = services.get(name)
+          if (service === undefined) return
+          const next = new Map(services)
+          next.delete(name)
+          services = next
+          service.refuse(why)
+          yield* service.close(why)
+          yield* views.remove(name)
+          yield* store.forget(name)
+        }),
+      dropGroup: (name) =>
+        Effect.gen(function* () {
+          const group = groups.find((g) => g.spec.name === name)
+          if (group === undefined) return
+          groups = groups.filter((g) => g !== group)
+          yield* group.stopDeciding
+        }),
+      addAlone: (spec, desired) =>
+        Effect.gen(function* () {
+          const service = yield* inChildren(aloneOf(yield* initOf(spec, desired)))
+          services = new Map(services).set(spec.name, service)
+        }),
+      addGroup: (spec, members) =>
+        Effect.gen(function* () {
+          const inits = yield* Effect.forEach(members, (m) => initOf(m.spec, m.desired))
+          const group = yield* inChildren(makeGroup(spec, inits))
+          groups = [...groups, group]
+          const next = new Map(services)
+          for (const child of group.children) next.set(child.name, child)
+          services = next
+        }),
+      start: (names) =>
+        FiberSet.run(
+          starts,
+          startInOrder(
+            names.flatMap((n) => services.get(n) ?? []),
+            currentOrder(),
+            (s) => s.resume,
+          ).pipe(Effect.provide(context)),
+        ).pipe(Effect.asVoid),
+      adopt: (after) => {
+        // What only a restart applies stays as Dockless started with it (reported as needs_restart).
+        config = {
+          ...after,
+          listen_port: config.listen_port,
+          listen_host: config.listen_host,
+          data_dir: config.data_dir,
+          auth: config.auth,
+          http: config.http,
+          ports: config.ports,
+        }
+      },
+    }
+
+    const reload = Effect.gen(function* () {
+      const file = config.file
+      if (file === undefined) return yield* new NoConfigFile()
+      const after = yield* loadConfig(file)
+      // Services registered through the API stay: the new file must not collide with them.
+      const clash = checkServices(after, [...after.services, ...registeredSpecs()])
+      if (clash.length > 0) return yield* new SpecConflict({ issues: clash })
+      const answer = yield* applyReload(edits, config, after)
+      // The list keeps its order: config services as in the file, then registered ones.
+      const bySource = [
+        ...config.services.flatMap((s) => services.get(s.name) ?? []),
+        ...[...services.values()].filter((s) => s.source === "api"),
+      ]
+      services = new Map(bySource.map((s) => [s.name, s]))
+      yield* Effect.logInfo(
+        `reloaded ${file}: added ${answer.added.length}, removed ${answer.removed.length}, ` +
+          `restarted ${answer.restarted.length}, kept ${answer.kept.length}` +
+          (answer.needs_restart.length > 0 ? `; needs a restart for ${answer.needs_restart.join(", ")}` : ""),
+      )
+      return answer
+    })
+
     const handle = (request: RootRequest): Effect.Effect<void> =>
       RootRequest.$match(request, {
         Register: ({ raw, reply }) =>
@@ -414,6 +529,7 @@ const makeRoot = (
           unregister(name, reply).pipe(Effect.catchAll((failure) => Deferred.fail(reply, failure))),
         Removed: ({ name }) => Effect.sync(() => removing.delete(name)),
         GaveUp: ({ name, reason }) => countGaveUp(name, reason),
+        Reload: ({ reply }) => Effect.exit(reload).pipe(Effect.flatMap((e) => Deferred.done(reply, e))),
       }).pipe(Effect.asVoid)
 
     yield* Effect.forkIn(
@@ -455,7 +571,7 @@ const makeRoot = (
         findForCommand(name).pipe(
           Effect.flatMap((s) => {
             // A person's start of any member of a failed group starts the whole group afresh.
-            const group = groupOf.get(name)
+            const group = groupOf(name)
             if (command !== "stop" && group?.failure() !== undefined)
               return group.command("start").pipe(Effect.zipRight(s.view))
             return s.command(command)
@@ -477,7 +593,16 @@ const makeRoot = (
             COMMAND_BOUND_MS + (bound === undefined ? 0 : stopBound(bound)),
           )
         }),
-      groups: Effect.forEach(groups, (g) => g.view),
+      reload: Effect.suspend(() =>
+        call<ReloadAnswer, ReloadFailure>(
+          (reply) => RootRequest.Reload({ reply }),
+          shutdownDeadline(
+            [...services.values()].map((s) => s.spec()),
+            stopAfter(currentOrder()),
+          ) + COMMAND_BOUND_MS,
+        ),
+      ),
+      groups: Effect.suspend(() => Effect.forEach(groups, (g) => g.view)),
       group: (name) => findGroup(name).pipe(Effect.flatMap((g) => g.view)),
       groupCommand: (name, command) => findGroup(name).pipe(Effect.flatMap((g) => g.command(command))),
       fatal: Deferred.await(fatal),

@@ -88,3 +88,10 @@ export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{ readonly 
     return `there is no group named "${this.name}" (groups are [supervisors.NAME] tables in config.toml)`
   }
 }
+
+/** Dockless runs on built-in defaults: there is no config file to read again (409). */
+export class NoConfigFile extends Data.TaggedError("NoConfigFile")<{}> {
+  override get message(): string {
+    return "Dockless runs on built-in defaults (no config.toml was found at its start); there is nothing to reload"
+  }
+}

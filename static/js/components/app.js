@@ -1,7 +1,10 @@
 // The `app` component on <body>: probes the session once Alpine is up, and owns the top bar
-// (event-stream status, the services summary line, Sessions, Register and Log out).
+// (event-stream status, the services summary line, Sessions, Reload config, Register and Log out).
 
-import { services, session } from "../stores/access.js"
+import * as api from "../../api.js"
+import { services, session, toasts } from "../stores/access.js"
+
+const names = (list) => (list.length === 0 ? "" : `: ${list.join(", ")}`)
 
 export const app = () => ({
   init() {
@@ -27,6 +30,27 @@ export const app = () => ({
   },
   register() {
     this.$dispatch("open-form", { mode: "register" })
+  },
+  reloading: false,
+  /** POST /api/reload, then one toast saying what changed (or why nothing did). */
+  async reloadConfig() {
+    this.reloading = true
+    try {
+      const done = await api.reloadConfig()
+      const parts = [
+        `${done.added.length} added${names(done.added)}`,
+        `${done.removed.length} removed${names(done.removed)}`,
+        `${done.restarted.length} restarted${names(done.restarted)}`,
+        `${done.kept.length} kept`,
+      ]
+      if (done.needs_restart.length > 0) parts.push(`restart Dockless for ${done.needs_restart.join(", ")}`)
+      toasts().push(`Config reloaded: ${parts.join(" · ")}`, "ok")
+    } catch (error) {
+      const details = (error.details ?? []).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`)
+      toasts().push([error.message, ...details].join("; "))
+    } finally {
+      this.reloading = false
+    }
   },
   openSessions() {
     this.$dispatch("open-sessions")
