@@ -1,7 +1,7 @@
 // Dockless under a real systemd (PID 1 of a sandbox on this machine, test/support/systemdSandbox.ts),
 // as a user runs it: `dockless install` → active, dashboard up, READY=1 from the main pid; kill -9
 // → systemd restarts it with the same services, one process each; `systemctl restart` keeps what
-// a person stopped; installing a new build restarts it on that build; a reboot of the same disk
+// a person stopped; `systemctl reload` applies a changed config.toml and keeps the other processes; installing a new build restarts it on that build; a reboot of the same disk
 // brings everything back; `systemctl stop` leaves no process; an invalid config fails the unit with
 // the reason in its journal; uninstall leaves no failed unit, a new install picks up config and
 // data; `uninstall --purge` leaves nothing. One sandbox (one disk) for the whole file, booted
@@ -193,6 +193,26 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     await sandbox.run(["systemctl", "restart", "dockless"])
     const after = await servicesBack()
     for (const name of ["conf", "api-a"]) expect(after.get(name)?.pid).not.toBe(before.get(name)?.pid)
+  })
+
+  it("systemctl reload dockless reads config.toml again: a new service starts, the others keep their process", async () => {
+    const before = await servicesBack()
+    const { MainPID: main } = await sandbox.show("dockless", "MainPID")
+    await sandbox.writeFile(layout.config, `${configToml()}\n[services.added]\ncommand = "${sleeper}"\n`)
+    await sandbox.run(["systemctl", "reload", "dockless"])
+    const added = await waitFor("the added service to run", async () => {
+      const now = await views()
+      return now.get("added")?.state === "running" ? now : undefined
+    })
+    for (const name of ["conf", "api-a"]) expect(added.get(name)?.pid).toBe(before.get(name)?.pid)
+    expect((await sandbox.show("dockless", "MainPID")).MainPID).toBe(main)
+    await journalWhen("the reload", (l) => l.includes("reloaded /etc/dockless/config.toml: added 1"))
+    // Back to the config the later steps expect.
+    await sandbox.writeFile(layout.config, configToml())
+    await sandbox.run(["systemctl", "reload", "dockless"])
+    await waitFor("the added service to be gone", async () =>
+      (await views()).has("added") ? undefined : true,
+    )
   })
 
   it("installing a new build restarts dockless on it, with the same services", async () => {
