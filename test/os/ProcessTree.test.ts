@@ -54,7 +54,7 @@ describe("sampleGroups", () => {
     expect(sampleGroups(new Set())).toEqual(new Map())
   })
 
-  it("reads a busy loop above 50 % of a core and a sleeper below 5 % over one second", async () => {
+  it("reads a busy loop above 20 % of a core and a sleeper below 5 % over one second", async () => {
     const busy = group(process.execPath, [join(FIXTURES, "busy.mjs")])
     const idle = group(join(FIXTURES, "sleeper.sh"), [])
     await waitFor("both to start", () =>
@@ -73,7 +73,9 @@ describe("sampleGroups", () => {
       const { reading } = nextReading(undefined, pid, a, t0)
       return nextReading(reading, pid, b, t1).usage.cpu_percent ?? NaN
     }
-    expect(percent(busy.pid)).toBeGreaterThan(50)
+    // A busy loop gets a whole core on a quiet machine; on 2 shared cores under a test run's load
+    // it was measured at 36 %. Far above the sleeper's 0 % either way, which is what is tested.
+    expect(percent(busy.pid)).toBeGreaterThan(20)
     expect(percent(idle.pid)).toBeLessThan(5)
   })
 })
