@@ -98,6 +98,23 @@ describe("reload", () => {
     for (const n of ["a", "x", "y"]) expect(after[n]).not.toBe(before[n])
   })
 
+  it("builds a group again when its table or membership changes, its members started in order", async () => {
+    const d = await daemons.start(sleeper("p") + sleeper("q"))
+    const before = await pids(d, ["p", "q"])
+    rewrite(
+      d,
+      sleeper("p") + sleeper("q") + `[supervisors.pq]\nstrategy = "one_for_all"\nchildren = ["p", "q"]\n`,
+    )
+    const answer = await d.json("POST", "/api/reload")
+    expect([...answer.restarted].sort()).toEqual(["p", "q"])
+    const after = await pids(d, ["p", "q"])
+    expect(after["p"]).not.toBe(before["p"])
+    expect(await d.json("GET", "/api/groups")).toMatchObject([{ name: "pq", state: "running" }])
+    // The group supervises them now: one_for_all restarts q with p.
+    process.kill(after["p"], "SIGKILL")
+    await waitForView(d, "q", "restarted with p", (v) => v.state === "running" && v.pid !== after["q"])
+  })
+
   it("changes nothing when the file is invalid, and says every problem", async () => {
     const d = await daemons.start(sleeper("keep"))
     const before = await pids(d, ["keep"])
