@@ -81,12 +81,13 @@ export const portOf = (
   entries: ReadonlyArray<Entry>,
   spec: ServiceSpec,
   previous: number | null | undefined,
-  taken: ReadonlySet<number>,
+  /** The ports taken on the host, read only for `port = "auto"` (a read of /proc/net costs ~3 ms). */
+  taken: () => ReadonlySet<number>,
 ): Either.Either<number | undefined, SpecConflict> => {
   if (spec.port !== "auto") return Either.right(spec.port)
   const reserved = reservedPorts(config, entries, spec.name)
   spec.ports.forEach((p) => reserved.add(p))
-  const port = allocatePort(config.ports.auto_range, reserved, taken, previous)
+  const port = allocatePort(config.ports.auto_range, reserved, taken(), previous)
   return port !== undefined
     ? Either.right(port)
     : Either.left(
