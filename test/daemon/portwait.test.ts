@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import { FIXTURES, useDaemons, waitFor, waitForView, type Daemon } from "../support/daemon.ts"
+import { figure } from "../support/figures.ts"
 
 /**
  * Measured windows; the issue's bound is 100 ms of CPU per 20 s of waiting, scaled to this. 8 s
@@ -64,7 +65,8 @@ describe("port conflicts at rest", () => {
     const waiting = await waitForView(d, "web", "in backoff for its port", (v) => v.state === "backoff")
     expect(waiting.error).toBe(`port ${holder.port} is in use by pid ${holder.pid} (node)`)
     const busy = await cpuOver(d, WINDOW_MS)
-    console.log(`daemon CPU over ${WINDOW_MS} ms: idle ${idle} ms, waiting on the port ${busy} ms`)
+    figure(`daemon CPU over ${WINDOW_MS} ms, idle`, idle, "ms")
+    figure(`daemon CPU over ${WINDOW_MS} ms, waiting on a port held by a process with 3,000 fds`, busy, "ms")
     expect((await waitForView(d, "web", "still waiting", (v) => v.state === "backoff")).error).toBe(
       waiting.error,
     )

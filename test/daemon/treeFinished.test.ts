@@ -18,6 +18,7 @@ import {
   waitFor,
   waitForView,
 } from "../support/daemon.ts"
+import { figure } from "../support/figures.ts"
 
 const daemons = useDaemons()
 
@@ -38,8 +39,10 @@ describe("a group's intensity", () => {
     )
     await waitForView(d, "api", "running", (v) => v.state === "running")
     writeFileSync(flag, "")
+    const crashed = Date.now()
     process.kill((await view(d, "db")).pid, "SIGKILL")
     const db = await waitForView(d, "db", "failed", (v) => v.state === "failed", 20_000)
+    figure("rest_for_one group failed whole after its first child crash-looped", Date.now() - crashed, "ms")
     const api = await waitForView(d, "api", "failed", (v) => v.state === "failed")
     expect(db.error).toMatch(/^group backend: more than 10 restarts in 1m/)
     expect(api.error).toBe(db.error)
@@ -59,6 +62,11 @@ describe("a group's intensity", () => {
     expect(started.status).toBe(202)
     const dbUp = await waitForView(d, "db", "running again", (v) => v.state === "running")
     const apiUp = await waitForView(d, "api", "running again", (v) => v.state === "running")
+    figure(
+      "group start: api started after db",
+      Date.parse(apiUp.started_at) - Date.parse(dbUp.started_at),
+      "ms",
+    )
     expect(Date.parse(apiUp.started_at)).toBeGreaterThanOrEqual(Date.parse(dbUp.started_at))
     await waitFor("the group to run", async () =>
       (await d.json("GET", "/api/groups/backend")).state === "running" ? true : undefined,
@@ -93,14 +101,22 @@ describe("dependencies, as systemd's BindsTo= means them", () => {
     writeFileSync(flag, "")
     process.kill((await view(d, "db")).pid, "SIGKILL")
     await waitForView(d, "db", "failed", (v) => v.state === "failed")
+    const failedAt = Date.now()
     const stopped = await waitForView(d, "web", "stopped by its dependency", (v) => v.state === "stopped")
+    figure(
+      "dependant stopped after its dependency failed (poll granularity included)",
+      Date.now() - failedAt,
+      "ms",
+    )
     expect(stopped.error).toBe("stopped because db failed")
     expect(stopped.desired).toBe("running")
     expect(isAlive(first.pid)).toBe(false)
 
     rmSync(flag)
+    const restartedAt = Date.now()
     await d.api("POST", "/api/services/db/start")
     const again = await waitForView(d, "web", "running again", (v) => v.state === "running")
+    figure("dependant running again after its dependency was started", Date.now() - restartedAt, "ms")
     expect(again.pid).not.toBe(first.pid)
     expect(again.error).toBeNull()
 
@@ -146,6 +162,7 @@ describe("a spawn error", () => {
     renameSync(`${app}.away`, app)
     const back = Date.now()
     const after = await waitForView(d, "app", "running again", (v) => v.state === "running")
+    figure("binary back: running again after", Date.now() - back, "ms")
     expect(Date.now() - back).toBeLessThan(2000)
     expect(after.pid).not.toBe(before.pid)
   }, 30_000)
@@ -183,6 +200,11 @@ describe("a group restart", () => {
       "running again",
       (v) => v.state === "running" && v.pid !== before.pid,
     )
+    figure(
+      "group restart: next started after slow's start (slow needs 2 s to be healthy)",
+      Date.parse(next.started_at) - Date.parse(slow.started_at),
+      "ms",
+    )
     expect(Date.parse(next.started_at) - Date.parse(slow.started_at)).toBeGreaterThanOrEqual(1900)
   }, 60_000)
 })
@@ -208,6 +230,7 @@ describe("shutdown deadline", () => {
       )
       const sent = Date.now()
       const code = await d.stop(30_000)
+      figure("SIGTERM to exit, TERM ignored and log stalled (deadline 13 s)", Date.now() - sent, "ms")
       // The documented deadline: stop_timeout + 5 s SIGKILL grace + 2 s slack, plus 5 s.
       expect(Date.now() - sent).toBeLessThan(1000 + 5000 + 2000 + 5000)
       expect(code).toBe(0)
