@@ -1,19 +1,20 @@
 // Every command of the `dockless` CLI in one list (SPEC section 2): its positionals, options,
 // one-line summary and what it runs. Parsing, `--help` and the bash completion all read this.
+// Each command's code is imported when it runs, so the daemon does not carry the clients' code
+// (nor the clients the daemon's): each process loads only what it does.
 import { Console, Effect } from "effect"
 import type { CommandLine, CommandSpec } from "./Argv.ts"
-import { check } from "./check.ts"
 import { ClientFailed } from "./Client.ts"
 import { bashCompletion, shells } from "./completion.ts"
 import { bundleDirOf } from "../bundleDir.ts"
-import { control, controlGroup } from "./control.ts"
-import { exportKinds, exportToml } from "./export.ts"
-import { install, uninstall } from "./install.ts"
-import { logs } from "./logs.ts"
-import { reload } from "./reload.ts"
-import { run } from "./run.ts"
-import { printSchema, schemaKinds } from "./schema.ts"
-import { status } from "./status.ts"
+
+export const schemaKinds = ["config", "openapi"] as const
+export type SchemaKind = (typeof schemaKinds)[number]
+const exportKinds = ["toml"] as const
+
+/** Runs what a module exports once it is loaded. */
+const using = <M, A, E>(load: () => Promise<M>, use: (module: M) => Effect.Effect<A, E>) =>
+  Effect.promise(load).pipe(Effect.flatMap(use))
 
 const bundleDir = () => bundleDirOf(import.meta.url)
 const usage = (message: string) => new ClientFailed({ message, code: 2 })
@@ -45,10 +46,17 @@ const controlCommand = (verb: "start" | "stop" | "restart", summary: string): Co
   complete: "services",
   run: (line) => {
     const group = line.string("group")
-    if (group === undefined) return control(config(line), verb, name(line))
+    if (group === undefined)
+      return using(
+        () => import("./control.ts"),
+        (m) => m.control(config(line), verb, name(line)),
+      )
     if (line.positionals.length > 0)
       return Effect.fail(usage(`${verb} takes a service NAME or --group GROUP, not both`))
-    return controlGroup(config(line), verb, group)
+    return using(
+      () => import("./control.ts"),
+      (m) => m.controlGroup(config(line), verb, group),
+    )
   },
 })
 
@@ -67,7 +75,11 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "run the daemon in the foreground (the default)",
     options: {},
     positionals: [0, 0],
-    run: (line) => run(config(line)),
+    run: (line) =>
+      using(
+        () => import("./run.ts"),
+        (m) => m.run(config(line)),
+      ),
   },
   {
     name: "check",
@@ -75,7 +87,11 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "validate the config: ok, or every problem and exit 2",
     options: {},
     positionals: [0, 0],
-    run: (line) => check(config(line)),
+    run: (line) =>
+      using(
+        () => import("./check.ts"),
+        (m) => m.check(config(line)),
+      ),
   },
   {
     name: "status",
@@ -84,7 +100,11 @@ export const commands: ReadonlyArray<CommandSpec> = [
     options: { json: { type: "boolean", description: "print the daemon's JSON" } },
     positionals: [0, 1],
     complete: "services",
-    run: (line) => status(config(line), line.positionals[0], line.flag("json")),
+    run: (line) =>
+      using(
+        () => import("./status.ts"),
+        (m) => m.status(config(line), line.positionals[0], line.flag("json")),
+      ),
   },
   controlCommand("start", "start a service"),
   controlCommand("stop", "stop a service"),
@@ -102,7 +122,10 @@ export const commands: ReadonlyArray<CommandSpec> = [
     complete: "services",
     run: (line) =>
       Effect.flatMap(lineCount(line.string("lines")), (lines) =>
-        logs(config(line), name(line), lines, line.flag("follow")),
+        using(
+          () => import("./logs.ts"),
+          (m) => m.logs(config(line), name(line), lines, line.flag("follow")),
+        ),
       ),
   },
   {
@@ -111,7 +134,11 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "read config.toml again and apply what changed, leaving the rest running (as SIGHUP)",
     options: {},
     positionals: [0, 0],
-    run: (line) => reload(config(line)),
+    run: (line) =>
+      using(
+        () => import("./reload.ts"),
+        (m) => m.reload(config(line)),
+      ),
   },
   {
     name: "export",
@@ -123,7 +150,10 @@ export const commands: ReadonlyArray<CommandSpec> = [
     complete: exportKinds,
     run: (line) =>
       exportKinds.some((k) => k === line.positionals[0])
-        ? exportToml(config(line), line.positionals[1] ?? "")
+        ? using(
+            () => import("./export.ts"),
+            (m) => m.exportToml(config(line), line.positionals[1] ?? ""),
+          )
         : Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`)),
   },
   {
@@ -133,11 +163,15 @@ export const commands: ReadonlyArray<CommandSpec> = [
     options: { root, "dry-run": dryRun },
     positionals: [0, 0],
     run: (line) =>
-      install({
-        root: line.string("root") ?? "/",
-        dryRun: line.flag("dry-run"),
-        bundleDir: bundleDir(),
-      }).pipe(
+      using(
+        () => import("./install.ts"),
+        (m) =>
+          m.install({
+            root: line.string("root") ?? "/",
+            dryRun: line.flag("dry-run"),
+            bundleDir: bundleDir(),
+          }),
+      ).pipe(
         Effect.as(0),
         Effect.catchTag("InstallError", (e) =>
           Console.error(`dockless install: ${e.message}`).pipe(Effect.as(1)),
@@ -155,11 +189,15 @@ export const commands: ReadonlyArray<CommandSpec> = [
     },
     positionals: [0, 0],
     run: (line) =>
-      uninstall({
-        root: line.string("root") ?? "/",
-        dryRun: line.flag("dry-run"),
-        purge: line.flag("purge"),
-      }).pipe(
+      using(
+        () => import("./install.ts"),
+        (m) =>
+          m.uninstall({
+            root: line.string("root") ?? "/",
+            dryRun: line.flag("dry-run"),
+            purge: line.flag("purge"),
+          }),
+      ).pipe(
         Effect.as(0),
         Effect.catchTag("InstallError", (e) =>
           Console.error(`dockless uninstall: ${e.message}`).pipe(Effect.as(1)),
@@ -178,7 +216,10 @@ export const commands: ReadonlyArray<CommandSpec> = [
       const kind = schemaKinds.find((k) => k === line.positionals[0])
       return kind === undefined
         ? Effect.fail(usage(`schema takes one of: ${schemaKinds.join(", ")}`))
-        : printSchema(kind)
+        : using(
+            () => import("./schema.ts"),
+            (m) => m.printSchema(kind),
+          )
     },
   },
   {

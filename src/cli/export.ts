@@ -6,8 +6,6 @@ import { Console, Effect } from "effect"
 import { serviceToml } from "../config/TomlTable.ts"
 import { apiError, connect, ClientFailed } from "./Client.ts"
 
-export const exportKinds = ["toml"] as const
-
 export const exportToml = (configPath: string | undefined, name: string) =>
   Effect.gen(function* () {
     const daemon = yield* connect(configPath)

@@ -6,8 +6,7 @@ import { configJsonSchema } from "../config/ConfigJsonSchema.ts"
 import { openApiDocument } from "../http/openapi.ts"
 import { routes } from "../http/routes.ts"
 
-export const schemaKinds = ["config", "openapi"] as const
-type SchemaKind = (typeof schemaKinds)[number]
+import type { SchemaKind } from "./commands.ts"
 
 const documents: Record<SchemaKind, () => unknown> = {
   config: configJsonSchema,
