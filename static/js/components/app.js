@@ -9,6 +9,14 @@ const names = (list) => (list.length === 0 ? "" : `: ${list.join(", ")}`)
 export const app = () => ({
   init() {
     session().check()
+    // The tab tells what is wrong without being looked at: "(2) Dockless · pi4" and a red icon.
+    window.Alpine.effect(() => this.markTab())
+  },
+  markTab() {
+    const trouble = services().list.filter((s) => s.state === "failed" || s.state === "backoff").length
+    document.title = `${trouble > 0 ? `(${trouble}) ` : ""}Dockless · ${location.hostname}`
+    const icon = document.querySelector("link[rel=icon]")
+    if (icon !== null) icon.setAttribute("href", trouble > 0 ? "/favicon-trouble.svg" : "/favicon.svg")
   },
   connLabel() {
     const c = services().connection
