@@ -45,13 +45,16 @@ const ReadyTable = Schema.Struct({
 })
   .annotations(expecting(`a table like { log = "listening on" }, { port = 8080 } or { http = "http://…" }`))
   .pipe(
-    Schema.filter((t) => {
-      const found = kinds.filter((kind) => t[kind] !== undefined)
-      return (
-        found.length === 1 ||
-        `expected exactly one of log, port or http, got ${found.length === 0 ? "none" : found.join(" and ")}`
-      )
-    }),
+    Schema.filter(
+      (t) => {
+        const found = kinds.filter((kind) => t[kind] !== undefined)
+        return (
+          found.length === 1 ||
+          `expected exactly one of log, port or http, got ${found.length === 0 ? "none" : found.join(" and ")}`
+        )
+      },
+      { jsonSchema: { minProperties: 1, maxProperties: 1 } },
+    ),
   )
 
 /** "notify" is part of the shape (the SPEC's name, shown in editors) and refused by the filter. */
