@@ -12,7 +12,12 @@ export type ProbeResult = { readonly _tag: "Passed" } | { readonly _tag: "Failed
 const passed: ProbeResult = { _tag: "Passed" }
 const failed = (reason: string): ProbeResult => ({ _tag: "Failed", reason })
 
-const httpProbe = (url: string) =>
+/** Whether an answer's status passes: a health check takes 2xx and 3xx, readiness 2xx only. */
+export type StatusPasses = (status: number) => boolean
+
+const healthyStatus: StatusPasses = (status) => status >= 200 && status < 400
+
+export const httpProbe = (url: string, passes: StatusPasses = healthyStatus) =>
   Effect.tryPromise({
     try: (signal) => fetch(url, { signal, redirect: "manual" }),
     catch: (error) =>
@@ -20,14 +25,12 @@ const httpProbe = (url: string) =>
   }).pipe(
     Effect.map((response) => {
       void response.body?.cancel()
-      return response.status >= 200 && response.status < 400
-        ? passed
-        : failed(`GET ${url} answered ${response.status}`)
+      return passes(response.status) ? passed : failed(`GET ${url} answered ${response.status}`)
     }),
     Effect.catchAll((reason) => Effect.succeed(failed(`GET ${url} failed: ${reason}`))),
   )
 
-const tcpProbe = (port: number) =>
+export const tcpProbe = (port: number) =>
   Effect.async<ProbeResult>((resume) => {
     const socket = connect({ host: "127.0.0.1", port })
     socket.once("connect", () => {

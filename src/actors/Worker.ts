@@ -3,9 +3,10 @@
 // and every probe's answer go to the supervisor as messages (OTP's 'EXIT', s6's events), each
 // tagged with the run, so the supervisor can tell a late report of an earlier run.
 import { Clock, Effect, type Scope } from "effect"
-import type { HealthSpec } from "../config/ServiceSpec.ts"
+import type { HealthSpec, ReadySpec } from "../config/ServiceSpec.ts"
 import type { OutputCapture } from "./OutputCapture.ts"
 import { probe, type ProbeResult } from "./Probe.ts"
+import { watchReadiness } from "./Readiness.ts"
 import {
   spawn,
   spawnWithOutput,
@@ -19,6 +20,8 @@ import {
 export interface WorkerReports {
   readonly exited: (exit: ExitInfo) => Effect.Effect<void>
   readonly healthChecked: (result: ProbeResult, at: number) => Effect.Effect<void>
+  /** Its `ready` condition was met, once per run; `how` says what was seen. */
+  readonly readied: (how: string) => Effect.Effect<void>
 }
 
 export interface Worker {
@@ -69,8 +72,11 @@ export const startWorker = (
   capture: OutputCapture,
   health: HealthSpec | undefined,
   reports: WorkerReports,
+  ready?: ReadySpec,
 ): Effect.Effect<Worker, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
+    // Before the spawn, so a log pattern sees the very first line.
+    if (ready !== undefined) yield* watchReadiness(ready, capture, reports.readied)
     const proc = yield* spawnCaptured(request, capture)
     const startedAt = yield* Clock.currentTimeMillis
     yield* Effect.forkScoped(proc.exit.pipe(Effect.flatMap(reports.exited)))

@@ -130,8 +130,16 @@ const walk = (i: ParseResult.ParseIssue, at: string, enclosing: string | undefin
       return walk(i.issue, at, expectedOf(i.ast) ?? enclosing)
     case "Composite": {
       const own = expectedOf(i.ast) ?? enclosing
-      // A union's members each failing in their own way is noise: say what the value should be.
-      if (AST.isUnion(i.ast)) return [expectation(at, own ?? fallback(i.ast), i.actual, i.ast)]
+      // A union's members each failing in their own way is noise: say what the value should be;
+      // unless only one member took a table for what it is (`ready = { log = "(" }`): its
+      // complaint is the one that helps.
+      if (AST.isUnion(i.ast)) {
+        const closer = isTable(i.actual) ? children(i).filter((child) => child._tag !== "Type") : []
+        const [only] = closer
+        return only !== undefined && closer.length === 1
+          ? walk(only, at, own)
+          : [expectation(at, own ?? fallback(i.ast), i.actual, i.ast)]
+      }
       // An array of the wrong length: one sentence about the whole array.
       if (AST.isTupleType(i.ast) && children(i).some(isMisshapen))
         return [expectation(at, own ?? fallback(i.ast), i.actual, i.ast)]

@@ -20,6 +20,7 @@ import {
 } from "./Decoding.ts"
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
+import { Ready, Watchdog } from "./ReadySpec.ts"
 import { GroupList, GroupName, Limits, Nice, OomScoreAdjust, Umask } from "./IdentitySpec.ts"
 import { resolveCommand } from "./Paths.ts"
 import { redactEnv } from "./Secrets.ts"
@@ -39,6 +40,7 @@ import {
 } from "./Values.ts"
 
 export type { HealthCheck, HealthSpec } from "./HealthSpec.ts"
+export type { ReadySpec } from "./ReadySpec.ts"
 
 // ---- defaults, in one place (SPEC section 3) ----
 
@@ -50,6 +52,8 @@ export const defaultLog = { enabled: true, max_bytes: 10 * 1024 * 1024, keep: 5 
 const defaultRestart: RestartPolicy = "on-failure"
 const defaultStopSignal: NodeJS.Signals = "SIGTERM"
 const defaultStopTimeout = 10_000
+/** systemd's DefaultTimeoutStartSec: how long a service with `ready` may take to become ready. */
+const defaultStartTimeout = 90_000
 
 // ---- nested tables ----
 // Every key is optional in the Schemas; what absence means is filled in after the decode, from
@@ -161,6 +165,9 @@ const serviceValues = {
   depends_on: NameList,
   memory_max: PositiveSize,
   health: Health,
+  ready: Ready,
+  start_timeout: PositiveDuration,
+  watchdog: Watchdog,
   log: Log,
 }
 
@@ -196,6 +203,9 @@ export const ServiceTable = Schema.Struct({
   depends_on: optional(serviceValues.depends_on),
   memory_max: optional(serviceValues.memory_max),
   health: optional(serviceValues.health),
+  ready: optional(serviceValues.ready),
+  start_timeout: optional(serviceValues.start_timeout),
+  watchdog: optional(serviceValues.watchdog),
   log: optional(serviceValues.log),
 })
 type Table_ = typeof ServiceTable.Type
@@ -212,10 +222,11 @@ type Unset =
   | "port"
   | "memory_max"
   | "health"
+  | "ready"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
-  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log">]-?: K extends Unset
+  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log" | "watchdog">]-?: K extends Unset
     ? Table_[K] | undefined
     : Exclude<Table_[K], undefined>
 }> {
@@ -252,6 +263,8 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   depends_on: t.depends_on ?? [],
   memory_max: t.memory_max,
   health: t.health,
+  ready: t.ready,
+  start_timeout: t.start_timeout ?? defaultStartTimeout,
   log: logOf(t.log),
 })
 
@@ -379,11 +392,12 @@ export type ServiceTableJson = typeof ServiceTable.Encoded & { readonly name: st
 const encoded = new WeakMap<ServiceSpec, ServiceTableJson>()
 
 const encodeHealth = encoder(Health)
+const encodeReady = encoder(Ready)
 
 /**
- * A plain JSON-able table that decodeServiceSpec accepts again. Only `health` changes shape; every
+ * A plain JSON-able table that decodeServiceSpec accepts again. Only `health` and `ready` change shape; every
  * other key's decoded value is already its JSON (milliseconds, bytes, "SIGTERM"), which the
- * compiler checks against the table's encoded type, so only health is run through its Schema.
+ * compiler checks against the table's encoded type, so only those two are run through their Schemas.
  * This is where a spec leaves memory (views, API answers, SSE, services.json), so the values of
  * `secret_env` keys are redacted here, once (Secrets.ts).
  */
@@ -402,6 +416,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     port,
     memory_max,
     health,
+    ready,
     env,
     ...always
   } = spec
@@ -419,6 +434,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(port === undefined ? {} : { port }),
     ...(memory_max === undefined ? {} : { memory_max }),
     ...(health === undefined ? {} : { health: encodeHealth(health) }),
+    ...(ready === undefined ? {} : { ready: encodeReady(ready) }),
   }
   encoded.set(spec, table)
   return table

@@ -31,6 +31,8 @@ export type ServiceAction = Data.TaggedEnum<{
   CancelBackoff: {}
   ArmStopOverdue: { readonly run: number; readonly delay: number }
   ArmKillOverdue: { readonly run: number; readonly delay: number }
+  /** Bounds the wait for the run's `ready` condition (start_timeout): ReadyTimedOut when it passes. */
+  ArmStartTimeout: { readonly run: number; readonly delay: number }
   /** The run's process has ended: release its scope (pipes, timers, stragglers of its group). */
   EndRun: { readonly run: number }
   /** One of Dockless's own lines in the service's log. */

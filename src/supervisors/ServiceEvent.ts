@@ -52,6 +52,10 @@ export type ServiceEvent = Data.TaggedEnum<{
   KillOverdue: { readonly run: number }
   /** Its log file became unwritable (with the reason) or writable again (null). */
   LogErrorChanged: { readonly error: string | null }
+  /** The run met its `ready` condition; `how` says what was seen ("port 8080 accepts"). */
+  Readied: { readonly run: number; readonly how: string }
+  /** The run was not ready within start_timeout. */
+  ReadyTimedOut: { readonly run: number }
 }>
 
 export const ServiceEvent = Data.taggedEnum<ServiceEvent>()

@@ -47,6 +47,8 @@ export interface ServiceModel {
   readonly epoch: number
   /** The id of the newest run: reports of other runs are stale. */
   readonly runs: number
+  /** The run that met its `ready` condition (0: none yet): a one-time condition per run. */
+  readonly readied: number
   /** Why its group gave up on it, for the Failed state once the process is gone. */
   readonly givenUpFor: string
   /** Owners' requests waiting for the process to be gone (Halt, GiveUp, Close). */
@@ -72,6 +74,7 @@ export const initialModel = (init: ModelInit): ServiceModel => ({
   logError: null,
   epoch: 0,
   runs: 0,
+  readied: 0,
   givenUpFor: "",
   waiters: [],
 })

@@ -148,6 +148,7 @@ export const makeServiceSupervisor = (
           Effect.flatMap((unit) => mailbox.postInternal(ServiceEvent.Exited({ run, exit, unit }))),
         ),
       healthChecked: (result, at) => mailbox.postInternal(ServiceEvent.HealthChecked({ run, result, at })),
+      readied: (how) => mailbox.postInternal(ServiceEvent.Readied({ run, how })),
     })
 
     const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
@@ -179,10 +180,13 @@ export const makeServiceSupervisor = (
             return yield* step(ServiceEvent.SpawnDeferred({ run, until: at }))
         }
         const runScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-        const started = yield* startWorker(request, capture, model.spec.health, reportsFor(run)).pipe(
-          Scope.extend(runScope),
-          Effect.either,
-        )
+        const started = yield* startWorker(
+          request,
+          capture,
+          model.spec.health,
+          reportsFor(run),
+          model.spec.ready,
+        ).pipe(Scope.extend(runScope), Effect.either)
         if (started._tag === "Left") {
           yield* Scope.close(runScope, Exit.void)
           return yield* refused(run, started.left.reason)
@@ -221,6 +225,8 @@ export const makeServiceSupervisor = (
           onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.StopOverdue({ run })), c.scope)),
         ArmKillOverdue: ({ run, delay }) =>
           onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.KillOverdue({ run })), c.scope)),
+        ArmStartTimeout: ({ run, delay }) =>
+          onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.ReadyTimedOut({ run })), c.scope)),
         EndRun: ({ run }) =>
           onCurrent(run, (c) => {
             current = undefined

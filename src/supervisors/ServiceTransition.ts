@@ -6,6 +6,7 @@
 import { KILL_GRACE_MS, type ExitInfo } from "../actors/ProcessRunner.ts"
 import type { Desired } from "../state/Store.ts"
 import { judgeProbe } from "../actors/HealthVerdict.ts"
+import { describeReady } from "../config/ReadySpec.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
 import { formatMs } from "./Intensity.ts"
 import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
@@ -211,15 +212,61 @@ const onSpawned = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Sp
   if (!awaitsSpawn(model, event.run)) return result(model)
   const live: Live = { run: event.run, pid: event.pid, startedAt: event.startedAt }
   const checked = model.spec.health !== undefined
+  const awaited = checked || model.spec.ready !== undefined
   return result(
     {
       ...model,
-      state: checked ? ServiceState.Starting(live) : ServiceState.Running(live),
+      state: awaited ? ServiceState.Starting(live) : ServiceState.Running(live),
       health: checked ? { status: "starting", failures: 0, last_error: null, checked_at: null } : null,
     },
     A.Note({ text: `started (pid ${event.pid})` }),
     A.RecordRun({ pid: event.pid, startedAt: event.startedAt }),
+    ...startTimer(model, event.run),
   )
+}
+
+// ---- readiness: a one-time condition of each run, beside the health check ----
+
+/** Only a service with `ready` waits for it, bounded by start_timeout. */
+const startTimer = (model: ServiceModel, run: number): ReadonlyArray<ServiceAction> =>
+  model.spec.ready === undefined ? [] : [A.ArmStartTimeout({ run, delay: model.spec.start_timeout })]
+
+const readyHolds = (model: ServiceModel, run: number): boolean =>
+  model.spec.ready === undefined || model.readied === run
+
+/** No check, or its first pass of this run is behind it (a status past "starting"). */
+const healthHolds = (model: ServiceModel): boolean =>
+  model.spec.health === undefined || (model.health !== null && model.health.status !== "starting")
+
+/** The run met its `ready` condition: running now, unless its first health check is still to pass. */
+const onReadied = (model: ServiceModel, run: number, how: string): Transition => {
+  const { state } = model
+  if (
+    model.spec.ready === undefined ||
+    state._tag !== "Starting" ||
+    state.run !== run ||
+    model.readied === run
+  )
+    return result(model)
+  const m: ServiceModel = { ...model, readied: run }
+  return healthHolds(m)
+    ? result({ ...m, state: ServiceState.Running(state) }, A.Note({ text: `ready (${how}); running` }))
+    : result(m, A.Note({ text: `ready (${how}); waiting for its first health check to pass` }))
+}
+
+/**
+ * Not ready within start_timeout: a failed start, stopped and judged as a crash, so the restart
+ * policy decides (PM2 marks such a process online, #5716; systemd fails the unit: we do that).
+ */
+const onReadyTimedOut = (model: ServiceModel, run: number): Transition => {
+  const { state } = model
+  const ready = model.spec.ready
+  if (ready === undefined || state._tag !== "Starting" || state.run !== run || model.readied === run)
+    return result(model)
+  const text =
+    `not ready within ${formatMs(model.spec.start_timeout)} (start_timeout; waiting for ` +
+    `${describeReady(ready)}): a failed start`
+  return then(result(model, A.Note({ text })), (m) => beginStop(m, state, "fault"))
 }
 
 const onPortBusy = (model: ServiceModel, error: string, now: number): Transition => {
@@ -349,14 +396,17 @@ const onHealthChecked = (model: ServiceModel, run: number, probe: ProbeResult, a
     result: probe,
     at,
     startedAt: state.startedAt,
-    starting: state._tag === "Starting",
+    // Passed once already while it waits to be ready: later probes judge it as a running one.
+    starting: state._tag === "Starting" && !healthHolds(model),
     previous: model.health,
   })
   const notes: Array<ServiceAction> = []
   let next: ServiceModel = { ...model, health: verdict.health }
   if (verdict.nowRunning && state._tag === "Starting") {
-    next = { ...next, state: ServiceState.Running(state) }
-    notes.push(A.Note({ text: "health check passed; running" }))
+    if (readyHolds(next, state.run)) {
+      next = { ...next, state: ServiceState.Running(state) }
+      notes.push(A.Note({ text: "health check passed; running" }))
+    } else notes.push(A.Note({ text: "health check passed; waiting for it to be ready" }))
   }
   if (verdict.recovered) notes.push(A.Note({ text: "health check passed again" }))
   const checked = result(next, ...notes)
@@ -464,6 +514,10 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
             }),
       )
     }
+    case "Readied":
+      return onReadied(model, event.run, event.how)
+    case "ReadyTimedOut":
+      return onReadyTimedOut(model, event.run)
   }
 }
 

@@ -55,6 +55,9 @@ const refused: ReadonlyArray<readonly [string, string]> = [
   ["token and token_file", `[auth]\ntoken = "a"\ntoken_file = "b"`],
   ["empty group", `[supervisors.g]\nchildren = []`],
   ["a date for a table", `[services.a]\ncommand = "x"\nbackoff = 1979-05-27`],
+  ["two ready kinds", `[services.a]\ncommand = "x"\nready = { port = 80, log = "up" }`],
+  ["ready = notify (not available)", `[services.a]\ncommand = "x"\nready = "notify"`],
+  ["watchdog (not available)", `[services.a]\ncommand = "x"\nwatchdog = "30s"`],
 ]
 
 const accepted: ReadonlyArray<readonly [string, string]> = [
@@ -75,6 +78,10 @@ const accepted: ReadonlyArray<readonly [string, string]> = [
     `[services.a]\ncommand = "x"\n[supervisors.g]\nchildren = ["a"]\nbackoff = { max = "5s" }`,
   ],
   ["upper-case http scheme", `[services.a]\ncommand = "x"\nhealth = { http = "HTTP://127.0.0.1:8080/" }`],
+  [
+    "each ready kind with a start_timeout",
+    `[services.a]\ncommand = "x"\nready = { log = "^up" }\nstart_timeout = "30s"\n[services.b]\ncommand = "x"\nready = { port = 80 }\n[services.c]\ncommand = "x"\nready = { http = "http://127.0.0.1/up" }`,
+  ],
 ]
 
 let dir = ""

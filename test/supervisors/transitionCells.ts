@@ -135,3 +135,53 @@ export const render = (t: Transition): string => {
   const actions = t.actions.map((a) => (a._tag === "Spawn" ? `Spawn(${a.budget})` : a._tag)).join(" ")
   return `${state._tag}${detail} ${flags} : ${actions}`
 }
+
+// ---- readiness (`ready`, start_timeout): its own events, and a service that has `ready` ----
+
+export const READY_EVENTS: ReadonlyArray<readonly [string, () => ServiceEvent]> = [
+  ["Readied", () => ServiceEvent.Readied({ run: 3, how: "port 9 accepts connections" })],
+  ["Readied/stale", () => ServiceEvent.Readied({ run: 2, how: "port 9 accepts connections" })],
+  ["ReadyTimedOut", () => ServiceEvent.ReadyTimedOut({ run: 3 })],
+  ["ReadyTimedOut/stale", () => ServiceEvent.ReadyTimedOut({ run: 2 })],
+]
+
+/** With `ready`, these events of the main table have other outcomes too. */
+export const READY_CROSS_EVENTS = ["Spawned", "HealthChecked/pass", "HealthChecked/fail", "Exited", "Fault"]
+
+const readyOnly: ServiceSpec = {
+  ...spec,
+  health: undefined,
+  ready: { _tag: "port", port: 9 },
+  start_timeout: 30_000,
+}
+const readyAndHealth: ServiceSpec = { ...readyOnly, health: spec.health }
+const healthStarting = { status: "starting", failures: 0, last_error: null, checked_at: null } as const
+const healthPassed = { status: "healthy", failures: 0, last_error: null, checked_at: null } as const
+
+/** A service with `ready` (and one with a health check too), in the states readiness tells apart. */
+export const READY_STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
+  ["Stopped/ready", { ...base, spec: readyOnly }],
+  ["Starting/not ready", { ...base, spec: readyOnly, state: ServiceState.Starting(live) }],
+  [
+    "Starting/not ready, unchecked",
+    { ...base, spec: readyAndHealth, health: healthStarting, state: ServiceState.Starting(live) },
+  ],
+  [
+    "Starting/not ready, healthy",
+    { ...base, spec: readyAndHealth, health: healthPassed, state: ServiceState.Starting(live) },
+  ],
+  [
+    "Starting/ready, unchecked",
+    { ...base, spec: readyAndHealth, health: healthStarting, readied: 3, state: ServiceState.Starting(live) },
+  ],
+  ["Running/ready", { ...base, spec: readyOnly, readied: 3, state: ServiceState.Running(live) }],
+  ["Stopping/fault/ready", { ...stopping("fault"), spec: readyOnly }],
+  [
+    "Backoff/ready",
+    {
+      ...base,
+      spec: readyOnly,
+      state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }),
+    },
+  ],
+]
