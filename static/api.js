@@ -63,5 +63,8 @@ export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
 export const logs = (name, lines = 200) => request("GET", `${servicePath(name)}/logs?lines=${enc(lines)}`)
 export const sessions = () => request("GET", "/api/sessions")
 export const revokeSession = (id) => request("DELETE", `/api/sessions/${enc(id)}`)
+export const notifyTargets = () => request("GET", "/api/notify")
+export const notifyTest = (target) =>
+  request("POST", target === undefined ? "/api/notify/test" : `/api/notify/test?target=${enc(target)}`)
 export const eventsUrl = () => "/api/events"
 export const logStreamUrl = (name) => `${servicePath(name)}/logs/stream`

@@ -2,6 +2,7 @@
 // one-line summary and what it runs. Parsing, `--help` and the bash completion all read this.
 import { Console, Effect } from "effect"
 import type { CommandLine, CommandSpec } from "./Argv.ts"
+import { notifyTest } from "./alerts.ts"
 import { check } from "./check.ts"
 import { ClientFailed } from "./Client.ts"
 import { bashCompletion, shells } from "./completion.ts"
@@ -116,6 +117,17 @@ export const commands: ReadonlyArray<CommandSpec> = [
       exportKinds.some((k) => k === line.positionals[0])
         ? exportToml(config(line), line.positionals[1] ?? "")
         : Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`)),
+  },
+  {
+    name: "notify",
+    args: "test",
+    summary: "send a test alert to every [[notify]] target through the daemon; exit 1 if one fails",
+    options: {},
+    positionals: [1, 1],
+    needs: "test",
+    complete: ["test"],
+    run: (line) =>
+      line.positionals[0] === "test" ? notifyTest(config(line)) : Effect.fail(usage("notify takes: test")),
   },
   {
     name: "install",

@@ -31,6 +31,9 @@ export const app = () => ({
   openSessions() {
     this.$dispatch("open-sessions")
   },
+  openAlerts() {
+    this.$dispatch("open-alerts")
+  },
   logout() {
     session().logout()
   },
