@@ -5,7 +5,7 @@
 // waits on delivery, and a slow or dead endpoint delays nobody but its own queue: a second and
 // third alert after the first are all delivered in turn (supervisor #220 stalls after one).
 import { hostname } from "node:os"
-import { Clock, Effect, Queue, Ref } from "effect"
+import { Clock, Effect, Fiber, Queue, Ref } from "effect"
 import type { NotifySpec } from "../config/NotifySpec.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
@@ -208,9 +208,10 @@ export const makeNotifications = (specs: ReadonlyArray<NotifySpec>) =>
 
     const shape: NotifierShape = {
       targets: Effect.forEach(targets, (target) =>
-        Effect.zipWith(Ref.get(target.status), Queue.size(target.queue), (status, pending) => ({
+        Effect.zipWith(Ref.get(target.status), Queue.size(target.queue), (status, size) => ({
           ...status,
-          pending,
+          // A queue's size is negative while its fiber waits on it empty.
+          pending: Math.max(0, size),
         })),
       ),
       test: (index) =>
@@ -223,30 +224,37 @@ export const makeNotifications = (specs: ReadonlyArray<NotifySpec>) =>
         Clock.currentTimeMillis.pipe(
           Effect.flatMap((at) => pass({ _tag: "Raised", alert: Alert.DocklessStarted({ services, at }) })),
         ),
-      stopped: Effect.gen(function* () {
-        const at = yield* Clock.currentTimeMillis
-        const alert = Alert.DocklessStopped({ at })
-        const wanting = targets.filter((t) => t.policy.spec.events.includes("dockless_stopped"))
-        yield* Effect.forEach(
-          wanting,
-          (target) =>
-            deliverOnce(target.policy.spec, payloadOf(alert, host, 0)).pipe(
-              Effect.catchAll((failure) =>
+      // Runs as a finalizer of a fiber being interrupted: uninterruptible, so a timeout inside
+      // could not stop a hung try. On a fiber of its own, made interruptible again (a fork
+      // inherits the mask), the timeouts work; the finalizer waits for it (<= STOPPED_BOUND_MS).
+      stopped: Effect.forkDaemon(
+        Effect.interruptible(
+          Effect.gen(function* () {
+            const at = yield* Clock.currentTimeMillis
+            const alert = Alert.DocklessStopped({ at })
+            const wanting = targets.filter((t) => t.policy.spec.events.includes("dockless_stopped"))
+            yield* Effect.forEach(
+              wanting,
+              (target) =>
+                deliverOnce(target.policy.spec, payloadOf(alert, host, 0)).pipe(
+                  Effect.catchAll((failure) =>
+                    Effect.logWarning(
+                      `notify ${target.policy.spec.name}: could not say "Dockless stopped": ${failure.reason}`,
+                    ),
+                  ),
+                ),
+              { concurrency: "unbounded", discard: true },
+            ).pipe(
+              Effect.timeout(STOPPED_BOUND_MS),
+              Effect.catchTag("TimeoutException", () =>
                 Effect.logWarning(
-                  `notify ${target.policy.spec.name}: could not say "Dockless stopped": ${failure.reason}`,
+                  `notify: "Dockless stopped" was not delivered within ${STOPPED_BOUND_MS} ms; stopping anyway`,
                 ),
               ),
-            ),
-          { concurrency: "unbounded", discard: true },
-        ).pipe(
-          Effect.timeout(STOPPED_BOUND_MS),
-          Effect.catchTag("TimeoutException", () =>
-            Effect.logWarning(
-              `notify: "Dockless stopped" was not delivered within ${STOPPED_BOUND_MS} ms; stopping anyway`,
-            ),
-          ),
-        )
-      }),
+            )
+          }),
+        ),
+      ).pipe(Effect.flatMap(Fiber.join)),
     }
     return shape
   })
