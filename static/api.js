@@ -64,5 +64,8 @@ export const logs = (name, lines = 200) => request("GET", `${servicePath(name)}/
 export const sessions = () => request("GET", "/api/sessions")
 export const reloadConfig = () => request("POST", "/api/reload")
 export const revokeSession = (id) => request("DELETE", `/api/sessions/${enc(id)}`)
+export const notifyTargets = () => request("GET", "/api/notify")
+export const notifyTest = (target) =>
+  request("POST", target === undefined ? "/api/notify/test" : `/api/notify/test?target=${enc(target)}`)
 export const eventsUrl = () => "/api/events"
 export const logStreamUrl = (name) => `${servicePath(name)}/logs/stream`

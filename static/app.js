@@ -10,6 +10,7 @@
 // arrow functions, template literals, `??` or `?.`), so every non-trivial expression in
 // index.html is a method of a component in js/components/.
 
+import { alertsPanel } from "./js/components/alertsPanel.js"
 import { app } from "./js/components/app.js"
 import { confirmDelete } from "./js/components/confirmDelete.js"
 import { loginPanel } from "./js/components/loginPanel.js"
@@ -36,4 +37,5 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("confirmDelete", confirmDelete)
   Alpine.data("logViewer", logViewer)
   Alpine.data("sessionsPanel", sessionsPanel)
+  Alpine.data("alertsPanel", alertsPanel)
 })

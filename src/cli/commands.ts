@@ -157,6 +157,22 @@ export const commands: ReadonlyArray<CommandSpec> = [
         : Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`)),
   },
   {
+    name: "notify",
+    args: "test",
+    summary: "send a test alert to every [[notify]] target through the daemon; exit 1 if one fails",
+    options: {},
+    positionals: [1, 1],
+    needs: "test",
+    complete: ["test"],
+    run: (line) =>
+      line.positionals[0] === "test"
+        ? using(
+            () => import("./alerts.ts"),
+            (m) => m.notifyTest(config(line)),
+          )
+        : Effect.fail(usage("notify takes: test")),
+  },
+  {
     name: "install",
     args: "",
     summary: "install Dockless as a systemd service",

@@ -22,6 +22,7 @@ import { reapLeftovers } from "../supervisors/Leftovers.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import { SpawnBudget } from "../supervisors/SpawnBudget.ts"
 import { HttpServer } from "../http/server.ts"
+import { Notifier } from "../notify/Notifier.ts"
 import { notifyReady, notifyStopping } from "./notify.ts"
 import { armHardStop } from "./HardStop.ts"
 import { version } from "../version.ts"
@@ -96,7 +97,13 @@ const daemon = (config: Config) =>
     const monitored = Monitor.layer.pipe(Layer.provideMerge(core))
     // After the boot: the tree's start-up allocations are V8's to collect.
     const governed = HeapGovernor.layer.pipe(Layer.provideMerge(monitored))
-    const app = HttpServer.layer(config).pipe(Layer.provideMerge(governed))
+    // Alerts read the tree's views and never block it; without [[notify]] nothing of them loads.
+    // The lifecycle layer says "started" once built and "stopped" first thing at shutdown (<= 2 s).
+    const notified = Notifier.lifecycle.pipe(
+      Layer.provideMerge(Notifier.layer(config)),
+      Layer.provideMerge(governed),
+    )
+    const app = HttpServer.layer(config).pipe(Layer.provideMerge(notified))
     const built = yield* Layer.build(app)
     const http = Context.get(built, HttpServer)
     yield* Effect.logInfo(`dockless ${version} ready: ${specs.size} services, dashboard on ${http.url}`)

@@ -16,6 +16,7 @@ import { checkUser } from "./HostChecks.ts"
 import { checkIdentity } from "./IdentityChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
+import { decodeNotify, NotifyTable, type NotifySpec } from "./NotifySpec.ts"
 import {
   checkName,
   decodeServiceLinks,
@@ -75,6 +76,8 @@ export interface Config {
   readonly supervisors: ReadonlyArray<GroupSpec>
   /** The root of the tree: how many services and groups may give up within a period before Dockless itself is at fault. */
   readonly supervisor: { readonly intensity: IntensitySpec }
+  /** Where alerts go ([[notify]] tables); none loads nothing of the notifier. */
+  readonly notify: ReadonlyArray<NotifySpec>
   /** What the file sets that has no effect, said once when the daemon starts (never an error). */
   readonly notices: ReadonlyArray<string>
 }
@@ -117,6 +120,7 @@ export const defaultConfig = (cwd: string): Config => ({
   services: [],
   supervisors: [],
   supervisor: { intensity: defaultRootIntensity },
+  notify: [],
   notices: [],
 })
 
@@ -196,6 +200,8 @@ const ConfigTable = Schema.Struct({
   ...fileFields,
   services: tablesOf(Schema.Unknown, "a table of [services.NAME] tables"),
   supervisors: tablesOf(GroupTable, "a table of [supervisors.NAME] tables"),
+  // Decoded on its own, table by table (NotifySpec.ts), so its issues read notify[0].url.
+  notify: Schema.optionalWith(Schema.Unknown, { exact: true }),
 })
 
 /** config.toml in one piece, for its JSON Schema (built when asked: the daemon never needs it). */
@@ -214,6 +220,7 @@ export const configDocument = () =>
       { exact: true },
     ),
     supervisors: Schema.optionalWith(Schema.Record({ key: ServiceName, value: GroupTable }), { exact: true }),
+    notify: Schema.optionalWith(Schema.Array(NotifyTable), { exact: true }),
   }).annotations({
     title: "Dockless config.toml",
     jsonSchema: {
@@ -227,7 +234,7 @@ export const configDocument = () =>
 
 /** Top-level keys in file order: issues are listed in this order, unknown keys first. */
 const topLevelKeys = Object.keys(ConfigTable.fields)
-const rank = (issue: ConfigIssue) => topLevelKeys.indexOf(issue.path.split(".")[0] ?? "")
+const rank = (issue: ConfigIssue) => topLevelKeys.indexOf(issue.path.split(/[.[]/)[0] ?? "")
 
 const decodeTable = decoder(ConfigTable)
 
@@ -309,11 +316,14 @@ export const decodeConfig = (
     return group === undefined ? [] : [groupOf(name, group)]
   })
 
+  const notify = decodeNotify(t.notify, baseDir)
+  if (Either.isLeft(notify)) problems.push(...notify.left)
+
   const issues = [
     ...problems.sort((a, b) => rank(a) - rank(b)),
     ...crossCheck(listenPort, supervisors, links, Object.keys(serviceTables)),
   ]
-  if (Either.isLeft(decoded) || issues.length > 0) return Either.left(issues)
+  if (Either.isLeft(decoded) || Either.isLeft(notify) || issues.length > 0) return Either.left(issues)
   const top = decoded.right
   const auth = top.auth
   const resolved = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p))
@@ -354,6 +364,7 @@ export const decodeConfig = (
           ? defaultRootIntensity
           : intensityOf(top.supervisor.intensity),
     },
+    notify: notify.right,
     notices: ownIntensityOfMembers(supervisors, serviceTables),
   })
 }

@@ -4,6 +4,7 @@
 // A service table is the same Schema as in config.toml (config/ServiceSpec.ts).
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import { ALERT_KINDS, TARGET_TYPES } from "../config/NotifySpec.ts"
 import { ServiceTable } from "../config/ServiceSpec.ts"
 import { NonEmptyText, ServiceName } from "../config/Values.ts"
 
@@ -200,3 +201,47 @@ export const ReloadAnswer = Schema.Struct({
       "settings that changed but take effect only when Dockless restarts (listen_port, data_dir, auth, http, …)",
   }),
 }).annotations({ identifier: "ReloadAnswer" })
+
+// ---- alerts ([[notify]] targets) ----
+
+export const NotifyTarget = Schema.Struct({
+  index: Count.annotations({ description: "its place among the [[notify]] tables, from 0" }),
+  name: Schema.String,
+  type: Schema.Literal(...TARGET_TYPES),
+  destination: Schema.String.annotations({
+    description: "a URL's origin only (its path is often the secret), or the command line",
+  }),
+  events: Schema.Array(Schema.Literal(...ALERT_KINDS)),
+  services: Schema.Array(Schema.String).annotations({ description: "globs; empty: every service" }),
+  sent: Count,
+  failed: Count.annotations({ description: "alerts given up on after every retry" }),
+  deduped: Count.annotations({
+    description: "held back: the same service and kind within the dedupe window",
+  }),
+  rate_limited: Count.annotations({ description: "held back by the rate limit (said in the next message)" }),
+  dropped: Count.annotations({
+    description: "dropped because its queue was full (a dead endpoint and a flood)",
+  }),
+  pending: Count.annotations({ description: "waiting in its queue now" }),
+  last_sent_at: Schema.NullOr(Time),
+  last_error: Schema.NullOr(
+    Schema.Struct({ message: Schema.String, at: Time }).annotations({
+      description: "the last delivery that failed (a test's too), until one succeeds",
+    }),
+  ),
+}).annotations({ identifier: "NotifyTarget" })
+
+export const NotifyAnswer = Schema.Struct({ targets: Schema.Array(NotifyTarget) }).annotations({
+  identifier: "Notify",
+})
+
+export const NotifyTestAnswer = Schema.Struct({
+  results: Schema.Array(
+    Schema.Struct({
+      index: Count,
+      name: Schema.String,
+      ok: Schema.Boolean,
+      error: Schema.NullOr(Schema.String).annotations({ description: "why it was not delivered" }),
+    }),
+  ),
+}).annotations({ identifier: "NotifyTest" })

@@ -7,6 +7,7 @@ import type { Config } from "../config/Config.ts"
 import type { ServiceViews } from "../actors/ServiceViews.ts"
 import type { HeapGovernor } from "../monitor/HeapGovernor.ts"
 import type { Monitor } from "../monitor/Monitor.ts"
+import type { Notifier } from "../notify/Notifier.ts"
 import type { RootSupervisor } from "../supervisors/RootSupervisor.ts"
 import type { Auth, Principal } from "./auth.ts"
 import type { LoginThrottle } from "./LoginThrottle.ts"
@@ -14,7 +15,7 @@ import type { HttpFailure } from "./HttpErrors.ts"
 import type { ListCache } from "./ListCache.ts"
 import type { OpenStreams } from "./sse.ts"
 
-export type HttpDeps = RootSupervisor | ServiceViews | Monitor | HeapGovernor
+export type HttpDeps = RootSupervisor | ServiceViews | Monitor | HeapGovernor | Notifier
 
 export interface HttpContext {
   readonly config: Config

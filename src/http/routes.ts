@@ -16,6 +16,7 @@ import { serviceEvents } from "./events.ts"
 import { health } from "./health.ts"
 import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
 import { metrics } from "./metrics.ts"
+import { notifyTargets, notifyTest } from "./notify.ts"
 import { openApi } from "./openapi.ts"
 import { listSessions, login, logout, revokeSession } from "./session.ts"
 import { staticFile } from "./static.ts"
@@ -294,6 +295,35 @@ export const routes: ReadonlyArray<Route> = [
           "Server-Sent Events: `event: service` (a ServiceView: a snapshot of each first, then every change), " +
           "`event: removed` (Removed), `event: usage` (Usage, after each sample while someone watches)",
       },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/notify",
+    access: "token",
+    handler: notifyTargets,
+    doc: {
+      summary:
+        "The [[notify]] alert targets: what each sends, how many it delivered, held back or gave up on, and its last error",
+      answer: { status: 200, json: Api.NotifyAnswer },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/notify/test",
+    access: "token",
+    handler: notifyTest,
+    doc: {
+      summary:
+        "Send a test alert now, one try to every target (or to one), bypassing its filters; the answer says what each did",
+      query: {
+        target: {
+          description: "the index of one [[notify]] table (default: every target)",
+          schema: { type: "integer", minimum: 0 },
+        },
+      },
+      answer: { status: 200, json: Api.NotifyTestAnswer },
+      failures: { 400: "there is no [[notify]] table of that index" },
     },
   },
   {

@@ -33,6 +33,14 @@ export interface MonitorShape {
   readonly touch: Effect.Effect<void>
   /** Keeps the monitor sampling while the scope is open, and delivers every sample taken meanwhile. */
   readonly watch: Effect.Effect<Queue.Dequeue<UsageSample>, never, Scope.Scope>
+  /** Every memory_max fault from now on, while the scope is open (the alerts read these). */
+  readonly faults: Effect.Effect<Queue.Dequeue<MemoryFault>, never, Scope.Scope>
+}
+
+export interface MemoryFault {
+  readonly name: string
+  readonly reason: string
+  readonly at: number
 }
 
 export const SAMPLE_INTERVAL_MS = 2000
@@ -69,6 +77,7 @@ const make = (sampler: Sampler, fault: Fault) =>
     const lastAt = yield* Ref.make(Number.NEGATIVE_INFINITY)
     const latest = yield* Ref.make<ReadonlyMap<string, Usage>>(new Map())
     const samples = yield* PubSub.sliding<UsageSample>(4)
+    const faulted = yield* PubSub.sliding<MemoryFault>(64)
     /** Coalesced "something changed" signal: a watcher came, a look, a service changed. */
     const wake = yield* Queue.dropping<void>(1)
     const signal = Queue.offer(wake, undefined).pipe(Effect.asVoid)
@@ -123,6 +132,7 @@ const make = (sampler: Sampler, fault: Fault) =>
       for (const { name, reason } of faults) {
         yield* Effect.logWarning(`${name}: ${reason}`)
         yield* fault(name, reason)
+        yield* PubSub.publish(faulted, { name, reason, at })
       }
       yield* Ref.set(latest, usages)
       yield* Ref.set(lastAt, at)
@@ -195,6 +205,7 @@ const make = (sampler: Sampler, fault: Fault) =>
         )
         return dequeue
       }),
+      faults: PubSub.subscribe(faulted),
     }
     return shape
   })

@@ -32,7 +32,13 @@ const STARTUP_BUDGET = 520 * KiB
  * Chunks loaded only with [http] tls or in a terminal (issue 12): node-forge making a certificate
  * (~290 KiB), the TLS port, the LAN URLs and QR code. They cost nothing until used.
  */
-const TLS_ONLY = ["SelfSignedCertificate-", "TlsServer-", "LanUrls-"]
+const TLS_ONLY = [
+  "SelfSignedCertificate-",
+  "TlsServer-",
+  "LanUrls-",
+  // Issue 19's notifier (~12 KiB), loaded only when config.toml has [[notify]] tables.
+  "Notifications-",
+]
 /**
  * Measured 263 modules (164 of them effect's, 78 our own) when this budget was set at 300; 295
  * before issue 12, whose sessions, login throttle, env_file and secrets added 5 modules of our own

@@ -37,6 +37,7 @@ describe("loadConfig: values", () => {
         services: [],
         supervisors: [],
         supervisor: { intensity: { max_restarts: 20, period: 60_000 } },
+        notify: [],
         notices: [],
       })
     }),
@@ -231,7 +232,7 @@ chilren = ["api"]
         'F: log.rotation: unknown key "rotation", expected one of: enabled, max_bytes, keep',
       ])
       expect(yield* issuesOf(`[server]\nport = 1\n`)).toEqual([
-        'F: server: unknown key "server", expected one of: listen_port, listen_host, data_dir, auth, http, log, ports, defaults, supervisor, services, supervisors',
+        'F: server: unknown key "server", expected one of: listen_port, listen_host, data_dir, auth, http, log, ports, defaults, supervisor, services, supervisors, notify',
       ])
     }),
   )

@@ -63,6 +63,9 @@ export const app = () => ({
   openSessions() {
     this.$dispatch("open-sessions")
   },
+  openAlerts() {
+    this.$dispatch("open-alerts")
+  },
   logout() {
     session().logout()
   },
