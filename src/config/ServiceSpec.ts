@@ -21,6 +21,7 @@ import {
 import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
 import { GroupList, GroupName, Limits, Nice, OomScoreAdjust, Umask } from "./IdentitySpec.ts"
+import { defaultJobType, defaultOverlap, JobTypeValue, OverlapValue, ScheduleValue } from "./JobSpec.ts"
 import { resolveCommand } from "./Paths.ts"
 import { redactEnv } from "./Secrets.ts"
 import { PositiveSize } from "./Size.ts"
@@ -162,6 +163,10 @@ const serviceValues = {
   memory_max: PositiveSize,
   health: Health,
   log: Log,
+  type: JobTypeValue,
+  schedule: ScheduleValue,
+  overlap: OverlapValue,
+  catch_up: Flag,
 }
 
 const commandMeaning =
@@ -197,6 +202,10 @@ export const ServiceTable = Schema.Struct({
   memory_max: optional(serviceValues.memory_max),
   health: optional(serviceValues.health),
   log: optional(serviceValues.log),
+  type: optional(serviceValues.type),
+  schedule: optional(serviceValues.schedule),
+  overlap: optional(serviceValues.overlap),
+  catch_up: optional(serviceValues.catch_up),
 })
 type Table_ = typeof ServiceTable.Type
 
@@ -212,6 +221,7 @@ type Unset =
   | "port"
   | "memory_max"
   | "health"
+  | "schedule"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
@@ -253,6 +263,10 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   memory_max: t.memory_max,
   health: t.health,
   log: logOf(t.log),
+  type: t.type ?? defaultJobType,
+  schedule: t.schedule,
+  overlap: t.overlap ?? defaultOverlap,
+  catch_up: t.catch_up ?? false,
 })
 
 /** [defaults]: any service key but `name`, none required, nothing filled in. */
@@ -314,6 +328,21 @@ const withFileLog = (t: Table, log: LogSpec): Table =>
 
 const decodeTable = decoder(ServiceTable)
 
+/**
+ * A schedule starts runs that must end before the next one: only a oneshot does. On a
+ * long-running service ("always" restarted) every firing would find it still running, so it is
+ * refused rather than silently skipped for ever.
+ */
+const checkJob = (t: Table_, at: string): Issues =>
+  t.schedule !== undefined && (t.type ?? defaultJobType) !== "oneshot"
+    ? [
+        issue(
+          joinPath(at, "schedule"),
+          'needs type = "oneshot": a scheduled run must end before the next one (a long-running service would skip every firing)',
+        ),
+      ]
+    : []
+
 const resolvePaths = (spec: ServiceSpec, baseDir: string): ServiceSpec => {
   const check = spec.health?.check
   return {
@@ -345,6 +374,7 @@ export const decodeServiceSpec = (raw: unknown, ctx: DecodeContext): Either.Eith
       issue(joinPath(at, "name"), `expected ${JSON.stringify(ctx.name)}, got ${describe(raw.name)}`),
     )
   const decoded = decodeTable(withFileLog(mergeDefaults(ctx.defaults, raw), ctx.log), at)
+  if (Either.isRight(decoded)) problems.push(...checkJob(decoded.right, at))
   if (Either.isLeft(decoded)) return Either.left([...problems, ...decoded.left])
   if (problems.length > 0) return Either.left(problems)
   return Either.right(resolvePaths(specOf(decoded.right, ctx.name), ctx.baseDir))
@@ -403,6 +433,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     memory_max,
     health,
     env,
+    schedule,
     ...always
   } = spec
   const table: ServiceTableJson = {
@@ -419,6 +450,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(port === undefined ? {} : { port }),
     ...(memory_max === undefined ? {} : { memory_max }),
     ...(health === undefined ? {} : { health: encodeHealth(health) }),
+    ...(schedule === undefined ? {} : { schedule }),
   }
   encoded.set(spec, table)
   return table

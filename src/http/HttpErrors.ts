@@ -16,6 +16,7 @@ import type {
   ServiceNotFound,
   ServiceUnresponsive,
   ServiceBusy,
+  ServiceNotOneshot,
   GroupNotFound,
   SpecConflict,
   SpecInvalid,
@@ -58,6 +59,7 @@ export type HttpFailure =
   | RootClosing
   | ServiceUnresponsive
   | ServiceBusy
+  | ServiceNotOneshot
   | GroupNotFound
   | StateFileUnwritable
 
@@ -124,6 +126,7 @@ export const failureResponse = (failure: HttpFailure): Response => {
       return errorAnswer(409, failure.message, failure.issues)
     case "ServiceClosing":
     case "RootClosing":
+    case "ServiceNotOneshot":
       return errorAnswer(409, failure.message)
     case "ServiceUnresponsive":
     case "ServiceBusy":

@@ -88,3 +88,10 @@ export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{ readonly 
     return `there is no group named "${this.name}" (groups are [supervisors.NAME] tables in config.toml)`
   }
 }
+
+/** "Run now" of a service that is not a oneshot (409): a long-running service is started instead. */
+export class ServiceNotOneshot extends Data.TaggedError("ServiceNotOneshot")<{ readonly name: string }> {
+  override get message(): string {
+    return `service "${this.name}" is not a job: "Run now" is for type = "oneshot" services; use start or restart`
+  }
+}
