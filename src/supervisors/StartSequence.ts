@@ -19,7 +19,12 @@ const finishedOneshot = (view: ServiceView): boolean =>
 
 /** Whether `before` lets `service` start: `dependency` when `service` depends_on it. */
 const letsStart = (before: ServiceView | undefined, dependency: boolean): boolean => {
-  if (before?.state === "running" || (before !== undefined && finishedOneshot(before))) return true
+  if (before !== undefined && before.spec["type"] === "oneshot") {
+    // A oneshot that is still running has not done its work yet.
+    if (finishedOneshot(before)) return true
+    if (before.state === "running") return false
+  }
+  if (before?.state === "running") return true
   if (dependency || before === undefined) return false
   return before.desired === "stopped" || before.state === "exited" || before.state === "failed"
 }
