@@ -22,6 +22,8 @@ export interface JobModel {
   readonly resumeFrom: number | null
   /** What started the current (or last) run. */
   readonly trigger: Trigger
+  /** What starts the run after the current one ends (overlap = "kill" stops it first), if set. */
+  readonly nextTrigger: Trigger | null
   readonly runs: ReadonlyArray<JobRun>
 }
 
@@ -32,6 +34,7 @@ export const idleJob: JobModel = {
   queued: false,
   resumeFrom: null,
   trigger: "start",
+  nextTrigger: null,
   runs: [],
 }
 

@@ -462,7 +462,7 @@ const runNow = (model: ServiceModel, trigger: Trigger): Transition => {
     case "kill":
       return then(
         result(
-          withJob(model, { trigger }),
+          withJob(model, { nextTrigger: trigger }),
           A.Note({ text: `${what}: stopping it first, ${going} (overlap = "kill")` }),
         ),
         (m) => stopTowards(m, "start-again"),
@@ -543,7 +543,11 @@ const recordRunEnd = (model: ServiceModel, live: Live, exit: ExitInfo, now: numb
     outcome: stopped ? "stopped" : exit.code === 0 && model.state._tag !== "Stopping" ? "success" : "failure",
     trigger: model.job.trigger,
   }
-  const m = withJob(model, { runs: withRun(model.job.runs, run), trigger: "start" })
+  const m = withJob(model, {
+    runs: withRun(model.job.runs, run),
+    trigger: model.job.nextTrigger ?? "start",
+    nextTrigger: null,
+  })
   return result(m, recordJob(m))
 }
 

@@ -129,7 +129,9 @@ describe("a scheduled job under TestClock", () => {
       expect(isAlive(first.pid ?? 0)).toBe(false)
       expect(second.last_run).toMatchObject({ outcome: "stopped", signal: "SIGTERM", trigger: "schedule" })
       yield* actor.command("stop")
-      yield* next((v) => v.state === "stopped")
+      // The run that replaced the killed one was the schedule's too.
+      const stopped = yield* next((v) => v.state === "stopped")
+      expect(stopped.last_run).toMatchObject({ outcome: "stopped", trigger: "schedule" })
     }).pipe(Effect.provide(layer(dataDir()))),
   )
 

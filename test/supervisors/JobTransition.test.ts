@@ -190,12 +190,14 @@ describe("a firing", () => {
       NOW + 100,
     )
     expect(tags(ended)).toContain("Spawn(free)")
+    // The stopped run keeps what started it; the new one is the schedule's.
     expect(ended.model.job.runs[0]).toMatchObject({
       outcome: "stopped",
       signal: "SIGTERM",
       duration_ms: 5100,
+      trigger: "start",
     })
-    expect(ended.model.job.trigger).toBe("start")
+    expect(ended.model.job.trigger).toBe("schedule")
   })
 
   it("is skipped while a group or dependency holds the job", () => {
