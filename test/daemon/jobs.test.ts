@@ -79,6 +79,34 @@ args = ["600"]
 })
 
 describe("scheduled jobs", () => {
+  it("registers through the API with a cron schedule (the parser loaded then), or refuses a bad one at its key", async () => {
+    const d = await daemons.start("")
+    const bad = await d.api("POST", "/api/services", {
+      name: "nightly",
+      command: "true",
+      type: "oneshot",
+      schedule: "0 3 * * 8",
+    })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).details).toEqual([
+      {
+        path: "schedule",
+        message:
+          'expected "every DURATION" (like "every 10m") or a cron expression of 5 fields (minute hour day-of-month month day-of-week, like "*/10 * * * *") or 6 with seconds first; "0 3 * * 8" is not valid: Invalid value for dayOfWeek: 8',
+      },
+    ])
+    const created = await d.api("POST", "/api/services", {
+      name: "nightly",
+      command: "true",
+      type: "oneshot",
+      schedule: "0/10 * * * *",
+    })
+    expect(created.status).toBe(201)
+    const v = await waitForView(d, "nightly", "armed", (x) => x.next_run_at !== null)
+    expect(new Date(v.next_run_at).getMinutes() % 10).toBe(0)
+    expect(v.state).toBe("stopped")
+  })
+
   const every2s = `
 [services.tick]
 command = "sh"
