@@ -60,7 +60,15 @@ export const register = (table) => request("POST", "/api/services", table)
 export const update = (name, table) => request("PUT", servicePath(name), table)
 export const remove = (name) => request("DELETE", servicePath(name))
 export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
-export const logs = (name, lines = 200) => request("GET", `${servicePath(name)}/logs?lines=${enc(lines)}`)
+export const logs = (name, lines = 200, range = {}) =>
+  request(
+    "GET",
+    `${servicePath(name)}/logs?lines=${enc(lines)}` +
+      (range.since ? `&since=${enc(range.since)}` : "") +
+      (range.until ? `&until=${enc(range.until)}` : ""),
+  )
+export const run = (name) => request("POST", `${servicePath(name)}/run`)
+export const history = (name) => request("GET", `${servicePath(name)}/history`)
 export const sessions = () => request("GET", "/api/sessions")
 export const reloadConfig = () => request("POST", "/api/reload")
 export const revokeSession = (id) => request("DELETE", `/api/sessions/${enc(id)}`)

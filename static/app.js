@@ -13,6 +13,7 @@
 import { alertsPanel } from "./js/components/alertsPanel.js"
 import { app } from "./js/components/app.js"
 import { confirmDelete } from "./js/components/confirmDelete.js"
+import { jobRuns } from "./js/components/jobRuns.js"
 import { loginPanel } from "./js/components/loginPanel.js"
 import { logViewer } from "./js/components/logViewer.js"
 import { serviceForm } from "./js/components/serviceForm.js"
@@ -36,6 +37,7 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("serviceForm", serviceForm)
   Alpine.data("confirmDelete", confirmDelete)
   Alpine.data("logViewer", logViewer)
+  Alpine.data("jobRuns", jobRuns)
   Alpine.data("sessionsPanel", sessionsPanel)
   Alpine.data("alertsPanel", alertsPanel)
 })

@@ -2,7 +2,7 @@
 // the CLI and /metrics read. Its supervisor builds one from its state on every visible change;
 // uptime is derived when the view is read, so a stored view never goes stale.
 import type { ProcessCredentials } from "../os/ProcCredentials.ts"
-import type { Desired } from "../state/Store.ts"
+import type { Desired, JobRun } from "../state/Store.ts"
 
 export type Source = "config" | "api"
 
@@ -17,6 +17,8 @@ export const STATE_NAMES: ReadonlyArray<StateName> = [
   "exited",
   "failed",
 ]
+
+export type { JobRun, RunOutcome, Trigger } from "../state/Store.ts"
 
 export interface HealthView {
   readonly status: "starting" | "healthy" | "unhealthy"
@@ -49,6 +51,10 @@ export interface ServiceView {
    * /api/services/NAME, `dockless status NAME`) while it has a process; null elsewhere.
    */
   readonly identity: ProcessCredentials | null
+  /** A scheduled job's next firing; null without a schedule or while a person has it stopped. */
+  readonly next_run_at: string | null
+  /** A oneshot's last finished run (its outcome: success, failure or stopped), or null. */
+  readonly last_run: JobRun | null
   readonly spec: Record<string, unknown>
 }
 

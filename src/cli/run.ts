@@ -9,6 +9,7 @@ import { readSecrets } from "../state/SecretsFile.ts"
 import { checkServices, defaultConfig, type Config } from "../config/Config.ts"
 import { configCandidates, findConfigFile, loadConfig } from "../config/ConfigFile.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
+import { loadCronFor } from "../config/CronLibrary.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import { Escapees } from "../actors/Escapees.ts"
 import { LOG_DIR_MODE } from "../actors/LogFile.ts"
@@ -42,6 +43,7 @@ const resolveConfig = (configPath: string | undefined): Effect.Effect<Config, Co
 const restoreRegistered = (config: Config, raws: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function* () {
     const kept: Array<ServiceSpec> = []
+    yield* loadCronFor(raws)
     // services.json has secret values redacted; their real values are in secrets.json.
     const secrets = yield* readSecrets(config.data_dir, new Date(yield* Clock.currentTimeMillis))
     for (const raw of raws) {

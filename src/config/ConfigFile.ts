@@ -5,6 +5,7 @@ import { Effect, Either } from "effect"
 import { readFile, stat } from "node:fs/promises"
 import * as path from "node:path"
 import { parse, TomlError } from "smol-toml"
+import { loadCronFor } from "./CronLibrary.ts"
 import { decodeConfig, type Config, type DecodeOptions } from "./Config.ts"
 import { ConfigInvalid, issue, type ConfigIssue } from "./ConfigError.ts"
 
@@ -108,5 +109,6 @@ export const loadConfig = (
         ]),
     })
     const raw = yield* Either.mapLeft(parseToml(text), (i) => invalid([i]))
+    yield* loadCronFor(raw)
     return yield* Either.mapLeft(decodeConfig(raw, absolute, options), invalid)
   })

@@ -105,7 +105,7 @@ export const Ready = Schema.transform(ReadyInput, ReadySpecSchema, {
 })
 
 /** `watchdog = "30s"`: a SPEC key kept for when notify is available, refused until then. */
-export const Watchdog = Schema.Unknown.pipe(Schema.filter(() => watchdogUnavailable)).annotations({
+export const Watchdog = Schema.String.pipe(Schema.filter(() => watchdogUnavailable)).annotations({
   description: watchdogUnavailable,
   jsonSchema: { not: {}, description: watchdogUnavailable },
 })

@@ -22,6 +22,7 @@ import { Duration, PositiveDuration } from "./Duration.ts"
 import { Health } from "./HealthSpec.ts"
 import { Ready, Watchdog } from "./ReadySpec.ts"
 import { GroupList, GroupName, Limits, Nice, OomScoreAdjust, Umask } from "./IdentitySpec.ts"
+import { defaultJobType, defaultOverlap, JobTypeValue, OverlapValue, ScheduleValue } from "./JobSpec.ts"
 import { resolveCommand } from "./Paths.ts"
 import { redactEnv } from "./Secrets.ts"
 import { PositiveSize } from "./Size.ts"
@@ -169,6 +170,10 @@ const serviceValues = {
   start_timeout: PositiveDuration,
   watchdog: Watchdog,
   log: Log,
+  type: JobTypeValue,
+  schedule: ScheduleValue,
+  overlap: OverlapValue,
+  catch_up: Flag,
 }
 
 const commandMeaning =
@@ -207,6 +212,10 @@ export const ServiceTable = Schema.Struct({
   start_timeout: optional(serviceValues.start_timeout),
   watchdog: optional(serviceValues.watchdog),
   log: optional(serviceValues.log),
+  type: optional(serviceValues.type),
+  schedule: optional(serviceValues.schedule),
+  overlap: optional(serviceValues.overlap),
+  catch_up: optional(serviceValues.catch_up),
 })
 type Table_ = typeof ServiceTable.Type
 
@@ -223,6 +232,7 @@ type Unset =
   | "memory_max"
   | "health"
   | "ready"
+  | "schedule"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
@@ -266,6 +276,10 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   ready: t.ready,
   start_timeout: t.start_timeout ?? defaultStartTimeout,
   log: logOf(t.log),
+  type: t.type ?? defaultJobType,
+  schedule: t.schedule,
+  overlap: t.overlap ?? defaultOverlap,
+  catch_up: t.catch_up ?? false,
 })
 
 /** [defaults]: any service key but `name`, none required, nothing filled in. */
@@ -327,6 +341,21 @@ const withFileLog = (t: Table, log: LogSpec): Table =>
 
 const decodeTable = decoder(ServiceTable)
 
+/**
+ * A schedule starts runs that must end before the next one: only a oneshot does. On a
+ * long-running service ("always" restarted) every firing would find it still running, so it is
+ * refused rather than silently skipped for ever.
+ */
+const checkJob = (t: Table_, at: string): Issues =>
+  t.schedule !== undefined && (t.type ?? defaultJobType) !== "oneshot"
+    ? [
+        issue(
+          joinPath(at, "schedule"),
+          'needs type = "oneshot": a scheduled run must end before the next one (a long-running service would skip every firing)',
+        ),
+      ]
+    : []
+
 const resolvePaths = (spec: ServiceSpec, baseDir: string): ServiceSpec => {
   const check = spec.health?.check
   return {
@@ -358,6 +387,7 @@ export const decodeServiceSpec = (raw: unknown, ctx: DecodeContext): Either.Eith
       issue(joinPath(at, "name"), `expected ${JSON.stringify(ctx.name)}, got ${describe(raw.name)}`),
     )
   const decoded = decodeTable(withFileLog(mergeDefaults(ctx.defaults, raw), ctx.log), at)
+  if (Either.isRight(decoded)) problems.push(...checkJob(decoded.right, at))
   if (Either.isLeft(decoded)) return Either.left([...problems, ...decoded.left])
   if (problems.length > 0) return Either.left(problems)
   return Either.right(resolvePaths(specOf(decoded.right, ctx.name), ctx.baseDir))
@@ -418,6 +448,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     health,
     ready,
     env,
+    schedule,
     ...always
   } = spec
   const table: ServiceTableJson = {
@@ -435,6 +466,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(memory_max === undefined ? {} : { memory_max }),
     ...(health === undefined ? {} : { health: encodeHealth(health) }),
     ...(ready === undefined ? {} : { ready: encodeReady(ready) }),
+    ...(schedule === undefined ? {} : { schedule }),
   }
   encoded.set(spec, table)
   return table

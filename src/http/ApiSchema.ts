@@ -101,6 +101,23 @@ const Identity = Schema.Struct({
 /** SPEC section 4's states. */
 const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "exited", "failed"] as const
 
+/** One finished run of a oneshot (GET /api/services/NAME/history, a view's last_run). */
+export const JobRun = Schema.Struct({
+  started_at: Time,
+  ended_at: Time,
+  duration_ms: Count,
+  exit_code: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  outcome: Schema.Literal("success", "failure", "stopped").annotations({
+    description:
+      'success: exit code 0; failure: any other end; stopped: a person or overlap = "kill" stopped it',
+  }),
+  trigger: Schema.Literal("start", "schedule", "run-now", "catch-up", "queue").annotations({
+    description:
+      "what started it: a start (boot, a person, a restart), its schedule, Run now, catch_up at boot, or a queued firing",
+  }),
+}).annotations({ identifier: "JobRun" })
+
 /**
  * A service as the API shows it. `spec` is the service table it runs with, in its encoded form
  * (durations in ms, sizes in bytes), the shape POST and PUT take back. It is made by
@@ -132,6 +149,11 @@ export const ServiceView = Schema.Struct({
   log_error: Schema.NullOr(Schema.String).annotations({
     description: "why the service's output is not being written to its log file, or null",
   }),
+  next_run_at: Schema.NullOr(Time).annotations({
+    description:
+      "a scheduled oneshot's next firing; null without a schedule or while a person has it stopped",
+  }),
+  last_run: Schema.NullOr(JobRun).annotations({ description: "a oneshot's last finished run, or null" }),
   identity: Schema.NullOr(Identity).annotations({
     description:
       "what its process runs as (user, groups, umask, nice, OOM score adjustment, limits), read from /proc: " +
@@ -148,6 +170,21 @@ export const LogLine = Schema.Struct({
 }).annotations({ identifier: "LogLine" })
 
 export const LogsAnswer = Schema.Struct({ lines: Schema.Array(LogLine) })
+
+export const HistoryAnswer = Schema.Struct({
+  running: Schema.NullOr(Schema.Struct({ started_at: Time, pid: Count })),
+  next_run_at: Schema.NullOr(Time),
+  runs: Schema.Array(
+    Schema.extend(
+      JobRun,
+      Schema.Struct({
+        logs: Schema.String.annotations({
+          description: "the URL of its log lines: GET …/logs with since and until set to the run's times",
+        }),
+      }),
+    ),
+  ),
+}).annotations({ identifier: "HistoryAnswer" })
 
 export const UsageAnswer = Schema.Struct({
   history: Schema.Array(

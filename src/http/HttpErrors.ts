@@ -16,6 +16,7 @@ import type {
   ServiceNotFound,
   ServiceUnresponsive,
   ServiceBusy,
+  ServiceNotOneshot,
   GroupNotFound,
   NoConfigFile,
   SpecConflict,
@@ -59,6 +60,7 @@ export type HttpFailure =
   | RootClosing
   | ServiceUnresponsive
   | ServiceBusy
+  | ServiceNotOneshot
   | GroupNotFound
   | NoConfigFile
   | ConfigInvalid
@@ -128,6 +130,7 @@ export const failureResponse = (failure: HttpFailure): Response => {
     case "ServiceClosing":
     case "RootClosing":
     case "NoConfigFile":
+    case "ServiceNotOneshot":
       return errorAnswer(409, failure.message)
     case "ConfigInvalid":
       // The file as it is now: nothing was changed, every problem listed at once.

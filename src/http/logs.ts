@@ -25,11 +25,36 @@ const lineCount = (raw: string | null) => {
       )
 }
 
+/** An ISO time bound (since/until), or undefined when not given. */
+const timeBound = (key: string, raw: string | null) => {
+  if (raw === null || raw === "") return Effect.succeed(undefined)
+  const ms = Date.parse(raw)
+  return Number.isFinite(ms)
+    ? Effect.succeed(ms)
+    : Effect.fail(
+        new BadRequest({ reason: `${key} must be an ISO time like 2026-01-31T12:00:00Z, got "${raw}"` }),
+      )
+}
+
+/**
+ * The newest lines, or with `since`/`until` (a job run's start and end, from its history) the
+ * newest of those captured in that time range, searched among the last MAX_LINES lines.
+ */
 export const recentLogs: Handler = (event) =>
   Effect.gen(function* () {
-    const lines = yield* lineCount(event.url.searchParams.get("lines"))
+    const query = event.url.searchParams
+    const lines = yield* lineCount(query.get("lines"))
+    const since = yield* timeBound("since", query.get("since"))
+    const until = yield* timeBound("until", query.get("until"))
     const service = yield* (yield* RootSupervisor).service(param(event, "name"))
-    return reply(200, { lines: yield* Effect.promise(() => service.capture.recent(lines)) })
+    if (since === undefined && until === undefined)
+      return reply(200, { lines: yield* Effect.promise(() => service.capture.recent(lines)) })
+    const all = yield* Effect.promise(() => service.capture.recent(MAX_LINES))
+    const inRange = all.filter((line) => {
+      const at = Date.parse(line.ts)
+      return (since === undefined || at >= since) && (until === undefined || at <= until)
+    })
+    return reply(200, { lines: inRange.slice(Math.max(0, inRange.length - lines)) })
   })
 
 export const logStream: Handler = (event, ctx) =>

@@ -8,6 +8,8 @@ import {
   listServices,
   registerService,
   replaceService,
+  runService,
+  serviceHistory,
 } from "./services.ts"
 import * as Api from "./ApiSchema.ts"
 import { commandGroup, getGroup, listGroups } from "./groups.ts"
@@ -185,6 +187,29 @@ export const routes: ReadonlyArray<Route> = [
     doc: command("restart"),
   },
   {
+    method: "POST",
+    path: "/api/services/:name/run",
+    access: "token",
+    handler: runService,
+    doc: {
+      summary:
+        'Run a oneshot now ("Run now"): if a run still goes, its overlap decides (skip, queue one, or kill and start again)',
+      answer: { status: 202, json: Api.ServiceView },
+      failures: { ...persisted, 409: 'the service is not type = "oneshot"' },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/services/:name/history",
+    access: "token",
+    handler: serviceHistory,
+    doc: {
+      summary:
+        "A oneshot's last runs, newest first: start, end, duration, exit code, outcome, and the URL of its log lines",
+      answer: { status: 200, json: Api.HistoryAnswer },
+    },
+  },
+  {
     method: "GET",
     path: "/api/services/:name/logs",
     access: "token",
@@ -195,6 +220,14 @@ export const routes: ReadonlyArray<Route> = [
         lines: {
           description: `how many lines, newest last (default 100; more than ${MAX_LINES} gives ${MAX_LINES})`,
           schema: { type: "integer", minimum: 0 },
+        },
+        since: {
+          description: "only lines captured at or after this ISO time (a job run's started_at)",
+          schema: { type: "string", format: "date-time" },
+        },
+        until: {
+          description: "only lines captured at or before this ISO time (a job run's ended_at)",
+          schema: { type: "string", format: "date-time" },
         },
       },
       answer: { status: 200, json: Api.LogsAnswer },

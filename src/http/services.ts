@@ -10,9 +10,11 @@ import { Monitor } from "../monitor/Monitor.ts"
 import { readCredentials } from "../os/ProcCredentials.ts"
 import { withUsage } from "../monitor/Usage.ts"
 import { RootSupervisor } from "../supervisors/RootSupervisor.ts"
-import { ServiceNotFound } from "../supervisors/SupervisorErrors.ts"
+import { ServiceNotFound, ServiceNotOneshot } from "../supervisors/SupervisorErrors.ts"
+import { HistoryAnswer } from "./ApiSchema.ts"
+import { loadCronFor } from "../config/CronLibrary.ts"
 import { readJsonBody } from "./Body.ts"
-import { viewAnswer, wireView } from "./Answers.ts"
+import { answer, viewAnswer, wireView } from "./Answers.ts"
 import { BadRequest, JSON_HEADERS } from "./HttpErrors.ts"
 import { param, type Handler } from "./HttpContext.ts"
 import type { Command } from "../supervisors/ServiceEvent.ts"
@@ -64,6 +66,7 @@ export const getService: Handler = (event) =>
 export const registerService: Handler = (event) =>
   Effect.gen(function* () {
     const body = yield* readJsonBody(event.req).pipe(Effect.flatMap(requireObject))
+    yield* loadCronFor(body)
     const view = yield* (yield* RootSupervisor).register(body)
     return viewAnswer(201, yield* present(view), {
       location: `/api/services/${encodeURIComponent(view.name)}`,
@@ -79,6 +82,7 @@ export const replaceService: Handler = (event) =>
         reason: `the body names ${JSON.stringify(body.name)} but the URL names "${name}"`,
       })
     }
+    yield* loadCronFor(body)
     return viewAnswer(200, yield* present(yield* (yield* RootSupervisor).replace(name, body)))
   })
 
@@ -95,3 +99,39 @@ export const commandService =
       const view = yield* (yield* RootSupervisor).command(param(event, "name"), command)
       return viewAnswer(202, yield* present(view))
     })
+
+/** POST /api/services/:name/run: one run of a oneshot now, by its overlap rule; 409 for a service. */
+export const runService: Handler = (event) =>
+  Effect.gen(function* () {
+    const name = param(event, "name")
+    const service = yield* (yield* RootSupervisor).service(name)
+    if (service.spec().type !== "oneshot") return yield* new ServiceNotOneshot({ name })
+    return viewAnswer(202, yield* present(yield* service.runNow))
+  })
+
+const historyAnswer = answer(HistoryAnswer)
+
+/**
+ * GET /api/services/:name/history: a oneshot's finished runs, newest first, each with the URL of
+ * its log lines (the lines carry their times, so the run's start and end select them).
+ */
+export const serviceHistory: Handler = (event) =>
+  Effect.gen(function* () {
+    const name = param(event, "name")
+    const service = yield* (yield* RootSupervisor).service(name)
+    const view = yield* service.view
+    const logs = `/api/services/${encodeURIComponent(name)}/logs`
+    return historyAnswer(200, {
+      running:
+        view.state === "running" || view.state === "starting" || view.state === "stopping"
+          ? view.pid === null || view.started_at === null
+            ? null
+            : { started_at: view.started_at, pid: view.pid }
+          : null,
+      next_run_at: view.next_run_at,
+      runs: service.runs().map((run) => ({
+        ...run,
+        logs: `${logs}?since=${encodeURIComponent(run.started_at)}&until=${encodeURIComponent(run.ended_at)}`,
+      })),
+    })
+  })

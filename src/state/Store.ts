@@ -9,12 +9,34 @@ import { readJson, writeAtomic, type ReadResult, type StateFileUnwritable } from
 
 export type Desired = "running" | "stopped"
 
+export type Trigger = "start" | "schedule" | "run-now" | "catch-up" | "queue"
+export type RunOutcome = "success" | "failure" | "stopped"
+
+/** One finished run, as GET /api/services/NAME/history shows it and state.json keeps it. */
+export interface JobRun {
+  readonly started_at: string
+  readonly ended_at: string
+  readonly duration_ms: number
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly outcome: RunOutcome
+  readonly trigger: Trigger
+}
+
+/** A job's next firing (null: paused or none) and its last runs, newest first. */
+export interface JobRecord {
+  readonly next_run_at: string | null
+  readonly runs: ReadonlyArray<JobRun>
+}
+
 export interface ServiceRecord {
   readonly desired: Desired | null
   readonly pid: number | null
   readonly start_ticks: number | null
   readonly started_at: string | null
   readonly port: number | null
+  /** Only for a oneshot: left out of every other service's record. */
+  readonly job?: JobRecord
 }
 
 export interface StoreProblem {
@@ -45,6 +67,10 @@ export interface StoreShape {
   readonly recordRun: (name: string, run: RunRecord) => Effect.Effect<void>
   /** Remembers an allocated auto port, so the service keeps it across restarts; written lazily. */
   readonly recordPort: (name: string, port: number) => Effect.Effect<void>
+  /** Remembers a job's next firing and runs, so a schedule survives restarts and reboots; written lazily. */
+  readonly recordJob: (name: string, job: JobRecord) => Effect.Effect<void>
+  /** The job record as last loaded or recorded. */
+  readonly jobOf: (name: string) => Effect.Effect<JobRecord | undefined>
   /** Forgets a deleted service's record; written lazily. */
   readonly forget: (name: string) => Effect.Effect<void>
   /** Replaces the registered services; returns once services.json holds them (or fails, changing nothing). */
@@ -130,11 +156,52 @@ const problemOf = (file: string, result: ReadResult): ReadonlyArray<StoreProblem
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+const triggers: Record<Trigger, true> = {
+  start: true,
+  schedule: true,
+  "run-now": true,
+  "catch-up": true,
+  queue: true,
+}
+const outcomes: Record<RunOutcome, true> = { success: true, failure: true, stopped: true }
+const isTrigger = (v: unknown): v is Trigger => typeof v === "string" && Object.hasOwn(triggers, v)
+const isOutcome = (v: unknown): v is RunOutcome => typeof v === "string" && Object.hasOwn(outcomes, v)
+
+/** A saved run, or undefined when it does not have the shape Dockless writes. */
+const parseRun = (value: unknown): JobRun | undefined => {
+  if (!isObject(value)) return undefined
+  const { started_at, ended_at, duration_ms, exit_code, signal, outcome, trigger } = value
+  if (typeof started_at !== "string" || typeof ended_at !== "string" || typeof duration_ms !== "number")
+    return undefined
+  if (!isTrigger(trigger) || !isOutcome(outcome)) return undefined
+  return {
+    started_at,
+    ended_at,
+    duration_ms,
+    exit_code: typeof exit_code === "number" ? exit_code : null,
+    signal: typeof signal === "string" ? signal : null,
+    outcome,
+    trigger,
+  }
+}
+
+const parseJob = (value: unknown): JobRecord | undefined => {
+  if (!isObject(value)) return undefined
+  const next = value["next_run_at"]
+  const runs = Array.isArray(value["runs"]) ? value["runs"].map(parseRun) : []
+  return {
+    next_run_at: typeof next === "string" ? next : null,
+    runs: runs.filter((run): run is JobRun => run !== undefined),
+  }
+}
+
 const parseRecord = (value: unknown): ServiceRecord | undefined => {
   if (!isObject(value)) return undefined
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null)
   const desired = value["desired"]
+  const job = parseJob(value["job"])
   return {
+    ...(job === undefined ? {} : { job }),
     desired: desired === "stopped" || desired === "running" ? desired : null,
     pid: num(value["pid"]),
     start_ticks: num(value["start_ticks"]),
@@ -238,6 +305,8 @@ const make = (dataDir: string): Effect.Effect<StoreShape, never, Scope.Scope> =>
         }),
       recordRun: (name, run) => update(name, run),
       recordPort: (name, port) => update(name, { port }),
+      recordJob: (name, job) => update(name, { job }),
+      jobOf: (name) => Effect.sync(() => records.get(name)?.job),
       forget: (name) => lazily((m) => m.delete(name)),
       saveRegistered: (specs) =>
         servicesFile.save(

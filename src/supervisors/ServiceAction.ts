@@ -1,6 +1,7 @@
 // What a transition asks its interpreter to do, in order: data only, so the whole behaviour of
 // a service can be read and tested as `state × event → state + actions` (s6-supervise's table).
 import { Data } from "effect"
+import type { JobRun } from "../actors/ServiceView.ts"
 import type { Desired } from "../state/Store.ts"
 import type { DownReply, Reply } from "./ServiceEvent.ts"
 
@@ -45,6 +46,11 @@ export type ServiceAction = Data.TaggedEnum<{
   Reply: { readonly reply: Reply }
   Release: { readonly waiters: ReadonlyArray<DownReply> }
   Publish: {}
+  /** Wake the job at its next firing, `delay` ms from now (Fired of `epoch`). */
+  ArmFiring: { readonly epoch: number; readonly delay: number }
+  CancelFiring: {}
+  /** Remember a job's next firing (null: paused) and its runs across restarts (written lazily). */
+  RecordJob: { readonly nextAt: number | null; readonly runs: ReadonlyArray<JobRun> }
   /** The supervisor is done (after Close): its loop ends and its mailbox is drained. */
   End: {}
 }>

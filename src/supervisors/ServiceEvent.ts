@@ -50,6 +50,10 @@ export type ServiceEvent = Data.TaggedEnum<{
   BackoffElapsed: { readonly epoch: number }
   StopOverdue: { readonly run: number }
   KillOverdue: { readonly run: number }
+  /** A person's "Run now": one run of a oneshot, by its overlap rule when one still goes. */
+  RunNow: { readonly reply: Reply }
+  /** Its schedule's timer of `epoch` went off (maybe early: long waits are cut into slices). */
+  Fired: { readonly epoch: number }
   /** Its log file became unwritable (with the reason) or writable again (null). */
   LogErrorChanged: { readonly error: string | null }
   /** The run met its `ready` condition; `how` says what was seen ("port 8080 accepts"). */

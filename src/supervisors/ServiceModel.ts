@@ -6,6 +6,7 @@ import type { ExitInfo } from "../actors/ProcessRunner.ts"
 import type { HealthView, ServiceView, Source } from "../actors/ServiceView.ts"
 import type { Desired } from "../state/Store.ts"
 import type { DownReply } from "./ServiceEvent.ts"
+import { idleJob, type JobModel } from "./JobModel.ts"
 import { freshHistory, type RestartHistory } from "./RestartDecision.ts"
 import { liveOf, ServiceState, stateName } from "./ServiceState.ts"
 
@@ -53,6 +54,8 @@ export interface ServiceModel {
   readonly givenUpFor: string
   /** Owners' requests waiting for the process to be gone (Halt, GiveUp, Close). */
   readonly waiters: ReadonlyArray<DownReply>
+  /** Its schedule, queued run and last runs, when it is a job (idleJob otherwise). */
+  readonly job: JobModel
 }
 
 export interface ModelInit {
@@ -61,10 +64,13 @@ export interface ModelInit {
   readonly source: Source
   readonly membership: Membership
   readonly desired: Desired
+  /** A job's schedule and runs as state.json kept them; idleJob when left out. */
+  readonly job?: JobModel
 }
 
 export const initialModel = (init: ModelInit): ServiceModel => ({
   ...init,
+  job: init.job ?? idleJob,
   state: ServiceState.Stopped(),
   hold: null,
   restarts: 0,
@@ -128,6 +134,8 @@ export const viewOf = (model: ServiceModel): ServiceView => {
     health: model.health,
     log_error: model.logError,
     identity: null,
+    next_run_at: model.job.nextAt === null ? null : iso(model.job.nextAt),
+    last_run: model.job.runs[0] ?? null,
     spec: encodedSpec(model.spec),
   }
 }
@@ -151,5 +159,7 @@ export const visibleKey = (model: ServiceModel): string => {
     health === null ? "" : `${health.status}/${health.failures}`,
     model.port ?? "",
     model.logError ?? "",
+    model.job.nextAt ?? "",
+    model.job.runs[0]?.ended_at ?? "",
   ].join("|")
 }

@@ -9,7 +9,7 @@ import { Mailbox, type Refusal } from "../actors/Mailbox.ts"
 import { Escapees } from "../actors/Escapees.ts"
 import type { OutputCapture } from "../actors/OutputCapture.ts"
 import { KILL_GRACE_MS, killGroupNow } from "../actors/ProcessRunner.ts"
-import type { ServiceView, Source } from "../actors/ServiceView.ts"
+import type { JobRun, ServiceView, Source } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { spawnRequest } from "../actors/SpawnPlan.ts"
 import { startWorker, type Worker, type WorkerReports } from "../actors/Worker.ts"
@@ -17,6 +17,7 @@ import { describePortBusy, firstTaken } from "../os/Ports.ts"
 import { readProcIdentity } from "../os/ProcStat.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
 import { Store, type Desired } from "../state/Store.ts"
+import { savedJob } from "./JobModel.ts"
 import { ServiceAction, type Budget, type ChildReport } from "./ServiceAction.ts"
 import { ServiceEvent, type Command, type Reply } from "./ServiceEvent.ts"
 import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } from "./ServiceModel.ts"
@@ -60,6 +61,10 @@ export interface ServiceSupervisor {
   /** Whether its group holds it (stopped or waiting) for the group to start it again. */
   readonly heldByGroup: () => boolean
   readonly command: (command: Command) => Effect.Effect<ServiceView, CommandFailure>
+  /** A person's "Run now" of a oneshot: one run, by its overlap rule when one still goes. */
+  readonly runNow: Effect.Effect<ServiceView, CommandFailure>
+  /** A oneshot's finished runs, newest first (empty for other services). */
+  readonly runs: () => ReadonlyArray<JobRun>
   /** Its view as its supervisor last built it. */
   readonly view: Effect.Effect<ServiceView>
   /** The pid of its current process, if one runs. */
@@ -90,6 +95,12 @@ export interface ServiceSupervisor {
 export const COMMAND_BOUND_MS = 10_000
 /** Beyond stop_timeout and the SIGKILL grace, slack for the exit to reach the supervisor. */
 export const STOP_SLACK_MS = 2000
+/**
+ * A schedule's timer sleeps at most this long before the transition looks at the wall clock
+ * again: setTimeout cannot wait past 24.8 days, and a host clock set forward (NTP after a Pi
+ * boots without a battery clock) should not leave a firing an hour late.
+ */
+export const FIRING_SLICE_MS = 60_000
 /** How long closing a service waits for its log to flush: a stalled disk must not hold a stop. */
 const LOG_CLOSE_BOUND_MS = 2000
 
@@ -129,9 +140,13 @@ export const makeServiceSupervisor = (
     )
     const mailbox = yield* Mailbox.make<ServiceEvent>()
     const timer = yield* FiberHandle.make().pipe(Scope.extend(scope))
+    const firing = yield* FiberHandle.make().pipe(Scope.extend(scope))
+    const saved = init.spec.type === "oneshot" ? yield* store.jobOf(name) : undefined
 
     // Owned by the loop fiber below; other fibers only read snapshots of it.
-    let model: ServiceModel = initialModel(init)
+    let model: ServiceModel = initialModel(
+      saved === undefined ? init : { ...init, job: savedJob(saved.next_run_at, saved.runs) },
+    )
     let current: CurrentRun | undefined
     let ended = false
     let published: ServiceModel | undefined
@@ -221,6 +236,17 @@ export const makeServiceSupervisor = (
         ArmBackoff: ({ epoch, delay }) =>
           FiberHandle.run(timer, after(delay, ServiceEvent.BackoffElapsed({ epoch }))).pipe(Effect.asVoid),
         CancelBackoff: () => FiberHandle.clear(timer),
+        ArmFiring: ({ epoch, delay }) =>
+          FiberHandle.run(
+            firing,
+            after(Math.min(delay, FIRING_SLICE_MS), ServiceEvent.Fired({ epoch })),
+          ).pipe(Effect.asVoid),
+        CancelFiring: () => FiberHandle.clear(firing),
+        RecordJob: ({ nextAt, runs }) =>
+          store.recordJob(name, {
+            next_run_at: nextAt === null ? null : new Date(nextAt).toISOString(),
+            runs,
+          }),
         ArmStopOverdue: ({ run, delay }) =>
           onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.StopOverdue({ run })), c.scope)),
         ArmKillOverdue: ({ run, delay }) =>
@@ -277,6 +303,7 @@ export const makeServiceSupervisor = (
         case "Stop":
         case "Restart":
         case "Update":
+        case "RunNow":
           return Deferred.isDone(event.reply)
         default:
           return Effect.succeed(false)
@@ -292,6 +319,7 @@ export const makeServiceSupervisor = (
           case "Stop":
           case "Restart":
           case "Update":
+          case "RunNow":
           case "Resume":
           case "Launch":
             yield* Deferred.fail(event.reply, new ServiceClosing({ name, reason }))
@@ -383,6 +411,8 @@ export const makeServiceSupervisor = (
         model.hold?.by === "group" && model.state._tag === "Backoff" ? model.state.until : undefined,
       heldByGroup: () => model.hold?.by === "group",
       command: (command) => call(commandEvent(command)),
+      runNow: call((reply) => ServiceEvent.RunNow({ reply })),
+      runs: () => model.job.runs,
       view: Effect.sync(() => viewOf(model)),
       pid: () => current?.worker.pid,
       killNow: () => (current === undefined ? undefined : killGroupNow(current.worker.pid)),

@@ -8,7 +8,10 @@ import type { Desired } from "../state/Store.ts"
 import { judgeProbe } from "../actors/HealthVerdict.ts"
 import { describeReady } from "../config/ReadySpec.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
+import type { JobRun, Trigger } from "../actors/ServiceView.ts"
+import { latestMissed, nextFiring, scheduleOf } from "../config/JobSpec.ts"
 import { formatMs } from "./Intensity.ts"
+import { withRun, type JobModel } from "./JobModel.ts"
 import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
 import { ChildReport, ServiceAction, type Budget } from "./ServiceAction.ts"
 import type { DownReply, ServiceEvent } from "./ServiceEvent.ts"
@@ -357,7 +360,9 @@ const onExited = (
 ): Transition => {
   const live = liveOf(model.state)
   if (live === undefined || live.run !== run) return result(model)
-  const ended = result({ ...model, lastExit: { exit, at: now } }, A.EndRun({ run }))
+  const ended = then(result({ ...model, lastExit: { exit, at: now } }, A.EndRun({ run })), (m) =>
+    recordRunEnd(m, live, exit, now),
+  )
   const { state } = model
   if (state._tag === "Stopping" && state.after !== "fault") {
     const stopped = then(ended, (m) =>
@@ -385,6 +390,8 @@ const onExited = (
     spawnFailed: false,
     faulted: state._tag === "Stopping",
   }
+  if (model.spec.type === "oneshot" && exit.code === 0 && !ending.faulted)
+    return then(ended, (m) => then(succeeded(m, exit, now, live.startedAt), releaseWaiters))
   return then(ended, (m) => then(onCrash(m, ending, now, unit), releaseWaiters))
 }
 
@@ -441,20 +448,222 @@ const onKillOverdue = (model: ServiceModel, run: number, now: number): Transitio
   )
 }
 
+// ---- jobs (type = "oneshot", schedule, overlap, catch_up) ----
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** A oneshot with a schedule: its start arms the schedule instead of running it. */
+const isScheduled = (model: ServiceModel): boolean =>
+  model.spec.type === "oneshot" && model.spec.schedule !== undefined
+
+const withJob = (model: ServiceModel, job: Partial<JobModel>): ServiceModel => ({
+  ...model,
+  job: { ...model.job, ...job },
+})
+
+const recordJob = (model: ServiceModel): ServiceAction =>
+  A.RecordJob({ nextAt: model.job.nextAt, runs: model.job.runs })
+
+/** Sets the next firing and wakes the supervisor then; a time past the last one a cron matches pauses. */
+const armFiring = (model: ServiceModel, at: number | undefined, now: number): Transition => {
+  const epoch = model.job.epoch + 1
+  if (at === undefined) {
+    const m = withJob(model, { epoch, nextAt: null })
+    return result(m, A.CancelFiring(), A.Note({ text: "its schedule matches no later time" }), recordJob(m))
+  }
+  const m = withJob(model, { epoch, nextAt: at })
+  return result(m, A.ArmFiring({ epoch, delay: Math.max(0, at - now) }), recordJob(m))
+}
+
+/** A person stopped it (or it is no longer scheduled): no firing until it is started again. */
+const pauseSchedule = (model: ServiceModel): Transition => {
+  if (model.job.nextAt === null && !model.job.queued) return result(model)
+  const m = withJob(model, { epoch: model.job.epoch + 1, nextAt: null, queued: false, resumeFrom: null })
+  return result(m, A.CancelFiring(), recordJob(m))
+}
+
+/**
+ * One run now, by the overlap rule when the previous run still goes: "skip" says so and does
+ * nothing, "queue" lets one run wait for the current one, "kill" stops it and starts again.
+ */
+const runNow = (model: ServiceModel, trigger: Trigger): Transition => {
+  const { state } = model
+  const live = liveOf(state)
+  const what = trigger === "run-now" ? "Run now" : `the ${trigger} run`
+  if (live === undefined)
+    return then(result(withJob(model, { trigger }), A.Note({ text: `${what}: starting` })), (m) =>
+      then(cancelBackoff(m), (c) => spawn(c, "free")),
+    )
+  const going = `the run started at ${iso(live.startedAt)} (pid ${live.pid}) is still going`
+  const restarting = state._tag === "Stopping" && state.after === "start-again"
+  switch (model.spec.overlap) {
+    case "skip":
+      return result(model, A.Note({ text: `${what} skipped: ${going} (overlap = "skip")` }))
+    case "queue":
+      return model.job.queued || restarting
+        ? result(
+            model,
+            A.Note({ text: `${what} dropped: ${going} and one run already waits (overlap = "queue")` }),
+          )
+        : result(
+            withJob(model, { queued: true }),
+            A.Note({ text: `${what} queued: ${going} (overlap = "queue")` }),
+          )
+    case "kill":
+      return then(
+        result(
+          withJob(model, { nextTrigger: trigger }),
+          A.Note({ text: `${what}: stopping it first, ${going} (overlap = "kill")` }),
+        ),
+        (m) => stopTowards(m, "start-again"),
+      )
+  }
+}
+
+/**
+ * Arms the schedule when its service is started. At boot (`resumeFrom` saved before Dockless
+ * stopped) a firing still ahead is kept as it was; one that passed while Dockless was down is
+ * run once, for the most recent missed time, only with catch_up = true, and said either way.
+ */
+const armSchedule = (model: ServiceModel, now: number): Transition => {
+  const text = model.spec.schedule
+  if (!isScheduled(model) || text === undefined || model.desired !== "running" || model.job.nextAt !== null)
+    return result(model)
+  const schedule = scheduleOf(text)
+  const due = model.job.resumeFrom
+  const m = withJob(model, { resumeFrom: null })
+  if (due === null || due > now) {
+    const at = due ?? nextFiring(schedule, now)
+    return then(armFiring(m, at, now), (n) =>
+      result(
+        n,
+        A.Note({
+          text: n.job.nextAt === null ? "schedule armed" : `schedule armed; next run at ${iso(n.job.nextAt)}`,
+        }),
+      ),
+    )
+  }
+  const missed = latestMissed(schedule, due, now)
+  const next = nextFiring(schedule, schedule._tag === "Every" ? missed : now)
+  const armed = armFiring(m, next !== undefined && next <= now ? nextFiring(schedule, now) : next, now)
+  if (!model.spec.catch_up)
+    return then(
+      result(
+        m,
+        A.Note({
+          text: `missed the run due at ${iso(missed)} while Dockless was down; catch_up = false, not running it`,
+        }),
+      ),
+      () => armed,
+    )
+  return then(
+    result(m, A.Note({ text: `catching up the run due at ${iso(missed)}, missed while Dockless was down` })),
+    () => then(armed, (n) => runNow(n, "catch-up")),
+  )
+}
+
+/** The schedule's timer went off: arm the next firing, then run by the overlap rule. */
+const onFired = (model: ServiceModel, epoch: number, now: number): Transition => {
+  const { nextAt } = model.job
+  const text = model.spec.schedule
+  if (epoch !== model.job.epoch || nextAt === null || text === undefined) return result(model)
+  // Long waits are slept in slices (and the wall clock may have moved): not due yet, sleep on.
+  if (now < nextAt) return result(model, A.ArmFiring({ epoch, delay: nextAt - now }))
+  const schedule = scheduleOf(text)
+  const following = nextFiring(schedule, schedule._tag === "Every" ? nextAt : now)
+  const next = following !== undefined && following <= now ? nextFiring(schedule, now) : following
+  const armed = armFiring(model, next, now)
+  if (model.hold !== null)
+    return then(armed, (m) =>
+      result(m, A.Note({ text: `the scheduled run is skipped: ${model.hold?.why ?? "it is held"}` })),
+    )
+  return then(armed, (m) => runNow(m, "schedule"))
+}
+
+/** A oneshot's run ended: kept in its history (newest first) and, lazily, in state.json. */
+const recordRunEnd = (model: ServiceModel, live: Live, exit: ExitInfo, now: number): Transition => {
+  if (model.spec.type !== "oneshot") return result(model)
+  const stopped = model.state._tag === "Stopping" && model.state.after !== "fault"
+  const run: JobRun = {
+    started_at: iso(live.startedAt),
+    ended_at: iso(now),
+    duration_ms: Math.max(0, now - live.startedAt),
+    exit_code: exit.code,
+    signal: exit.signal,
+    outcome: stopped ? "stopped" : exit.code === 0 && model.state._tag !== "Stopping" ? "success" : "failure",
+    trigger: model.job.trigger,
+  }
+  const m = withJob(model, {
+    runs: withRun(model.job.runs, run),
+    trigger: model.job.nextTrigger ?? "start",
+    nextTrigger: null,
+  })
+  return result(m, recordJob(m))
+}
+
+/** A oneshot that exits 0 has done its work: `exited`, not a crash, whatever `restart` says. */
+const succeeded = (model: ServiceModel, exit: ExitInfo, now: number, startedAt: number): Transition =>
+  result(
+    { ...model, state: ServiceState.Exited({ exit }), history: freshHistory },
+    A.Note({ text: `finished successfully (exit code 0) after ${formatMs(now - startedAt)}` }),
+  )
+
+/** overlap = "queue": the run that waited starts once the current one has ended for good. */
+const runQueued = (model: ServiceModel): Transition => {
+  if (!model.job.queued || liveOf(model.state) !== undefined) return result(model)
+  const m = withJob(model, { queued: false })
+  if (m.state._tag === "Backoff")
+    return result(
+      m,
+      A.Note({ text: "the queued run is dropped: the restart after the failure stands in for it" }),
+    )
+  if (m.desired !== "running" || m.hold !== null) return result(m)
+  return runNow(m, "queue")
+}
+
+/** A new spec: a schedule that changed is armed afresh; one that went away is stopped. */
+const rearm = (before: ServiceModel, model: ServiceModel, now: number): Transition => {
+  if (!isScheduled(model)) return pauseSchedule(model)
+  if (before.spec.schedule === model.spec.schedule && model.job.nextAt !== null) return result(model)
+  return armSchedule(withJob(model, { nextAt: null }), now)
+}
+
 const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition => {
   switch (event._tag) {
     case "Start":
+      if (isScheduled(model))
+        return then(wanting(personStarts(model), "running"), (m) =>
+          then(armSchedule(m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
+        )
       return then(onStart(model), (m) => result(m, A.Reply({ reply: event.reply })))
     case "Stop":
-      return then(onStop(model), (m) => result(m, A.Reply({ reply: event.reply })))
+      return then(onStop(model), (m) =>
+        then(pauseSchedule(m), (n) => result(n, A.Reply({ reply: event.reply }))),
+      )
     case "Restart":
-      return then(onRestart(model), (m) => result(m, A.Reply({ reply: event.reply })))
+      return then(onRestart(model), (m) =>
+        then(armSchedule(m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
+      )
     case "Update":
-      return then(onUpdate(model, event), (m) => result(m, A.Reply({ reply: event.reply })))
+      return then(onUpdate(model, event), (m) =>
+        then(rearm(model, m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
+      )
     case "Resume":
+      if (isScheduled(model))
+        return then(armSchedule({ ...model, hold: null }, now), (m) =>
+          result(m, A.Reply({ reply: event.reply })),
+        )
       return then(onResume(model), (m) => result(m, A.Reply({ reply: event.reply })))
     case "Launch":
+      if (isScheduled(model))
+        return then(wanting({ ...model, history: freshHistory, hold: null }, "running"), (m) =>
+          then(armSchedule(m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
+        )
       return then(onLaunch(model), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "RunNow":
+      return then(runNow(model, "run-now"), (m) => result(m, A.Reply({ reply: event.reply })))
+    case "Fired":
+      return onFired(model, event.epoch, now)
     case "Halt":
       return onHalt(model, { by: event.by, why: event.why }, event.reply)
     case "GiveUp":
@@ -490,7 +699,7 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
         ? armBackoff(model, event.until, now, { error: null, reserved: true })
         : result(model)
     case "Exited":
-      return onExited(model, event.run, event.exit, now, event.unit)
+      return then(onExited(model, event.run, event.exit, now, event.unit), runQueued)
     case "HealthChecked":
       return onHealthChecked(model, event.run, event.result, event.at)
     case "BackoffElapsed": {

@@ -6,14 +6,24 @@
 // in a crash restart (a service a person stopped stays stopped), launch for a person's start
 // of a whole group. A dependency (depends_on) must be running; the sibling before it in its
 // group need only have had its turn: running, or not meant to run (a person stopped it, or it
-// ended for good), so one stopped member never holds back the rest of its group for ever.
+// ended for good), so one stopped member never holds back the rest of its group for ever. A
+// oneshot dependency is met once it has exited with code 0 (a migration before the app).
 import { Effect, Queue } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import type { CommandFailure, ServiceSupervisor } from "./ServiceSupervisor.ts"
 
+/** A oneshot (type = "oneshot") has done its work once it has exited with code 0 (systemd's Type=oneshot). */
+const finishedOneshot = (view: ServiceView): boolean =>
+  view.state === "exited" && view.exit?.code === 0 && view.spec["type"] === "oneshot"
+
 /** Whether `before` lets `service` start: `dependency` when `service` depends_on it. */
 const letsStart = (before: ServiceView | undefined, dependency: boolean): boolean => {
+  if (before !== undefined && before.spec["type"] === "oneshot") {
+    // A oneshot that is still running has not done its work yet.
+    if (finishedOneshot(before)) return true
+    if (before.state === "running") return false
+  }
   if (before?.state === "running") return true
   if (dependency || before === undefined) return false
   return before.desired === "stopped" || before.state === "exited" || before.state === "failed"

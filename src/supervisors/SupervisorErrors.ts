@@ -95,3 +95,10 @@ export class NoConfigFile extends Data.TaggedError("NoConfigFile")<{}> {
     return "Dockless runs on built-in defaults (no config.toml was found at its start); there is nothing to reload"
   }
 }
+
+/** "Run now" of a service that is not a oneshot (409): a long-running service is started instead. */
+export class ServiceNotOneshot extends Data.TaggedError("ServiceNotOneshot")<{ readonly name: string }> {
+  override get message(): string {
+    return `service "${this.name}" is not a job: "Run now" is for type = "oneshot" services; use start or restart`
+  }
+}

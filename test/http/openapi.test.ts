@@ -31,7 +31,9 @@ let served: Document
 
 beforeAll(async () => {
   d = await startDaemon({
-    body: `[services.cfg]\ncommand = "${FIXTURES}/sleeper.sh"\n[supervisors.grp]\nchildren = ["cfg"]\n`,
+    body:
+      `[services.cfg]\ncommand = "${FIXTURES}/sleeper.sh"\n[supervisors.grp]\nchildren = ["cfg"]\n` +
+      `[services.job]\ncommand = "${FIXTURES}/exit-with-code.sh"\nargs = ["0"]\ntype = "oneshot"\nschedule = "*/10 * * * *"\n`,
   })
   daemons.push(d)
   pids.push((await waitForView(d, "cfg", "running", (v) => v.state === "running")).pid)
@@ -84,7 +86,9 @@ const request = (method: string, path: string): { url: string; body?: unknown } 
       ? "grp"
       : path === "/api/services/{name}" && method !== "GET"
         ? "probe"
-        : "cfg",
+        : path.endsWith("/run") || path.endsWith("/history")
+          ? "job"
+          : "cfg",
   )
   const bodies: Record<string, unknown> = {
     "POST /api/login": { token: TOKEN },

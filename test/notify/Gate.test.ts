@@ -47,6 +47,8 @@ const view = (over: Partial<ServiceView> = {}): ServiceView => ({
   health: null,
   log_error: null,
   identity: null,
+  next_run_at: null,
+  last_run: null,
   spec: {},
   ...over,
 })

@@ -1,6 +1,7 @@
 // The `logViewer` component: the logs dialog. Loads the last 200 lines, follows the log stream
 // (skipping lines it replays, reloading after a drop), filters by stream, keeps at most 2000
-// lines, and sticks to the bottom unless the reader scrolled up.
+// lines, and sticks to the bottom unless the reader scrolled up. Opened on a job run (with
+// `since`/`until` from its history) it shows that run's lines only, and does not follow.
 
 import * as api from "../../api.js"
 import { formatTime } from "../format.js"
@@ -20,11 +21,13 @@ export const logViewer = () => {
     error: "",
     streamState: "",
     atBottom: true,
+    range: null,
     show(detail) {
       this.name = detail.name
       this.lines = []
       this.error = ""
-      this.follow = true
+      this.range = detail.since ? { since: detail.since, until: detail.until } : null
+      this.follow = this.range === null
       this.atBottom = true
       this.$refs.dialog.showModal()
       this.load()
@@ -53,7 +56,7 @@ export const logViewer = () => {
       this.loading = true
       this.stopFollow()
       try {
-        const res = await api.logs(name, 200)
+        const res = this.range ? await api.logs(name, 1000, this.range) : await api.logs(name, 200)
         if (this.name !== name) return
         this.lines = (res && Array.isArray(res.lines) ? res.lines : []).map((l) => this.toLine(l))
         this.scrollToEndSoon()
@@ -112,6 +115,8 @@ export const logViewer = () => {
     },
     setFollow(on) {
       this.follow = Boolean(on)
+      // Following means the newest lines, not one run's.
+      if (this.follow) this.range = null
       if (this.follow) this.load()
       else this.stopFollow()
     },
@@ -142,6 +147,9 @@ export const logViewer = () => {
     },
     get visible() {
       return this.lines.filter((l) => this.filters[l.stream] !== false)
+    },
+    rangeLabel() {
+      return this.range ? `one run: ${formatTime(this.range.since)} – ${formatTime(this.range.until)}` : ""
     },
     countLabel() {
       const shown = this.visible.length

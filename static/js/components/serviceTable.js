@@ -118,6 +118,43 @@ export const serviceTable = () => ({
     if (s.desired === "running" && ["stopped", "exited", "failed"].includes(s.state)) return "wants running"
     return ""
   },
+  /** type = "oneshot": it has runs, and Run now. */
+  isJob(s) {
+    return Boolean(s.spec && s.spec.type === "oneshot")
+  },
+  canRun(s) {
+    return this.isJob(s) && !services().isPending(s.name) && s.state !== "stopping"
+  },
+  /** Under the state of a job: its next run, or how its last run ended. */
+  jobNote(s) {
+    if (!this.isJob(s)) return ""
+    if (s.next_run_at) {
+      const ms = msUntil(s.next_run_at, tick())
+      if (ms !== null) return ms <= 0 ? "running soon" : `next run in ${formatDuration(Math.ceil(ms / 1000))}`
+    }
+    const r = s.last_run
+    if (!r) return s.spec.schedule ? "schedule paused" : ""
+    if (r.outcome === "success") return "last run succeeded"
+    return r.outcome === "stopped" ? "last run stopped" : "last run failed"
+  },
+  jobNoteClass(s) {
+    const r = s.last_run
+    return r && r.outcome === "failure" && !s.next_run_at ? "sub job-note job-failed" : "sub job-note"
+  },
+  jobNoteTitle(s) {
+    const parts = []
+    if (s.spec && s.spec.schedule) parts.push(`schedule: ${s.spec.schedule}`)
+    if (s.next_run_at) parts.push(`next run ${formatDateTime(s.next_run_at)}`)
+    const r = s.last_run
+    if (r)
+      parts.push(
+        `last run ${formatDateTime(r.started_at)}, ${r.outcome} (${r.signal || `code ${r.exit_code}`})`,
+      )
+    return parts.join(" · ")
+  },
+  openRuns(s) {
+    this.$dispatch("open-runs", { name: s.name })
+  },
   busy(s, action) {
     return services().pending[s.name] === action
   },

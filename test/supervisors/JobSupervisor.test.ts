@@ -1,0 +1,204 @@
+// A scheduled oneshot's supervisor under Effect's TestClock with real child processes: the
+// firing times to the millisecond, each overlap mode against a run that is still going, and a
+// boot after a simulated downtime with and without catch_up (the saved next_run_at in
+// state.json). The run itself is a real process; only the time is simulated.
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Queue, TestClock } from "effect"
+import { Escapees } from "../../src/actors/Escapees.ts"
+import { OutputCapture } from "../../src/actors/OutputCapture.ts"
+import type { ServiceView } from "../../src/actors/ServiceView.ts"
+import { ServiceViews } from "../../src/actors/ServiceViews.ts"
+import { loadCronFor } from "../../src/config/CronLibrary.ts"
+import { Store } from "../../src/state/Store.ts"
+import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
+import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
+import { isAlive } from "../support/daemon.ts"
+import { specOf } from "../support/specs.ts"
+
+/** 2026-01-05 09:00 local time: a Monday, so cron tables read naturally. */
+const T0 = new Date(2026, 0, 5, 9, 0).getTime()
+const MIN = 60_000
+
+/** A data dir whose state.json says the job was due at `nextRunAt` when Dockless went down. */
+const dataDir = (nextRunAt?: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "dockless-jobs-"))
+  if (nextRunAt !== undefined)
+    writeFileSync(
+      join(dir, "state.json"),
+      JSON.stringify({
+        version: 1,
+        services: {
+          job: {
+            desired: "running",
+            pid: null,
+            start_ticks: null,
+            started_at: null,
+            port: null,
+            job: { next_run_at: new Date(nextRunAt).toISOString(), runs: [] },
+          },
+        },
+      }),
+    )
+  return dir
+}
+
+const layer = (dir: string) =>
+  Layer.mergeAll(ServiceViews.layer, Store.layer(dir), SpawnBudget.layer, Escapees.layer)
+
+const jobFor = (table: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    yield* TestClock.setTime(T0)
+    yield* loadCronFor(table)
+    yield* (yield* Store).load
+    const views = yield* ServiceViews
+    const subscription = yield* views.subscribe
+    const capture = new OutputCapture({ file: undefined })
+    const actor = yield* makeServiceSupervisor({
+      identity: { instance: "test", boot: "0" },
+      spec: specOf("job", { type: "oneshot", restart: "never", ...table }),
+      source: "config",
+      desired: "running",
+      capture,
+      port: undefined,
+      membership: "alone",
+      report: () => Effect.void,
+    })
+    const next = (ok: (v: ServiceView) => boolean) =>
+      Effect.gen(function* () {
+        for (;;) {
+          const event = yield* Queue.take(subscription.events)
+          if (event._tag === "Changed" && ok(event.view)) return event.view
+        }
+      })
+    return { actor, next, capture }
+  })
+
+const ok = { command: "./exit-with-code.sh", args: ["0"] }
+const sleeper = { command: "./sleeper.sh" }
+const at = (ms: number) => new Date(ms).toISOString()
+
+describe("a scheduled job under TestClock", () => {
+  it.scoped("fires exactly on its cron times, and a run exiting 0 is a success", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...ok, schedule: "*/10 * * * *" })
+      const armed = yield* actor.resume
+      expect(armed.state).toBe("stopped")
+      expect(armed.next_run_at).toBe(at(T0 + 10 * MIN))
+      yield* TestClock.adjust(10 * MIN - 1)
+      expect((yield* actor.view).pid).toBeNull()
+      yield* TestClock.adjust(1)
+      const done = yield* next((v) => v.state === "exited")
+      expect(done.exit?.code).toBe(0)
+      expect(done.last_run).toMatchObject({ outcome: "success", exit_code: 0, trigger: "schedule" })
+      expect(done.next_run_at).toBe(at(T0 + 20 * MIN))
+      yield* TestClock.adjust(10 * MIN)
+      const second = yield* next((v) => v.state === "exited" && v.last_run?.started_at === at(T0 + 20 * MIN))
+      expect(second.next_run_at).toBe(at(T0 + 30 * MIN))
+      expect((yield* actor.view).state).toBe("exited")
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  it.scoped("overlap = skip: a firing while the run goes is skipped and said, the run goes on", () =>
+    Effect.gen(function* () {
+      const { actor, next, capture } = yield* jobFor({ ...sleeper, schedule: "every 5m", overlap: "skip" })
+      yield* actor.resume
+      yield* TestClock.adjust(5 * MIN)
+      const running = yield* next((v) => v.state === "running")
+      yield* TestClock.adjust(5 * MIN)
+      yield* next((v) => v.next_run_at === at(T0 + 15 * MIN))
+      expect((yield* actor.view).pid).toBe(running.pid)
+      expect(
+        capture.tail(20).some((l) => l.text.startsWith("the schedule run skipped: the run started at")),
+      ).toBe(true)
+      yield* actor.command("stop")
+      yield* next((v) => v.state === "stopped")
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  it.scoped("overlap = kill: the run still going is stopped and a new one starts", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...sleeper, schedule: "every 5m", overlap: "kill" })
+      yield* actor.resume
+      yield* TestClock.adjust(5 * MIN)
+      const first = yield* next((v) => v.state === "running")
+      yield* TestClock.adjust(5 * MIN)
+      const second = yield* next((v) => v.state === "running" && v.pid !== first.pid)
+      expect(isAlive(first.pid ?? 0)).toBe(false)
+      expect(second.last_run).toMatchObject({ outcome: "stopped", signal: "SIGTERM", trigger: "schedule" })
+      yield* actor.command("stop")
+      // The run that replaced the killed one was the schedule's too.
+      const stopped = yield* next((v) => v.state === "stopped")
+      expect(stopped.last_run).toMatchObject({ outcome: "stopped", trigger: "schedule" })
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  it.scoped("overlap = queue: one run waits for the current one and starts when it ends", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...sleeper, schedule: "every 5m", overlap: "queue" })
+      yield* actor.resume
+      yield* TestClock.adjust(5 * MIN)
+      const first = yield* next((v) => v.state === "running")
+      yield* TestClock.adjust(10 * MIN) // two firings: one queued, one dropped
+      expect((yield* actor.view).pid).toBe(first.pid)
+      process.kill(first.pid ?? 0, "SIGTERM")
+      const second = yield* next((v) => v.state === "running" && v.pid !== first.pid)
+      expect(second.last_run).toMatchObject({ outcome: "failure", signal: "SIGTERM" })
+      yield* actor.command("stop")
+      const stopped = yield* next((v) => v.state === "stopped")
+      // Only one run was queued: after the stop nothing else starts.
+      yield* TestClock.adjust(30 * MIN)
+      expect((yield* actor.view).pid).toBeNull()
+      expect(stopped.next_run_at).toBeNull()
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  it.scoped("a person's stop pauses the schedule; a start arms it again from now", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...ok, schedule: "every 5m" })
+      yield* actor.resume
+      const stopped = yield* actor.command("stop")
+      expect(stopped.next_run_at).toBeNull()
+      yield* TestClock.adjust(60 * MIN)
+      expect((yield* actor.view).last_run).toBeNull()
+      const started = yield* actor.command("start")
+      expect(started.next_run_at).toBe(at(T0 + 65 * MIN))
+      yield* TestClock.adjust(5 * MIN)
+      yield* next((v) => v.state === "exited")
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  it.scoped("after a downtime, a missed firing is not run without catch_up", () =>
+    Effect.gen(function* () {
+      const { actor, capture } = yield* jobFor({ ...ok, schedule: "*/10 * * * *" })
+      const armed = yield* actor.resume
+      expect(armed.state).toBe("stopped")
+      expect(armed.next_run_at).toBe(at(T0 + 10 * MIN))
+      expect(capture.tail(5).map((l) => l.text)).toContain(
+        `missed the run due at ${at(T0)} while Dockless was down; catch_up = false, not running it`,
+      )
+    }).pipe(Effect.provide(layer(dataDir(T0 - 40 * MIN)))),
+  )
+
+  it.scoped("after a downtime with catch_up = true, it runs once for the most recent missed firing", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...ok, schedule: "*/10 * * * *", catch_up: true })
+      yield* actor.resume
+      const done = yield* next((v) => v.state === "exited")
+      expect(done.last_run).toMatchObject({ trigger: "catch-up", outcome: "success" })
+      expect(done.next_run_at).toBe(at(T0 + 10 * MIN))
+    }).pipe(Effect.provide(layer(dataDir(T0 - 40 * MIN)))),
+  )
+
+  it.scoped("a saved firing still ahead is kept, not moved (the schedule survives a restart)", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({ ...ok, schedule: "every 10m" })
+      const armed = yield* actor.resume
+      expect(armed.next_run_at).toBe(at(T0 + 90_000))
+      yield* TestClock.adjust(90_000)
+      yield* next((v) => v.state === "exited")
+    }).pipe(Effect.provide(layer(dataDir(T0 + 90_000)))),
+  )
+})
