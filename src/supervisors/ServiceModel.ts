@@ -44,6 +44,8 @@ export interface ServiceModel {
   readonly health: HealthView | null
   /** Why its output cannot be written to its log now (full disk, removed directory), or null. */
   readonly logError: string | null
+  /** The last wait for a foreign holder of a port (ms), doubled while the same holder stays. */
+  readonly portRetry: number
   /** The current timer's epoch: a BackoffElapsed of another epoch is stale. */
   readonly epoch: number
   /** The id of the newest run: reports of other runs are stale. */
@@ -78,6 +80,7 @@ export const initialModel = (init: ModelInit): ServiceModel => ({
   lastExit: undefined,
   health: null,
   logError: null,
+  portRetry: 0,
   epoch: 0,
   runs: 0,
   readied: 0,

@@ -23,8 +23,9 @@ export interface Transition {
   readonly actions: ReadonlyArray<ServiceAction>
 }
 
-/** While a reserved port is held by someone else, look again this often. */
+/** While a reserved port is held by someone else, look again after this, doubling up to the max. */
 export const PORT_RETRY_MS = 500
+export const PORT_RETRY_MAX_MS = 5000
 
 const A = ServiceAction
 const result = (model: ServiceModel, ...actions: ReadonlyArray<ServiceAction>): Transition => ({
@@ -272,9 +273,17 @@ const onReadyTimedOut = (model: ServiceModel, run: number): Transition => {
   return then(result(model, A.Note({ text })), (m) => beginStop(m, state, "fault"))
 }
 
+/**
+ * Waiting for a foreign holder of a reserved port: looked at again after 500 ms, then twice as
+ * long each time the same holder still has it, up to 5 s, so a conflict that lasts costs next
+ * to nothing (issue 17: a daemon waiting on a port must be as quiet as an idle one).
+ */
 const onPortBusy = (model: ServiceModel, error: string, now: number): Transition => {
   const same = model.state._tag === "Backoff" && model.state.error === error
-  const waiting = armBackoff(model, now + PORT_RETRY_MS, now, { error, reserved: false })
+  const delay = same
+    ? Math.min(PORT_RETRY_MAX_MS, Math.max(PORT_RETRY_MS, model.portRetry * 2))
+    : PORT_RETRY_MS
+  const waiting = armBackoff({ ...model, portRetry: delay }, now + delay, now, { error, reserved: false })
   return same ? waiting : then(result(model, A.Note({ text: `${error}; waiting for it` })), () => waiting)
 }
 

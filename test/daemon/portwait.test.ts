@@ -9,11 +9,12 @@ import { FIXTURES, useDaemons, waitFor, waitForView, type Daemon } from "../supp
 import { figure } from "../support/figures.ts"
 
 /**
- * Measured windows; the issue's bound is 100 ms of CPU per 20 s of waiting, scaled to this. 8 s
- * keeps the test near 18 s while the old per-retry walk still shows ~250-310 ms over the bound's
- * 40 (and idle varies by a tick or two of 10 ms between windows).
+ * Measured windows, as the issue states its bound: 100 ms of CPU per 20 s of waiting. 8 s
+ * windows with the bound scaled to 40 ms were tried first: an idle daemon's own CPU varied by
+ * up to 50 ms between 8 s windows on 2 shared cores, so the test failed without cause; over
+ * 20 s the old per-retry walk costs ~700 ms, the new wait 0-30 ms.
  */
-const WINDOW_MS = 8_000
+const WINDOW_MS = 20_000
 const BOUND_MS = (100 * WINDOW_MS) / 20_000
 const TICK_MS = 1000 / 100 // USER_HZ, the unit of /proc/PID/stat's times
 
@@ -71,5 +72,5 @@ describe("port conflicts at rest", () => {
       waiting.error,
     )
     expect(busy - idle).toBeLessThanOrEqual(BOUND_MS)
-  }, 60_000)
+  }, 90_000)
 })
