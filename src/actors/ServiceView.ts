@@ -49,6 +49,10 @@ export interface ServiceView {
    * /api/services/NAME, `dockless status NAME`) while it has a process; null elsewhere.
    */
   readonly identity: ProcessCredentials | null
+  /** What the service last said of itself with STATUS= (sd_notify), "stopping: …" after STOPPING=1; null if nothing. */
+  readonly status: string | null
+  /** The process it named with MAINPID= (in its process group), while it runs; null otherwise. */
+  readonly main_pid: number | null
   readonly spec: Record<string, unknown>
 }
 

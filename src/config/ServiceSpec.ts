@@ -223,10 +223,11 @@ type Unset =
   | "memory_max"
   | "health"
   | "ready"
+  | "watchdog"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
-  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log" | "watchdog">]-?: K extends Unset
+  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log">]-?: K extends Unset
     ? Table_[K] | undefined
     : Exclude<Table_[K], undefined>
 }> {
@@ -265,6 +266,7 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   health: t.health,
   ready: t.ready,
   start_timeout: t.start_timeout ?? defaultStartTimeout,
+  watchdog: t.watchdog,
   log: logOf(t.log),
 })
 
@@ -417,6 +419,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     memory_max,
     health,
     ready,
+    watchdog,
     env,
     ...always
   } = spec
@@ -435,6 +438,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(memory_max === undefined ? {} : { memory_max }),
     ...(health === undefined ? {} : { health: encodeHealth(health) }),
     ...(ready === undefined ? {} : { ready: encodeReady(ready) }),
+    ...(watchdog === undefined ? {} : { watchdog }),
   }
   encoded.set(spec, table)
   return table
