@@ -6,7 +6,7 @@
 import { KILL_GRACE_MS, type ExitInfo } from "../actors/ProcessRunner.ts"
 import type { Desired } from "../state/Store.ts"
 import { judgeProbe } from "../actors/HealthVerdict.ts"
-import { describeReady } from "../config/ReadySpec.ts"
+import { describeReady, usesNotify } from "../config/ReadySpec.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
 import { formatMs } from "./Intensity.ts"
 import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
@@ -280,7 +280,7 @@ const onReadyTimedOut = (model: ServiceModel, run: number): Transition => {
  */
 const onNotified = (model: ServiceModel, run: number, notice: Notice): Transition => {
   const { state } = model
-  if (liveOf(state)?.run !== run) return result(model)
+  if (!usesNotify(model.spec) || liveOf(state)?.run !== run) return result(model)
   const before = model.notified
   const notified: Notified = {
     status: notice.status ?? before.status,
