@@ -1,6 +1,7 @@
 // Bundles Dockless into dist/: one executable ES module that runs with plain `node` and no
 // node_modules, the dashboard files beside it (static/ and the vendored Alpine CSP build), and
-// what `dockless install` copies from there: the systemd unit, the default config and its JSON Schema.
+// what `dockless install` copies from there: the systemd unit, the default config and its JSON Schema,
+// and the prebuilt notify addon (sd-notify/linux-ARCH/sd_notify.node).
 // Usage: node scripts/build.mjs [--quiet]; prints the bundle's size (raw and gzip) unless quiet.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
@@ -71,6 +72,9 @@ for (const file of await readdir(join(staging, "static"), { recursive: true })) 
   const path = join(staging, "static", file)
   await writeFile(`${path}.gz`, gzipSync(await readFile(path), { level: 9 }))
 }
+// The notify addon, prebuilt for linux x64 and arm64 (scripts/build-native.sh), loaded only by a
+// service with ready = "notify" or watchdog: beside the bundle, so a copied dist/ has it.
+await cp(join(root, "native/sd-notify/prebuilt"), join(staging, "sd-notify"), { recursive: true })
 // `dockless install` runs from the bundle alone, so it finds these next to dockless.mjs.
 await cp(join(root, "systemd/dockless.service"), join(staging, "dockless.service"))
 await cp(join(root, "examples/config.default.toml"), join(staging, "config.default.toml"))

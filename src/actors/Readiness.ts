@@ -1,5 +1,6 @@
 // Watches one run for its `ready` condition (config/ReadySpec.ts) and reports it once: a line of
-// its output matching the pattern, its port accepting on 127.0.0.1, or its URL answering 2xx.
+// its output matching the pattern, its port accepting on 127.0.0.1, or its URL answering 2xx
+// (`ready = "notify"` is reported by the run's NotifySocket instead).
 // Like a health probe it decides nothing: the supervisor's transition makes the run `running`
 // and bounds the wait with start_timeout. It lives in the run's scope and ends with the run.
 import { Deferred, Effect, type Scope } from "effect"
@@ -65,17 +66,33 @@ export const watchReadiness = (
   readied: (how: string) => Effect.Effect<void>,
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const seen =
-      ready._tag === "log"
-        ? yield* lineMatching(ready.pattern, capture)
-        : ready._tag === "port"
-          ? Effect.sleep(READY_POLL_MS).pipe(
-              Effect.zipRight(until(tcpProbe(ready.port))),
-              Effect.as(`port ${ready.port} accepts connections`),
-            )
-          : Effect.sleep(READY_POLL_MS).pipe(
-              Effect.zipRight(until(httpProbe(ready.url, isOk))),
-              Effect.as(`GET ${ready.url} answered 2xx`),
-            )
-    yield* Effect.forkScoped(seen.pipe(Effect.flatMap(readied)))
+    const seen = yield* watched(ready, capture)
+    if (seen !== undefined) yield* Effect.forkScoped(seen.pipe(Effect.flatMap(readied)))
   })
+
+/** What to wait for; nothing for notify, whose READY=1 the run's NotifySocket reports. */
+const watched = (
+  ready: ReadySpec,
+  capture: OutputCapture,
+): Effect.Effect<Effect.Effect<string> | undefined, never, Scope.Scope> => {
+  switch (ready._tag) {
+    case "notify":
+      return Effect.succeed(undefined)
+    case "log":
+      return lineMatching(ready.pattern, capture)
+    case "port":
+      return Effect.succeed(
+        Effect.sleep(READY_POLL_MS).pipe(
+          Effect.zipRight(until(tcpProbe(ready.port))),
+          Effect.as(`port ${ready.port} accepts connections`),
+        ),
+      )
+    case "http":
+      return Effect.succeed(
+        Effect.sleep(READY_POLL_MS).pipe(
+          Effect.zipRight(until(httpProbe(ready.url, isOk))),
+          Effect.as(`GET ${ready.url} answered 2xx`),
+        ),
+      )
+  }
+}

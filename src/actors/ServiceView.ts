@@ -55,6 +55,10 @@ export interface ServiceView {
   readonly next_run_at: string | null
   /** A oneshot's last finished run (its outcome: success, failure or stopped), or null. */
   readonly last_run: JobRun | null
+  /** What the service last said of itself with STATUS= (sd_notify), "stopping: …" after STOPPING=1; null if nothing. */
+  readonly status: string | null
+  /** The process it named with MAINPID= (in its process group), while it runs; null otherwise. */
+  readonly main_pid: number | null
   readonly spec: Record<string, unknown>
 }
 

@@ -2,7 +2,7 @@
 // shell), its cwd, the daemon's environment minus systemd's per-unit variables, the service's
 // own env, then its env_file's (read at each start, as systemd's EnvironmentFile=), $PORT, the
 // markers that find its processes even outside its process group (DOCKLESS_SERVICE,
-// DOCKLESS_INSTANCE, DOCKLESS_RUN), and its identity as systemd gives it: with `user`, that
+// DOCKLESS_INSTANCE, DOCKLESS_RUN), NOTIFY_SOCKET and WATCHDOG_USEC for a notify service, and its identity as systemd gives it: with `user`, that
 // user's uid, gid, groups (initgroups) and HOME/USER/LOGNAME/SHELL (its own env wins), plus
 // group, supplementary_groups, umask, limits, nice and oom_score_adjust, set by the exec chain
 // of os/Credentials.ts (none at all for a service without those keys). Or a sentence saying why not.
@@ -115,6 +115,7 @@ export const spawnRequest = (
   spec: ServiceSpec,
   port: number | undefined,
   markers: RunMarkers,
+  notifySocket?: string,
 ): SpawnRequest | string => {
   const user = spec.user === undefined ? undefined : lookupUser(spec.user)
   if (user?._tag === "Refused") return user.reason
@@ -134,6 +135,10 @@ export const spawnRequest = (
     DOCKLESS_INSTANCE: markers.instance,
     DOCKLESS_RUN: markers.run,
     ...(port === undefined ? {} : { PORT: String(port) }),
+    // As systemd gives a Type=notify unit: its own socket, and its watchdog in microseconds
+    // (no WATCHDOG_PID: the pid is not known before the spawn, and sd_watchdog_enabled needs none).
+    ...(notifySocket === undefined ? {} : { NOTIFY_SOCKET: notifySocket }),
+    ...(spec.watchdog === undefined ? {} : { WATCHDOG_USEC: String(spec.watchdog * 1000) }),
   }
   // Node's spawn says when the command cannot be run; through the chain, the last tool would
   // say it after the spawn, as a crash: so it is said here.

@@ -1,10 +1,12 @@
 // One run of a service: the process, spawned in the scope its supervisor gives it, with its
-// output captured and its health probed. The worker never decides anything: its process's end
+// output captured, its health probed and its notify socket (sd_notify) read. The worker never decides anything: its process's end
 // and every probe's answer go to the supervisor as messages (OTP's 'EXIT', s6's events), each
 // tagged with the run, so the supervisor can tell a late report of an earlier run.
 import { Clock, Effect, type Scope } from "effect"
 import type { HealthSpec, ReadySpec } from "../config/ServiceSpec.ts"
 import type { OutputCapture } from "./OutputCapture.ts"
+import type { Notice } from "./NotifyMessage.ts"
+import { listenForNotify, type NotifyOptions } from "./NotifySocket.ts"
 import { probe, type ProbeResult } from "./Probe.ts"
 import { watchReadiness } from "./Readiness.ts"
 import {
@@ -22,6 +24,8 @@ export interface WorkerReports {
   readonly healthChecked: (result: ProbeResult, at: number) => Effect.Effect<void>
   /** Its `ready` condition was met, once per run; `how` says what was seen. */
   readonly readied: (how: string) => Effect.Effect<void>
+  /** What it said on its notify socket besides READY=1 (STATUS, MAINPID, STOPPING, WATCHDOG=1). */
+  readonly notified: (notice: Notice) => Effect.Effect<void>
 }
 
 export interface Worker {
@@ -73,11 +77,21 @@ export const startWorker = (
   health: HealthSpec | undefined,
   reports: WorkerReports,
   ready?: ReadySpec,
+  notify?: NotifyOptions,
 ): Effect.Effect<Worker, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
-    // Before the spawn, so a log pattern sees the very first line.
+    // Before the spawn, so a log pattern sees the very first line, and the notify socket its first datagram.
     if (ready !== undefined) yield* watchReadiness(ready, capture, reports.readied)
+    const listener =
+      notify === undefined
+        ? undefined
+        : yield* listenForNotify(notify, {
+            readied: reports.readied,
+            notified: reports.notified,
+            note: (text) => capture.note(text),
+          })
     const proc = yield* spawnCaptured(request, capture)
+    listener?.adopt(proc.pid)
     const startedAt = yield* Clock.currentTimeMillis
     yield* Effect.forkScoped(proc.exit.pipe(Effect.flatMap(reports.exited)))
     if (health !== undefined) yield* Effect.forkScoped(healthLoop(health, request, reports))

@@ -1,6 +1,7 @@
 // `dockless status [NAME] [--json]`: the services as the running daemon sees them, as a table
 // a person reads at a glance (or JSON for scripts); for one NAME, also what its process runs as
-// (user, groups, umask, limits, read back from /proc). Exit 1 when the daemon is unreachable.
+// (user, groups, umask, limits, read back from /proc) and what it said with STATUS= and MAINPID=
+// on its notify socket. Exit 1 when the daemon is unreachable.
 import { Console, Effect } from "effect"
 import type { ServiceView } from "../actors/ServiceView.ts"
 import type { NamedId, ProcessCredentials } from "../os/ProcCredentials.ts"
@@ -76,6 +77,12 @@ export const identityLines = (identity: ProcessCredentials): ReadonlyArray<strin
   ]
 }
 
+/** What one service said on its notify socket (STATUS=, MAINPID=), under its row; nothing if it said nothing. */
+export const notifyLines = (view: Pick<ServiceView, "status" | "main_pid">): ReadonlyArray<string> => [
+  ...(typeof view.status === "string" ? [`status  ${view.status}`] : []),
+  ...(typeof view.main_pid === "number" ? [`main    pid ${view.main_pid} (MAINPID)`] : []),
+]
+
 /** The daemon's own answer; checked only as far as the table needs. */
 const isView = (value: unknown): value is ServiceView =>
   typeof value === "object" && value !== null && "name" in value && "state" in value
@@ -97,6 +104,8 @@ export const status = (configPath: string | undefined, name: string | undefined,
     }
     const views: ReadonlyArray<ServiceView> = Array.isArray(body) ? body : isView(body) ? [body] : []
     yield* Console.log(views.length === 0 ? "no services" : table(views))
+    const told = isView(body) ? notifyLines(body) : []
+    if (told.length > 0) yield* Console.log(told.join("\n"))
     const identity = isView(body) ? body.identity : null
     if (identity !== null && identity !== undefined)
       yield* Console.log(["", ...identityLines(identity)].join("\n"))

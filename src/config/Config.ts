@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import type { ConfigIssue } from "./ConfigError.ts"
 import { crossCheck } from "./CrossChecks.ts"
-import { checkUser } from "./HostChecks.ts"
+import { checkNotify, checkUser } from "./HostChecks.ts"
 import { checkIdentity } from "./IdentityChecks.ts"
 import { decoder, expecting, isTable, joinPath, type Issues, type Table } from "./Decoding.ts"
 import { groupOf, GroupTable, type GroupSpec } from "./GroupSpec.ts"
@@ -303,7 +303,7 @@ export const decodeConfig = (
     const service = decodeServiceSpec(value, { name, baseDir, defaults, log, pathPrefix })
     if (Either.isLeft(service)) problems.push(...service.left)
     else {
-      problems.push(...checkUser(service.right, pathPrefix))
+      problems.push(...checkUser(service.right, pathPrefix), ...checkNotify(service.right, pathPrefix))
       if (options.identity) problems.push(...checkIdentity(service.right, pathPrefix))
       services.push(service.right)
     }

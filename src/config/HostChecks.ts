@@ -3,14 +3,17 @@
 // its `cwd` is a directory, its `command` (and a health check's exec program) is an executable
 // file, found on PATH when it is a bare name. `checkHost` runs wherever a person hands a spec in
 // (`dockless check`, the API); loading the config at start only checks the user (`checkUser`), so
-// a cwd on a disk mounted late fails that one service at spawn, never the whole daemon.
+// a cwd on a disk mounted late fails that one service at spawn, never the whole daemon. Both
+// also check that `ready = "notify"` and `watchdog` can have their socket here (`checkNotify`).
 // Whether Dockless may switch users (it must run as root) is left to the spawn. A path this
 // process may not look at (a 0700 folder, for a person without sudo) is not reported: it cannot tell.
 import { statSync, type Stats } from "node:fs"
 import * as path from "node:path"
+import { sdNotifyAddon } from "../os/SdNotifyAddon.ts"
 import { findUser } from "../os/Users.ts"
 import { issue } from "./ConfigError.ts"
 import { joinPath, type Issues } from "./Decoding.ts"
+import { notifyUnavailable, watchdogUnavailable } from "./ReadySpec.ts"
 import type { ServiceSpec } from "./ServiceSpec.ts"
 
 type Found =
@@ -84,8 +87,24 @@ export const checkPaths = (
   ]
 }
 
+/**
+ * `ready = "notify"` and `watchdog` need Dockless's notify addon, prebuilt for linux x64 and
+ * arm64: on another CPU, or with the file missing from a copied dist/, they are refused with the
+ * reason. The addon is loaded here, only for a service that asks for it.
+ */
+export const checkNotify = (spec: ServiceSpec, pathPrefix: string): Issues => {
+  const notify = spec.ready?._tag === "notify"
+  if (!notify && spec.watchdog === undefined) return []
+  const addon = sdNotifyAddon()
+  if (typeof addon !== "string") return []
+  return notify
+    ? [issue(joinPath(pathPrefix, "ready"), notifyUnavailable(addon))]
+    : [issue(joinPath(pathPrefix, "watchdog"), watchdogUnavailable(addon))]
+}
+
 /** Every host check: what the API runs on a registration or a replacement (400 with the key path). */
 export const checkHost = (spec: ServiceSpec, pathPrefix: string): Issues => [
   ...checkPaths(spec, pathPrefix),
   ...checkUser(spec, pathPrefix),
+  ...checkNotify(spec, pathPrefix),
 ]

@@ -1,28 +1,27 @@
 // When a started service counts as ready (systemd's Type=notify, and the three ways a program
 // that knows nothing of systemd can show it): a line of its output matches a pattern, a port
 // accepts on 127.0.0.1, or a URL answers 2xx. Written in TOML as `ready = { log = "regex" }`,
-// `{ port = N }` or `{ http = URL }`; decoded to a tagged value and encoded back to that shape.
-// `ready = "notify"` and `watchdog` are the SPEC's names, refused with the reason (below).
+// `{ port = N }` or `{ http = URL }`, or `ready = "notify"` (READY=1 on $NOTIFY_SOCKET, through
+// Dockless's own addon); decoded to a tagged value and encoded back to that shape. `watchdog`
+// is the liveness ping that comes through the same socket.
 import * as Schema from "effect/Schema"
 import { expecting } from "./Decoding.ts"
+import { PositiveDuration } from "./Duration.ts"
 import { HttpUrl, NonEmptyText, Port } from "./Values.ts"
 
-/**
- * Why `ready = "notify"` (and with it `watchdog`) is refused, and what to use instead. Node has
- * no Unix datagram sockets, so notify needs a native package; the one on npm with prebuilt
- * binaries (node-unix-socket) ships none for linux arm64 that can be installed here, and cannot
- * tell who sent a datagram (no SCM_CREDENTIALS), so Dockless could not check that READY=1 came
- * from the service's own process group.
- */
-export const notifyUnavailable =
-  `ready = "notify" is not available in this build of Dockless: it needs a Unix datagram socket ` +
-  `that tells who sent each message, which Node cannot open and no npm package with prebuilt ` +
-  `binaries for linux x64 and arm64 provides; use ready = { log = "a regex its output prints when ready" }, ` +
-  `ready = { port = N } or ready = { http = "http://127.0.0.1:PORT/path" } instead`
+/** What to use where the notify addon cannot load: the three conditions that need nothing native. */
+export const readyAlternatives =
+  `use ready = { log = "a regex its output prints when ready" }, ready = { port = N } or ` +
+  `ready = { http = "http://127.0.0.1:PORT/path" } instead`
 
-export const watchdogUnavailable =
-  `watchdog needs ready = "notify" (the service sends WATCHDOG=1), which is not available in this ` +
-  `build of Dockless; use a health check instead: health = { http = "…" }, { tcp = N } or { exec = [ … ] }`
+/** Why `ready = "notify"` cannot be used on this host (`reason` from os/SdNotifyAddon.ts). */
+export const notifyUnavailable = (reason: string): string =>
+  `ready = "notify" cannot be used on this host: ${reason}; ${readyAlternatives}`
+
+/** Why `watchdog` cannot be used on this host: its pings come through the same socket. */
+export const watchdogUnavailable = (reason: string): string =>
+  `watchdog cannot be used on this host (its WATCHDOG=1 pings come through the notify socket): ` +
+  `${reason}; use a health check instead: health = { http = "…" }, { tcp = N } or { exec = [ … ] }`
 
 const kinds = ["log", "port", "http"] as const
 
@@ -57,16 +56,12 @@ const ReadyTable = Schema.Struct({
     ),
   )
 
-/** "notify" is part of the shape (the SPEC's name, shown in editors) and refused by the filter. */
-const ReadyInput = Schema.Union(Schema.Literal("notify"), ReadyTable)
-  .annotations(expecting(`a table like { log = "listening on" }, { port = 8080 } or { http = "http://…" }`))
-  .pipe(
-    Schema.filter((value) => value !== "notify" || notifyUnavailable, {
-      jsonSchema: { not: { const: "notify" } },
-    }),
-  )
+const ReadyInput = Schema.Union(Schema.Literal("notify"), ReadyTable).annotations(
+  expecting(`"notify", or a table like { log = "listening on" }, { port = 8080 } or { http = "http://…" }`),
+)
 
 const ReadySpecSchema = Schema.Union(
+  Schema.TaggedStruct("notify", {}),
   Schema.TaggedStruct("log", { pattern: Schema.String }),
   Schema.TaggedStruct("port", { port: Schema.Number }),
   Schema.TaggedStruct("http", { url: Schema.String }),
@@ -77,8 +72,7 @@ export type ReadySpec = typeof ReadySpecSchema.Type
 type Input = typeof ReadyInput.Type
 
 const specOf = (input: Input): ReadySpec => {
-  // The filter refused "notify" already; it never reaches here.
-  if (input === "notify") return { _tag: "log", pattern: "" }
+  if (input === "notify") return { _tag: "notify" }
   return input.log !== undefined
     ? { _tag: "log", pattern: input.log }
     : input.port !== undefined
@@ -88,6 +82,8 @@ const specOf = (input: Input): ReadySpec => {
 
 const tableOf = (spec: ReadySpec) => {
   switch (spec._tag) {
+    case "notify":
+      return "notify" as const
     case "log":
       return { log: spec.pattern }
     case "port":
@@ -104,15 +100,27 @@ export const Ready = Schema.transform(ReadyInput, ReadySpecSchema, {
   encode: tableOf,
 })
 
-/** `watchdog = "30s"`: a SPEC key kept for when notify is available, refused until then. */
-export const Watchdog = Schema.String.pipe(Schema.filter(() => watchdogUnavailable)).annotations({
-  description: watchdogUnavailable,
-  jsonSchema: { not: {}, description: watchdogUnavailable },
+/**
+ * `watchdog = "30s"`: once running, the service must send WATCHDOG=1 at least this often
+ * (systemd's WatchdogSec=; it gets $WATCHDOG_USEC), or it is stopped and judged as a crash.
+ */
+export const Watchdog = PositiveDuration.annotations({
+  description:
+    "once running, the service sends WATCHDOG=1 to $NOTIFY_SOCKET at least this often, or it is " +
+    'stopped and restarted as a crash (systemd\'s WatchdogSec=), e.g. "30s"',
 })
+
+/** Whether a service needs a notify socket: it reports readiness or pings a watchdog through one. */
+export const usesNotify = (spec: {
+  readonly ready: ReadySpec | undefined
+  readonly watchdog: number | undefined
+}): boolean => spec.ready?._tag === "notify" || spec.watchdog !== undefined
 
 /** How a readiness condition reads in notes and docs: `a line matching /listening/`. */
 export const describeReady = (ready: ReadySpec): string => {
   switch (ready._tag) {
+    case "notify":
+      return "READY=1 on its $NOTIFY_SOCKET"
     case "log":
       return `a line of output matching /${ready.pattern}/`
     case "port":

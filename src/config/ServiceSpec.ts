@@ -233,10 +233,11 @@ type Unset =
   | "health"
   | "ready"
   | "schedule"
+  | "watchdog"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
-  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log" | "watchdog">]-?: K extends Unset
+  [K in Exclude<keyof Table_, "name" | "backoff" | "intensity" | "log">]-?: K extends Unset
     ? Table_[K] | undefined
     : Exclude<Table_[K], undefined>
 }> {
@@ -275,6 +276,7 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   health: t.health,
   ready: t.ready,
   start_timeout: t.start_timeout ?? defaultStartTimeout,
+  watchdog: t.watchdog,
   log: logOf(t.log),
   type: t.type ?? defaultJobType,
   schedule: t.schedule,
@@ -447,6 +449,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     memory_max,
     health,
     ready,
+    watchdog,
     env,
     schedule,
     ...always
@@ -467,6 +470,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(health === undefined ? {} : { health: encodeHealth(health) }),
     ...(ready === undefined ? {} : { ready: encodeReady(ready) }),
     ...(schedule === undefined ? {} : { schedule }),
+    ...(watchdog === undefined ? {} : { watchdog }),
   }
   encoded.set(spec, table)
   return table

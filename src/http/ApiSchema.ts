@@ -159,6 +159,16 @@ export const ServiceView = Schema.Struct({
       "what its process runs as (user, groups, umask, nice, OOM score adjustment, limits), read from /proc: " +
       "in the view of one service while it has a process, null in lists and events",
   }),
+  status: Schema.NullOr(Schema.String).annotations({
+    description:
+      "what the service last said of itself with STATUS= on its $NOTIFY_SOCKET (sd_notify), " +
+      '"stopping: …" once it sent STOPPING=1; kept until its next start; null if it said nothing',
+  }),
+  main_pid: Schema.NullOr(Count).annotations({
+    description:
+      "the process of its group it named with MAINPID= on its $NOTIFY_SOCKET, while it runs; null otherwise " +
+      "(a stop still signals the whole process group)",
+  }),
 }).annotations({ identifier: "ServiceView" })
 
 export const ServiceViews = Schema.Array(ServiceView)

@@ -170,6 +170,7 @@ const makeRoot = (
     const identity: DaemonIdentity = {
       instance: instanceOf(config.data_dir),
       boot: (yield* Clock.currentTimeMillis).toString(36),
+      runDir: `${config.data_dir}/run`,
     }
     const mailbox = yield* Mailbox.make<RootRequest>()
     const fatal = yield* Deferred.make<string>()

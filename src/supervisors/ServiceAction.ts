@@ -34,6 +34,8 @@ export type ServiceAction = Data.TaggedEnum<{
   ArmKillOverdue: { readonly run: number; readonly delay: number }
   /** Bounds the wait for the run's `ready` condition (start_timeout): ReadyTimedOut when it passes. */
   ArmStartTimeout: { readonly run: number; readonly delay: number }
+  /** (Re)arms the run's watchdog: WatchdogMissed for `ping` after `delay`, replacing the one armed before. */
+  ArmWatchdog: { readonly run: number; readonly ping: number; readonly delay: number }
   /** The run's process has ended: release its scope (pipes, timers, stragglers of its group). */
   EndRun: { readonly run: number }
   /** One of Dockless's own lines in the service's log. */

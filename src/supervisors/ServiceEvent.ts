@@ -5,6 +5,7 @@
 // belongs to, so a late event of an earlier run or a cancelled timer is recognised and ignored.
 import { Data, type Deferred } from "effect"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
+import type { Notice } from "../actors/NotifyMessage.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
 import type { ExitInfo } from "../actors/ProcessRunner.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
@@ -60,6 +61,10 @@ export type ServiceEvent = Data.TaggedEnum<{
   Readied: { readonly run: number; readonly how: string }
   /** The run was not ready within start_timeout. */
   ReadyTimedOut: { readonly run: number }
+  /** A process of the run's group sent STATUS, MAINPID, STOPPING or WATCHDOG=1 (READY=1 comes as Readied). */
+  Notified: { readonly run: number; readonly notice: Notice }
+  /** No WATCHDOG=1 within `watchdog` since the run's `ping`-th one (or since it became running). */
+  WatchdogMissed: { readonly run: number; readonly ping: number }
 }>
 
 export const ServiceEvent = Data.taggedEnum<ServiceEvent>()

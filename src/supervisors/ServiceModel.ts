@@ -28,6 +28,20 @@ export interface Hold {
   readonly why: string
 }
 
+/**
+ * What the current (or last) run said through its notify socket: STATUS=, MAINPID=, STOPPING=1,
+ * and how many WATCHDOG=1 pings it sent (a WatchdogMissed armed for an earlier ping is stale).
+ * Cleared when the next run is spawned; the status stays visible after the run ends, as systemd's.
+ */
+export interface Notified {
+  readonly status: string | null
+  readonly mainPid: number | null
+  readonly stopping: boolean
+  readonly pings: number
+}
+
+export const nothingNotified: Notified = { status: null, mainPid: null, stopping: false, pings: 0 }
+
 export interface ServiceModel {
   readonly spec: ServiceSpec
   /** The port passed as $PORT: `port = N`, or the one allocated for `port = "auto"`. */
@@ -52,6 +66,7 @@ export interface ServiceModel {
   readonly runs: number
   /** The run that met its `ready` condition (0: none yet): a one-time condition per run. */
   readonly readied: number
+  readonly notified: Notified
   /** Why its group gave up on it, for the Failed state once the process is gone. */
   readonly givenUpFor: string
   /** Owners' requests waiting for the process to be gone (Halt, GiveUp, Close). */
@@ -84,6 +99,7 @@ export const initialModel = (init: ModelInit): ServiceModel => ({
   epoch: 0,
   runs: 0,
   readied: 0,
+  notified: nothingNotified,
   givenUpFor: "",
   waiters: [],
 })
@@ -112,6 +128,10 @@ const errorOf = (model: ServiceModel): string | null => {
   return state._tag === "Stopped" ? (model.hold?.why ?? null) : null
 }
 
+/** STATUS= as a person reads it, with STOPPING=1 said in front. */
+const statusOf = ({ status, stopping }: Notified): string | null =>
+  stopping ? (status === null ? "stopping" : `stopping: ${status}`) : status
+
 export const viewOf = (model: ServiceModel): ServiceView => {
   const { state } = model
   const live = liveOf(state)
@@ -139,6 +159,8 @@ export const viewOf = (model: ServiceModel): ServiceView => {
     identity: null,
     next_run_at: model.job.nextAt === null ? null : iso(model.job.nextAt),
     last_run: model.job.runs[0] ?? null,
+    status: statusOf(model.notified),
+    main_pid: live === undefined ? null : model.notified.mainPid,
     spec: encodedSpec(model.spec),
   }
 }
@@ -164,5 +186,7 @@ export const visibleKey = (model: ServiceModel): string => {
     model.logError ?? "",
     model.job.nextAt ?? "",
     model.job.runs[0]?.ended_at ?? "",
+    statusOf(model.notified) ?? "",
+    model.notified.mainPid ?? "",
   ].join("|")
 }

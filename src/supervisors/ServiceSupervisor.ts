@@ -4,6 +4,7 @@
 // has a bound, and once the service is being deleted or Dockless stops, calls are refused at
 // once with the reason, and whatever was still queued is answered, never left waiting.
 import { Clock, Deferred, Effect, ExecutionStrategy, Exit, Fiber, FiberHandle, Random, Scope } from "effect"
+import { usesNotify } from "../config/ReadySpec.ts"
 import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { Mailbox, type Refusal } from "../actors/Mailbox.ts"
 import { Escapees } from "../actors/Escapees.ts"
@@ -30,6 +31,8 @@ import { ServiceBusy, ServiceClosing, ServiceUnresponsive } from "./SupervisorEr
 export interface DaemonIdentity {
   readonly instance: string
   readonly boot: string
+  /** data_dir/run: where services with `ready = "notify"` or `watchdog` get their NOTIFY_SOCKET. */
+  readonly runDir: string
 }
 
 export interface ServiceInit {
@@ -112,6 +115,8 @@ interface CurrentRun {
   readonly id: number
   readonly worker: Worker
   readonly scope: Scope.CloseableScope
+  /** Its watchdog timer, rearmed on each ping; only with `watchdog`. Ends with the run's scope. */
+  readonly watchdog: FiberHandle.FiberHandle | undefined
 }
 
 export const makeServiceSupervisor = (
@@ -164,6 +169,7 @@ export const makeServiceSupervisor = (
         ),
       healthChecked: (result, at) => mailbox.postInternal(ServiceEvent.HealthChecked({ run, result, at })),
       readied: (how) => mailbox.postInternal(ServiceEvent.Readied({ run, how })),
+      notified: (notice) => mailbox.postInternal(ServiceEvent.Notified({ run, notice })),
     })
 
     const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
@@ -181,10 +187,13 @@ export const makeServiceSupervisor = (
 
     const spawnRun = (run: number, allowance: Budget): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const request = spawnRequest(model.spec, model.port, {
-          instance: init.identity.instance,
-          run: runMarker(run),
-        })
+        const notifySocket = usesNotify(model.spec) ? `${init.identity.runDir}/${name}.notify` : undefined
+        const request = spawnRequest(
+          model.spec,
+          model.port,
+          { instance: init.identity.instance, run: runMarker(run) },
+          notifySocket,
+        )
         if (typeof request === "string") return yield* refused(run, request)
         const busy = firstTaken(ownPorts(model))
         if (busy !== undefined)
@@ -201,13 +210,24 @@ export const makeServiceSupervisor = (
           model.spec.health,
           reportsFor(run),
           model.spec.ready,
+          notifySocket === undefined
+            ? undefined
+            : {
+                path: notifySocket,
+                acceptReady: model.spec.ready?._tag === "notify",
+                command: request.command,
+              },
         ).pipe(Scope.extend(runScope), Effect.either)
         if (started._tag === "Left") {
           yield* Scope.close(runScope, Exit.void)
           return yield* refused(run, started.left.reason)
         }
         const worker = started.right
-        current = { id: run, worker, scope: runScope }
+        const watchdog =
+          model.spec.watchdog === undefined
+            ? undefined
+            : yield* FiberHandle.make().pipe(Scope.extend(runScope))
+        current = { id: run, worker, scope: runScope, watchdog }
         yield* step(ServiceEvent.Spawned({ run, pid: worker.pid, startedAt: worker.startedAt }))
         // A process its own model does not own must not live on (one process per service, always).
         if (liveOf(model.state)?.run !== run) {
@@ -253,6 +273,14 @@ export const makeServiceSupervisor = (
           onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.KillOverdue({ run })), c.scope)),
         ArmStartTimeout: ({ run, delay }) =>
           onCurrent(run, (c) => Effect.forkIn(after(delay, ServiceEvent.ReadyTimedOut({ run })), c.scope)),
+        ArmWatchdog: ({ run, ping, delay }) =>
+          onCurrent(run, (c) =>
+            c.watchdog === undefined
+              ? Effect.void
+              : FiberHandle.run(c.watchdog, after(delay, ServiceEvent.WatchdogMissed({ run, ping }))).pipe(
+                  Effect.asVoid,
+                ),
+          ),
         EndRun: ({ run }) =>
           onCurrent(run, (c) => {
             current = undefined

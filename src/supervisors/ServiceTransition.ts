@@ -6,7 +6,7 @@
 import { KILL_GRACE_MS, type ExitInfo } from "../actors/ProcessRunner.ts"
 import type { Desired } from "../state/Store.ts"
 import { judgeProbe } from "../actors/HealthVerdict.ts"
-import { describeReady } from "../config/ReadySpec.ts"
+import { describeReady, usesNotify } from "../config/ReadySpec.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
 import type { JobRun, Trigger } from "../actors/ServiceView.ts"
 import { latestMissed, nextFiring, scheduleOf } from "../config/JobSpec.ts"
@@ -15,7 +15,8 @@ import { withRun, type JobModel } from "./JobModel.ts"
 import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
 import { ChildReport, ServiceAction, type Budget } from "./ServiceAction.ts"
 import type { DownReply, ServiceEvent } from "./ServiceEvent.ts"
-import { visibleKey, type Hold, type ServiceModel } from "./ServiceModel.ts"
+import type { Notice } from "../actors/NotifyMessage.ts"
+import { nothingNotified, visibleKey, type Hold, type Notified, type ServiceModel } from "./ServiceModel.ts"
 import { liveOf, redirect, ServiceState, type AfterStop, type Live } from "./ServiceState.ts"
 
 export interface Transition {
@@ -221,6 +222,7 @@ const onSpawned = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Sp
     {
       ...model,
       state: awaited ? ServiceState.Starting(live) : ServiceState.Running(live),
+      notified: nothingNotified,
       health: checked ? { status: "starting", failures: 0, last_error: null, checked_at: null } : null,
     },
     A.Note({ text: `started (pid ${event.pid})` }),
@@ -271,6 +273,65 @@ const onReadyTimedOut = (model: ServiceModel, run: number): Transition => {
     `not ready within ${formatMs(model.spec.start_timeout)} (start_timeout; waiting for ` +
     `${describeReady(ready)}): a failed start`
   return then(result(model, A.Note({ text })), (m) => beginStop(m, state, "fault"))
+}
+
+// ---- notify: what a run says on its socket (sd_notify), and its watchdog ----
+
+/**
+ * STATUS=, MAINPID=, STOPPING=1 and WATCHDOG=1 from the run's process group (NotifySocket checked
+ * the sender). A ping of a running run rearms its watchdog; one while it starts is counted only:
+ * as systemd's, the watchdog begins when start-up is complete (see `withWatchdog`).
+ */
+const onNotified = (model: ServiceModel, run: number, notice: Notice): Transition => {
+  const { state } = model
+  if (!usesNotify(model.spec) || liveOf(state)?.run !== run) return result(model)
+  const before = model.notified
+  const notified: Notified = {
+    status: notice.status ?? before.status,
+    mainPid: notice.mainPid ?? before.mainPid,
+    stopping: before.stopping || notice.stopping,
+    pings: before.pings + (notice.watchdog ? 1 : 0),
+  }
+  const notes: Array<ServiceAction> = []
+  if (notice.stopping && !before.stopping)
+    notes.push(A.Note({ text: "it sent STOPPING=1: it is shutting down by itself" }))
+  if (notice.mainPid !== undefined && notice.mainPid !== before.mainPid)
+    notes.push(
+      A.Note({
+        text: `its main process is pid ${notice.mainPid} (MAINPID=); a stop still signals its whole process group`,
+      }),
+    )
+  const watchdog = model.spec.watchdog
+  const armed =
+    notice.watchdog && watchdog !== undefined && state._tag === "Running"
+      ? [A.ArmWatchdog({ run, ping: notified.pings, delay: watchdog })]
+      : []
+  return result({ ...model, notified }, ...notes, ...armed)
+}
+
+/** No WATCHDOG=1 in time: a fault, stopped and judged as a crash (as a failing health check). */
+const onWatchdogMissed = (model: ServiceModel, run: number, ping: number): Transition => {
+  const { state } = model
+  const watchdog = model.spec.watchdog
+  if (
+    watchdog === undefined ||
+    state._tag !== "Running" ||
+    state.run !== run ||
+    ping !== model.notified.pings
+  )
+    return result(model)
+  const since = ping === 0 ? "since it became running" : "since its last one"
+  const text = `no WATCHDOG=1 within ${formatMs(watchdog)} ${since} (watchdog): a failure`
+  return then(result(model, A.Note({ text })), (m) => beginStop(m, state, "fault"))
+}
+
+/** The watchdog starts when start-up is complete: whichever event made the run running arms it. */
+const withWatchdog = (before: ServiceModel, next: Transition): Transition => {
+  const watchdog = next.model.spec.watchdog
+  const { state } = next.model
+  if (watchdog === undefined || state._tag !== "Running" || before.state._tag === "Running") return next
+  const arm = A.ArmWatchdog({ run: state.run, ping: next.model.notified.pings, delay: watchdog })
+  return { model: next.model, actions: [...next.actions, arm] }
 }
 
 /**
@@ -736,12 +797,16 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
       return onReadied(model, event.run, event.how)
     case "ReadyTimedOut":
       return onReadyTimedOut(model, event.run)
+    case "Notified":
+      return onNotified(model, event.run, event.notice)
+    case "WatchdogMissed":
+      return onWatchdogMissed(model, event.run, event.ping)
   }
 }
 
 /** The next model and the actions for `event`, ending with Publish when what a person sees changed. */
 export const transition = (model: ServiceModel, event: ServiceEvent, now: number): Transition => {
-  const next = step(model, event, now)
+  const next = withWatchdog(model, step(model, event, now))
   const changed = next.model.spec !== model.spec || visibleKey(next.model) !== visibleKey(model)
   return changed ? { model: next.model, actions: [...next.actions, A.Publish()] } : next
 }

@@ -1,9 +1,11 @@
 // `ready`, `start_timeout` and `watchdog` in a service table: the three kinds decoded to tagged
-// values, each refusal as the sentence a person reads (with its key path), notify and watchdog
-// refused with the reason and the alternatives, and the encode → decode round trip.
+// values, notify and watchdog decoded (whether the host can have them is HostChecks' to say, with
+// the reason and the alternatives), each refusal as the sentence a person reads (with its key
+// path), and the encode → decode round trip.
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { notifyUnavailable, watchdogUnavailable } from "../../src/config/ReadySpec.ts"
+import { checkNotify } from "../../src/config/HostChecks.ts"
 import {
   decodeServiceSpec,
   defaultLog,
@@ -47,8 +49,11 @@ describe("ready", () => {
   })
 
   it.each<[string, Record<string, unknown>, string]>([
-    ["notify", { ready: "notify" }, `services.api.ready: ${notifyUnavailable}`],
-    ["watchdog", { watchdog: "30s" }, `services.api.watchdog: ${watchdogUnavailable}`],
+    [
+      "a zero watchdog",
+      { watchdog: "0s" },
+      'services.api.watchdog: expected a duration greater than 0, got "0s"',
+    ],
     [
       "two kinds",
       { ready: { port: 80, http: "http://a/" } },
@@ -78,7 +83,7 @@ describe("ready", () => {
     [
       "a word",
       { ready: "yes" },
-      'services.api.ready: expected a table like { log = "listening on" }, { port = 8080 } or { http = "http://…" }, got "yes"',
+      'services.api.ready: expected "notify", or a table like { log = "listening on" }, { port = 8080 } or { http = "http://…" }, got "yes"',
     ],
     [
       "a zero start_timeout",
@@ -89,13 +94,24 @@ describe("ready", () => {
     expect(issues(raw)).toEqual([message])
   })
 
-  it("names the alternatives when notify is refused", () => {
-    expect(notifyUnavailable).toContain("ready = { log =")
-    expect(notifyUnavailable).toContain("ready = { port = N }")
-    expect(notifyUnavailable).toContain("ready = { http =")
+  it('decodes ready = "notify" and watchdog, which the host check accepts where the addon loads', () => {
+    const spec = decoded({ ready: "notify", watchdog: "30s" })
+    expect(spec.ready).toEqual({ _tag: "notify" })
+    expect(spec.watchdog).toBe(30_000)
+    expect(decoded({}).watchdog).toBeUndefined()
+    expect(checkNotify(spec, "services.api")).toEqual([])
   })
 
-  it.each([{ log: "ready" }, { port: 6379 }, { http: "https://127.0.0.1/up" }])(
+  it("names the reason and the alternatives when notify cannot be had", () => {
+    const reason = "the notify addon is prebuilt for linux x64 and arm64 only, not for this CPU (riscv64)"
+    expect(notifyUnavailable(reason)).toBe(
+      `ready = "notify" cannot be used on this host: ${reason}; use ready = { log = "a regex its output ` +
+        `prints when ready" }, ready = { port = N } or ready = { http = "http://127.0.0.1:PORT/path" } instead`,
+    )
+    expect(watchdogUnavailable(reason)).toContain("use a health check instead")
+  })
+
+  it.each([{ log: "ready" }, { port: 6379 }, { http: "https://127.0.0.1/up" }, "notify"])(
     "encodes %j back to its TOML shape, and decodes it again",
     (ready) => {
       const spec = decoded({ ready, start_timeout: "3s" })

@@ -56,8 +56,7 @@ const refused: ReadonlyArray<readonly [string, string]> = [
   ["empty group", `[supervisors.g]\nchildren = []`],
   ["a date for a table", `[services.a]\ncommand = "x"\nbackoff = 1979-05-27`],
   ["two ready kinds", `[services.a]\ncommand = "x"\nready = { port = 80, log = "up" }`],
-  ["ready = notify (not available)", `[services.a]\ncommand = "x"\nready = "notify"`],
-  ["watchdog (not available)", `[services.a]\ncommand = "x"\nwatchdog = "30s"`],
+  ["a zero watchdog", `[services.a]\ncommand = "x"\nwatchdog = "0s"`],
 ]
 
 const accepted: ReadonlyArray<readonly [string, string]> = [
@@ -67,6 +66,7 @@ const accepted: ReadonlyArray<readonly [string, string]> = [
   ],
   ["integer milliseconds and bytes", `[services.a]\ncommand = "x"\nstop_timeout = 1500\nmemory_max = 4096`],
   ["a signal in any case, without SIG", `[services.a]\ncommand = "x"\nstop_signal = "term"`],
+  ["ready = notify with a watchdog", `[services.a]\ncommand = "x"\nready = "notify"\nwatchdog = "30s"`],
   ["sizes with spaces and decimals", `[log]\nmax_bytes = "1.5 KiB"`],
   ["a command from [defaults]", `[defaults]\ncommand = "x"\n[services.a]\n[services.b]\nargs = ["1"]`],
   [

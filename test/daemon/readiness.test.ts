@@ -6,8 +6,12 @@ import { FIXTURES, freePort, useDaemons, view, waitFor, waitForView, type Daemon
 
 const daemons = useDaemons()
 
-/** Every view of the services named, sampled every 50 ms until `stop()` is called. */
+/**
+ * Every view of the services named, sampled every 50 ms until `stop()` is called: one list per
+ * sample, so the views of a row are of the same moment (two requests could straddle a change).
+ */
 interface Seen {
+  readonly name: string
   readonly state: string
   readonly pid: number | null
 }
@@ -17,10 +21,8 @@ const sampling = (d: Daemon, names: ReadonlyArray<string>) => {
   let on = true
   const loop = (async () => {
     while (on) {
-      const row: Record<string, Seen | undefined> = {}
-      for (const name of names)
-        row[name] = await d.json<Seen>("GET", `/api/services/${name}`).catch(() => undefined)
-      samples.push(row)
+      const list = await d.json<ReadonlyArray<Seen>>("GET", "/api/services").catch(() => [])
+      samples.push(Object.fromEntries(names.map((name) => [name, list.find((v) => v.name === name)])))
       await new Promise((r) => setTimeout(r, 50))
     }
   })()

@@ -49,6 +49,8 @@ const view = (over: Partial<ServiceView> = {}): ServiceView => ({
   identity: null,
   next_run_at: null,
   last_run: null,
+  status: null,
+  main_pid: null,
   spec: {},
   ...over,
 })

@@ -26,7 +26,7 @@ const layer = () =>
   )
 
 const child = (name: string, table: Record<string, unknown>) => ({
-  identity: { instance: "test", boot: "0" },
+  identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
   spec: specOf(name, table),
   source: "config" as const,
   desired: "stopped" as const,

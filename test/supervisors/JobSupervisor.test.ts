@@ -57,7 +57,7 @@ const jobFor = (table: Record<string, unknown>) =>
     const subscription = yield* views.subscribe
     const capture = new OutputCapture({ file: undefined })
     const actor = yield* makeServiceSupervisor({
-      identity: { instance: "test", boot: "0" },
+      identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
       spec: specOf("job", { type: "oneshot", restart: "never", ...table }),
       source: "config",
       desired: "running",

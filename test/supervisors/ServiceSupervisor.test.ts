@@ -31,7 +31,7 @@ const actorFor = (table: Record<string, unknown>) =>
     const subscription = yield* views.subscribe
     const capture = new OutputCapture({ file: undefined })
     const actor = yield* makeServiceSupervisor({
-      identity: { instance: "test", boot: "0" },
+      identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
       spec: specOf("svc", table),
       source: "config",
       desired: "stopped",

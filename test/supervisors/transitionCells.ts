@@ -2,6 +2,7 @@
 // event its supervisor can receive (current and stale variants), with a one-line rendering of
 // a cell's outcome. Shared by the table test and by the script that prints the table.
 import { Deferred, FiberId } from "effect"
+import type { Notice } from "../../src/actors/NotifyMessage.ts"
 import { ServiceEvent, type Reply } from "../../src/supervisors/ServiceEvent.ts"
 import { initialModel, type ServiceModel } from "../../src/supervisors/ServiceModel.ts"
 import { ServiceState, type AfterStop } from "../../src/supervisors/ServiceState.ts"
@@ -181,6 +182,97 @@ export const READY_STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
     {
       ...base,
       spec: readyOnly,
+      state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }),
+    },
+  ],
+]
+
+// ---- notify (`ready = "notify"`, `watchdog`): what a run says on its socket, and its watchdog ----
+
+const said = (notice: Partial<Notice>): Notice => ({
+  ready: false,
+  status: undefined,
+  mainPid: undefined,
+  stopping: false,
+  watchdog: false,
+  ...notice,
+})
+
+export const NOTIFY_EVENTS: ReadonlyArray<readonly [string, () => ServiceEvent]> = [
+  ["Notified/status", () => ServiceEvent.Notified({ run: 3, notice: said({ status: "serving" }) })],
+  ["Notified/ping", () => ServiceEvent.Notified({ run: 3, notice: said({ watchdog: true }) })],
+  ["Notified/mainpid", () => ServiceEvent.Notified({ run: 3, notice: said({ mainPid: 4250 }) })],
+  ["Notified/stopping", () => ServiceEvent.Notified({ run: 3, notice: said({ stopping: true }) })],
+  [
+    "Notified/stale",
+    () => ServiceEvent.Notified({ run: 2, notice: said({ status: "old", watchdog: true }) }),
+  ],
+  ["WatchdogMissed", () => ServiceEvent.WatchdogMissed({ run: 3, ping: 2 })],
+  ["WatchdogMissed/old ping", () => ServiceEvent.WatchdogMissed({ run: 3, ping: 1 })],
+  ["WatchdogMissed/stale", () => ServiceEvent.WatchdogMissed({ run: 2, ping: 2 })],
+  ["Readied", () => ServiceEvent.Readied({ run: 3, how: "it sent READY=1" })],
+]
+
+/** With notify and a watchdog, these events of the main table have other outcomes too. */
+export const NOTIFY_CROSS_EVENTS = ["Spawned", "HealthChecked/pass", "Exited"]
+
+const notifyOnly: ServiceSpec = {
+  ...spec,
+  health: undefined,
+  ready: { _tag: "notify" },
+  start_timeout: 30_000,
+  watchdog: 1000,
+}
+const notifyAndHealth: ServiceSpec = { ...notifyOnly, health: spec.health }
+/** What run 3 said so far: a status, and two pings. */
+const told = { status: "warming up", mainPid: null, stopping: false, pings: 2 } as const
+
+/** A service with `ready = "notify"` and `watchdog = "1s"` in the states its socket tells apart. */
+export const NOTIFY_STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
+  ["Stopped/notify", { ...base, spec: notifyOnly }],
+  ["Starting/notify", { ...base, spec: notifyOnly, notified: told, state: ServiceState.Starting(live) }],
+  [
+    "Starting/notify, unchecked",
+    {
+      ...base,
+      spec: notifyAndHealth,
+      notified: told,
+      health: healthStarting,
+      state: ServiceState.Starting(live),
+    },
+  ],
+  [
+    "Starting/notify, ready, unchecked",
+    {
+      ...base,
+      spec: notifyAndHealth,
+      notified: told,
+      readied: 3,
+      health: healthStarting,
+      state: ServiceState.Starting(live),
+    },
+  ],
+  [
+    "Running/notify",
+    { ...base, spec: notifyOnly, notified: told, readied: 3, state: ServiceState.Running(live) },
+  ],
+  [
+    "Running/notify, no watchdog",
+    {
+      ...base,
+      spec: { ...notifyOnly, watchdog: undefined },
+      notified: told,
+      readied: 3,
+      state: ServiceState.Running(live),
+    },
+  ],
+  ["Stopping/fault/notify", { ...stopping("fault"), spec: notifyOnly, notified: told }],
+  [
+    "Backoff/notify",
+    {
+      ...base,
+      spec: notifyOnly,
+      notified: told,
       state: ServiceState.Backoff({ until: NOW + 1000, error: null, reserved: false }),
     },
   ],

@@ -1,0 +1,164 @@
+// `ready = "notify"` and `watchdog` through a real daemon, real processes and Debian's
+// systemd-notify: STATUS= shows in the view while the service starts, it is running only after
+// READY=1, a datagram from outside its process group is ignored (with one note), a service
+// that stops pinging WATCHDOG=1 is restarted after `watchdog`, and the socket is gone after.
+import { execFile } from "node:child_process"
+import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { afterEach, describe, expect, it } from "vitest"
+import { sdNotifyAddon } from "../../src/os/SdNotifyAddon.ts"
+import {
+  BUNDLE,
+  FIXTURES,
+  tempDir,
+  useDaemons,
+  view,
+  waitFor,
+  waitForView,
+  type Daemon,
+} from "../support/daemon.ts"
+
+const run = promisify(execFile)
+const daemons = useDaemons()
+const PINGER = join(FIXTURES, "notify-pinger.sh")
+
+const logsOf = async (d: Daemon, name: string): Promise<ReadonlyArray<string>> =>
+  (await d.json<{ lines: Array<{ text: string }> }>("GET", `/api/services/${name}/logs?lines=100`)).lines.map(
+    (l) => l.text,
+  )
+
+const socketOf = (d: Daemon, name: string) => join(d.dir, "data/run", `${name}.notify`)
+
+interface Seen {
+  readonly state: string
+  readonly status: string | null
+  readonly restarts: number
+}
+
+/** Every view of `name`, every 25 ms, until stopped. */
+const sampling = (d: Daemon, name: string) => {
+  const samples: Array<Seen> = []
+  let on = true
+  const loop = (async () => {
+    while (on) {
+      const v = await d.json<Seen>("GET", `/api/services/${name}`).catch(() => undefined)
+      if (v !== undefined) samples.push({ state: v.state, status: v.status, restarts: v.restarts })
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  })()
+  return {
+    samples,
+    stop: async () => {
+      on = false
+      await loop
+    },
+  }
+}
+let samplers: Array<ReturnType<typeof sampling>> = []
+afterEach(async () => {
+  await Promise.all(samplers.map((s) => s.stop()))
+  samplers = []
+})
+
+describe('ready = "notify"', () => {
+  it("shows STATUS= while it starts and is running only after READY=1, with NOTIFY_SOCKET set", async () => {
+    const d = await daemons.start(
+      `[services.web]\ncommand = "${PINGER}"\nready = "notify"\nenv = { READY_AFTER = "1.5" }\n`,
+    )
+    const s = sampling(d, "web")
+    samplers.push(s)
+    await waitForView(d, "web", "warming up", (v) => v.state === "starting" && v.status === "warming up")
+    const running = await waitForView(d, "web", "running", (v) => v.state === "running")
+    expect(running.status).toBe("serving")
+    await s.stop()
+    expect(s.samples.filter((v) => v.status === "warming up").every((v) => v.state === "starting")).toBe(true)
+    expect(s.samples.filter((v) => v.state === "running").every((v) => v.status === "serving")).toBe(true)
+    const logs = await logsOf(d, "web")
+    expect(logs).toContain("ready (it sent READY=1); running")
+    expect(logs).toContain(`NOTIFY_SOCKET=${socketOf(d, "web")} WATCHDOG_USEC=none`)
+    const status = await run(process.execPath, [BUNDLE, "status", "web", "--config", d.configPath])
+    expect(status.stdout).toContain("status  serving")
+    await d.stop()
+    expect(existsSync(socketOf(d, "web"))).toBe(false)
+  }, 30_000)
+
+  it("ignores datagrams from processes outside the service's process group, with one note", async () => {
+    const d = await daemons.start(`[services.quiet]\ncommand = "${FIXTURES}/sleeper.sh"\nready = "notify"\n`)
+    await waitForView(d, "quiet", "starting", (v) => v.state === "starting" && v.pid !== null)
+    const path = socketOf(d, "quiet")
+    await waitFor("its socket", () => (existsSync(path) ? true : undefined))
+    // From the test's own process, through the addon, and from systemd-notify started by the test.
+    const addon = sdNotifyAddon()
+    if (typeof addon === "string") throw new Error(addon)
+    addon.send(path, "READY=1\nSTATUS=forged")
+    await run("systemd-notify", ["--ready", "--status=forged too"], {
+      env: { ...process.env, NOTIFY_SOCKET: path },
+    })
+    const notes = await waitFor("the note", async () => {
+      const found = (await logsOf(d, "quiet")).filter((l) => l.startsWith("ignored a notification from pid"))
+      return found.length > 0 ? found : undefined
+    })
+    expect(notes).toHaveLength(1)
+    const v = await view(d, "quiet")
+    expect(v.state).toBe("starting")
+    expect(v.status).toBeNull()
+  }, 30_000)
+})
+
+describe("watchdog", () => {
+  it("restarts a service that stops pinging WATCHDOG=1 after `watchdog`, as a crash", async () => {
+    const d = await daemons.start(
+      `[services.pinger]\ncommand = "${PINGER}"\nready = "notify"\nwatchdog = "500ms"\n` +
+        `env = { PINGS = "4", PING_EVERY = "0.2" }\nbackoff = { initial = "200ms", jitter = 0 }\n`,
+    )
+    const s = sampling(d, "pinger")
+    samplers.push(s)
+    await waitForView(d, "pinger", "restarted", (v) => v.restarts >= 1, 15_000)
+    await s.stop()
+    // It pinged past `watchdog` (4 × 200 ms) without being restarted, then was, once it went quiet.
+    const firstRun = s.samples.filter((v) => v.restarts === 0)
+    expect(firstRun.some((v) => v.state === "running" && v.status === "ping 4")).toBe(true)
+    const logs = await logsOf(d, "pinger")
+    expect(logs).toContain("no WATCHDOG=1 within 500ms since its last one (watchdog): a failure")
+    expect(logs.some((l) => l.endsWith("WATCHDOG_USEC=500000"))).toBe(true)
+  }, 30_000)
+})
+
+describe("dockless check", () => {
+  const config = (dir: string) => {
+    const path = join(dir, "config.toml")
+    writeFileSync(
+      path,
+      `data_dir = "data"\n[services.web]\ncommand = "/bin/sh"\nready = "notify"\nwatchdog = "30s"\n`,
+    )
+    return path
+  }
+
+  it('accepts ready = "notify" and watchdog where the addon loads', async () => {
+    const { stdout } = await run(process.execPath, [BUNDLE, "check", "--config", config(tempDir())])
+    expect(stdout.trim()).toBe("ok")
+  })
+
+  it("refuses them with the reason and the alternatives when the addon is missing from a copied dist/", async () => {
+    const dir = tempDir()
+    const copy = join(dir, "dist")
+    cpSync(join(BUNDLE, ".."), copy, { recursive: true })
+    rmSync(join(copy, "sd-notify"), { recursive: true })
+    const failed = await run(process.execPath, [
+      join(copy, "dockless.mjs"),
+      "check",
+      "--config",
+      config(dir),
+    ]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failed?.code).toBe(2)
+    expect(failed?.stderr).toContain(
+      `services.web.ready: ready = "notify" cannot be used on this host: the notify addon is missing: ` +
+        `${join(copy, `sd-notify/linux-${process.arch}/sd_notify.node`)} does not exist`,
+    )
+    expect(failed?.stderr).toContain('use ready = { log = "a regex its output prints when ready" }')
+  })
+})
