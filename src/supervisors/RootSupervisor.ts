@@ -146,6 +146,14 @@ const captureFor = (config: Config, spec: ServiceSpec) =>
       : undefined,
   })
 
+/**
+ * Where notify sockets go. data_dir is 0700, so a service running as another `user` could not
+ * reach a socket inside it: as root (the only way `user` works) they go under /run/dockless, one
+ * folder per daemon instance; otherwise in data_dir/run.
+ */
+const runDirOf = (dataDir: string): string =>
+  process.getuid?.() === 0 ? `/run/dockless/${instanceOf(dataDir)}` : `${dataDir}/run`
+
 const hostPorts = (): ReadonlySet<number> => new Set(takenPorts().keys())
 
 const desiredFrom = (record: ServiceRecord | undefined, spec: ServiceSpec): Desired =>
@@ -170,7 +178,7 @@ const makeRoot = (
     const identity: DaemonIdentity = {
       instance: instanceOf(config.data_dir),
       boot: (yield* Clock.currentTimeMillis).toString(36),
-      runDir: `${config.data_dir}/run`,
+      runDir: runDirOf(config.data_dir),
     }
     const mailbox = yield* Mailbox.make<RootRequest>()
     const fatal = yield* Deferred.make<string>()

@@ -7,6 +7,7 @@ import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterEach, describe, expect, it } from "vitest"
+import { instanceOf } from "../../src/os/Markers.ts"
 import { sdNotifyAddon } from "../../src/os/SdNotifyAddon.ts"
 import {
   BUNDLE,
@@ -28,7 +29,11 @@ const logsOf = async (d: Daemon, name: string): Promise<ReadonlyArray<string>> =
     (l) => l.text,
   )
 
-const socketOf = (d: Daemon, name: string) => join(d.dir, "data/run", `${name}.notify`)
+/** Where the daemon puts a service's socket: /run/dockless/INSTANCE as root, else data_dir/run. */
+const socketOf = (d: Daemon, name: string) =>
+  process.getuid?.() === 0
+    ? join("/run/dockless", instanceOf(join(d.dir, "data")), `${name}.notify`)
+    : join(d.dir, "data/run", `${name}.notify`)
 
 interface Seen {
   readonly state: string
@@ -82,6 +87,17 @@ describe('ready = "notify"', () => {
     await d.stop()
     expect(existsSync(socketOf(d, "web"))).toBe(false)
   }, 30_000)
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "reaches its socket when it runs as another user (nobody)",
+    async () => {
+      const d = await daemons.start(
+        `[services.other]\ncommand = "${PINGER}"\nready = "notify"\nuser = "nobody"\n`,
+      )
+      const running = await waitForView(d, "other", "running as nobody", (v) => v.state === "running")
+      expect(running.status).toBe("serving")
+    },
+  )
 
   it("ignores datagrams from processes outside the service's process group, with one note", async () => {
     const d = await daemons.start(`[services.quiet]\ncommand = "${FIXTURES}/sleeper.sh"\nready = "notify"\n`)
