@@ -240,3 +240,17 @@ describe("shutdown deadline", () => {
     }
   }, 60_000)
 })
+
+describe("the root's intensity", () => {
+  it("exits 70 with a Dockless fault once more services gave up within its period than [supervisor] intensity allows", async () => {
+    const crash = (name: string) =>
+      `[services.${name}]\ncommand = "/bin/sh"\nargs = ["-c", "exit 1"]\n${fast}\nintensity = { max_restarts = 1, period = "1m" }\n`
+    const d = await daemons.start(
+      `[supervisor]\nintensity = { max_restarts = 1, period = "1m" }\n` + crash("one") + crash("two"),
+    )
+    expect(await d.exited).toBe(70)
+    expect(d.output).toMatch(
+      /dockless fault: more than 1 services or groups gave up in 1m \(the last: (one|two), /,
+    )
+  }, 30_000)
+})
