@@ -12,12 +12,14 @@ import { cronOf } from "../../src/kubernetes/CronSchedule.ts"
 import { kubeNameOf } from "../../src/kubernetes/Manifest.ts"
 import { programAt } from "../../src/kubernetes/HostFacts.ts"
 import { baseImage, staticBaseImage } from "../../src/kubernetes/PodSpec.ts"
-import { SECRET_PLACEHOLDER } from "../../src/kubernetes/Workloads.ts"
+import { exportServices, SECRET_PLACEHOLDER } from "../../src/kubernetes/Workloads.ts"
+import { decodeServiceSpec, defaultLog } from "../../src/config/ServiceSpec.ts"
 import { yamlStream } from "../../src/kubernetes/Yaml.ts"
 import { ROOT } from "../support/daemon.ts"
 import {
   exportedOf,
   exportOf,
+  madeUpFacts,
   objectOf,
   removeConfigs,
   validate,
@@ -293,6 +295,7 @@ describe("dockless export kubernetes: each row of the mapping", () => {
       { programs: { "/opt/web": elf("/opt/web", true) } },
       { hostPorts: true },
     )
+    for (const m of withHost.flatMap((e) => e.manifests)) validate(m.object)
     expect(objectOf(withHost, "web", "Deployment").spec?.template.spec?.containers[0]?.ports).toEqual([
       { containerPort: 8081, protocol: "TCP", hostPort: 8081 },
     ])
@@ -356,5 +359,34 @@ describe("dockless export kubernetes: what it cannot export", () => {
         /^services\.web\.port: "auto" has no fixed port to bind on the node with --host-ports/,
       ),
     ])
+  })
+})
+
+describe("dockless export kubernetes: what only a comment can say", () => {
+  it('says that ready = "notify", watchdog and a stop_signal in distroless static do not carry over', () => {
+    const decoded = decodeServiceSpec(
+      { command: "/opt/n", restart: "always", ready: "notify", watchdog: "30s", stop_signal: "SIGINT" },
+      { name: "n", baseDir: "/", defaults: {}, log: defaultLog, pathPrefix: "" },
+    )
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
+    const spec = decoded.right
+    const facts = madeUpFacts(spec, { programs: { "/opt/n": elf("/opt/n", true) } }, false)
+    const exported = exportServices([spec], [], new Map([["n", facts]]), {
+      namespace: undefined,
+      node: "pi1",
+      nodeGiven: false,
+      hostPorts: false,
+      includeSecrets: false,
+    })
+    if (Either.isLeft(exported)) throw new Error(exported.left.join("\n"))
+    const container = objectOf(exported.right, "n", "Deployment").spec?.template.spec?.containers[0]
+    expect(container?.readinessProbe).toBeUndefined()
+    expect(container?.lifecycle).toBeUndefined()
+    const text = notesOf(exported.right, "n")
+    expect(text).toContain("ready (READY=1 on its $NOTIFY_SOCKET) does not carry over")
+    expect(text).toContain("watchdog does not carry over")
+    expect(text).toContain(
+      'stop_signal = "SIGINT" does not carry over: gcr.io/distroless/static-debian12 has no shell',
+    )
   })
 })
