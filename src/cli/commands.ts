@@ -10,7 +10,8 @@ import { bundleDirOf } from "../bundleDir.ts"
 
 export const schemaKinds = ["config", "openapi"] as const
 export type SchemaKind = (typeof schemaKinds)[number]
-const exportKinds = ["toml"] as const
+const exportKinds = ["toml", "kubernetes"] as const
+const kubernetesOptions = ["namespace", "out", "node", "host-ports", "include-secrets"] as const
 
 /** Runs what a module exports once it is loaded. */
 const using = <M, A, E>(load: () => Promise<M>, use: (module: M) => Effect.Effect<A, E>) =>
@@ -142,19 +143,61 @@ export const commands: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "export",
-    args: `${exportKinds.join("|")} NAME`,
-    summary: "print a service's table as config.toml text (to move it into the file)",
-    options: {},
-    positionals: [2, 2],
-    needs: `${exportKinds.join("|")} and a service name`,
+    args: "toml NAME | kubernetes",
+    summary:
+      "print a service's table as config.toml text (to move it into the file), or every service as Kubernetes manifests",
+    options: {
+      namespace: { type: "string", value: "NS", description: "kubernetes: the namespace of every object" },
+      out: {
+        type: "string",
+        value: "DIR|-",
+        description: "kubernetes: one YAML file per service in DIR, or one stream on stdout (-, the default)",
+        complete: "directory",
+      },
+      node: {
+        type: "string",
+        value: "NAME",
+        description: "kubernetes: the node that has the host's binaries (default: this host's name)",
+      },
+      "host-ports": { type: "boolean", description: "kubernetes: bind each port on the node too (hostPort)" },
+      "include-secrets": {
+        type: "boolean",
+        description: "kubernetes: write secret_env values into the Secrets (else placeholders)",
+      },
+    },
+    positionals: [1, 2],
+    needs: "toml NAME, or kubernetes",
     complete: exportKinds,
-    run: (line) =>
-      exportKinds.some((k) => k === line.positionals[0])
-        ? using(
-            () => import("./export.ts"),
-            (m) => m.exportToml(config(line), line.positionals[1] ?? ""),
-          )
-        : Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`)),
+    run: (line) => {
+      const kind = line.positionals[0]
+      if (kind === "toml") {
+        const service = line.positionals[1]
+        const foreign = kubernetesOptions.find((o) => line.string(o) !== undefined || line.flag(o))
+        return foreign !== undefined
+          ? Effect.fail(usage(`export toml takes no --${foreign} (it is an option of export kubernetes)`))
+          : service === undefined
+            ? Effect.fail(usage("export toml needs a service name"))
+            : using(
+                () => import("./export.ts"),
+                (m) => m.exportToml(config(line), service),
+              )
+      }
+      if (kind === "kubernetes")
+        return line.positionals.length > 1
+          ? Effect.fail(usage("export kubernetes takes no service name: it exports every service"))
+          : using(
+              () => import("./exportKubernetes.ts"),
+              (m) =>
+                m.exportKubernetes(config(line), {
+                  namespace: line.string("namespace"),
+                  out: line.string("out") ?? "-",
+                  node: line.string("node"),
+                  hostPorts: line.flag("host-ports"),
+                  includeSecrets: line.flag("include-secrets"),
+                }),
+            )
+      return Effect.fail(usage(`export takes one of: ${exportKinds.join(", ")}`))
+    },
   },
   {
     name: "notify",

@@ -23,6 +23,7 @@ import { Health } from "./HealthSpec.ts"
 import { Ready, Watchdog } from "./ReadySpec.ts"
 import { GroupList, GroupName, Limits, Nice, OomScoreAdjust, Umask } from "./IdentitySpec.ts"
 import { defaultJobType, defaultOverlap, JobTypeValue, OverlapValue, ScheduleValue } from "./JobSpec.ts"
+import { KubernetesTable } from "./KubernetesSpec.ts"
 import { resolveCommand } from "./Paths.ts"
 import { redactEnv } from "./Secrets.ts"
 import { PositiveSize } from "./Size.ts"
@@ -174,6 +175,7 @@ const serviceValues = {
   schedule: ScheduleValue,
   overlap: OverlapValue,
   catch_up: Flag,
+  kubernetes: KubernetesTable,
 }
 
 const commandMeaning =
@@ -216,6 +218,7 @@ export const ServiceTable = Schema.Struct({
   schedule: optional(serviceValues.schedule),
   overlap: optional(serviceValues.overlap),
   catch_up: optional(serviceValues.catch_up),
+  kubernetes: optional(serviceValues.kubernetes),
 })
 type Table_ = typeof ServiceTable.Type
 
@@ -234,6 +237,7 @@ type Unset =
   | "ready"
   | "schedule"
   | "watchdog"
+  | "kubernetes"
 
 /** A service as everything below config/ sees it: every key present, defaults filled in. */
 export interface ServiceSpec extends Readonly<{
@@ -282,6 +286,7 @@ const specOf = (t: Table_, name: string): ServiceSpec => ({
   schedule: t.schedule,
   overlap: t.overlap ?? defaultOverlap,
   catch_up: t.catch_up ?? false,
+  kubernetes: t.kubernetes,
 })
 
 /** [defaults]: any service key but `name`, none required, nothing filled in. */
@@ -452,6 +457,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     watchdog,
     env,
     schedule,
+    kubernetes,
     ...always
   } = spec
   const table: ServiceTableJson = {
@@ -471,6 +477,7 @@ export const encodeServiceSpec = (spec: ServiceSpec): ServiceTableJson => {
     ...(ready === undefined ? {} : { ready: encodeReady(ready) }),
     ...(schedule === undefined ? {} : { schedule }),
     ...(watchdog === undefined ? {} : { watchdog }),
+    ...(kubernetes === undefined ? {} : { kubernetes }),
   }
   encoded.set(spec, table)
   return table

@@ -45,6 +45,11 @@ const TLS_ONLY = [
 /** The cron parser (croner, ~33 KiB), loaded only when a service has a cron `schedule` (issue 19). */
 const JOBS_ONLY = ["croner-"]
 /**
+ * `dockless export kubernetes` (issue 23): the exporter and the `yaml` library in one chunk
+ * (~136 KiB), loaded only by that command; the daemon's startup files are checked below.
+ */
+const EXPORT_ONLY = ["exportKubernetes-"]
+/**
  * Measured 263 modules (164 of them effect's, 78 our own) when this budget was set at 300; 295
  * before issue 12, whose sessions, login throttle, env_file and secrets added 5 modules of our own
  * (its TLS code, node-forge and the QR code are dynamic imports), measured 302: raised to 310.
@@ -73,6 +78,8 @@ const FORBIDDEN = [
   "@effect/rpc",
   "@effect/sql",
   "@effect/workflow",
+  // The Kubernetes export's YAML library: a dynamic import, only for `dockless export kubernetes`.
+  "yaml",
 ]
 
 /**
@@ -131,12 +138,13 @@ afterEach(async () => {
 })
 
 describe("budgets", () => {
-  it(`keeps the JavaScript of dist/ within ${BUNDLE_BUDGET / KiB} KiB, apart from what only TLS or a cron schedule loads`, () => {
+  it(`keeps the JavaScript of dist/ within ${BUNDLE_BUDGET / KiB} KiB, apart from what only TLS, a cron schedule or the Kubernetes export loads`, () => {
     const chunks = join(dirname(BUNDLE), "chunks")
     const counted = readdirSync(chunks)
       .filter(
         (name) =>
-          name.endsWith(".mjs") && ![...TLS_ONLY, ...JOBS_ONLY].some((prefix) => name.startsWith(prefix)),
+          name.endsWith(".mjs") &&
+          ![...TLS_ONLY, ...JOBS_ONLY, ...EXPORT_ONLY].some((prefix) => name.startsWith(prefix)),
       )
       .map((name) => join(chunks, name))
     const bytes = [BUNDLE, ...counted].reduce((sum, file) => sum + statSync(file).size, 0)

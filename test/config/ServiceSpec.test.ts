@@ -68,6 +68,7 @@ describe("decodeServiceSpec", () => {
       schedule: undefined,
       overlap: "skip",
       catch_up: false,
+      kubernetes: undefined,
     })
   })
 
@@ -293,7 +294,7 @@ describe("decodeServiceSpec refusals", () => {
 
   it("refuses an unknown key with no close match, listing the allowed keys", () => {
     expect(issues({ command: "x", colour: "red" })).toEqual([
-      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, env_file, secret_env, user, group, supplementary_groups, umask, limits, nice, oom_score_adjust, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, ready, start_timeout, watchdog, log, type, schedule, overlap, catch_up',
+      'services.api.colour: unknown key "colour", expected one of: name, command, args, cwd, env, env_file, secret_env, user, group, supplementary_groups, umask, limits, nice, oom_score_adjust, autostart, restart, backoff, intensity, stop_signal, stop_timeout, ports, port, depends_on, memory_max, health, ready, start_timeout, watchdog, log, type, schedule, overlap, catch_up, kubernetes',
     ])
   })
 
