@@ -6,17 +6,11 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Queue, TestClock } from "effect"
-import { Escapees } from "../../src/actors/Escapees.ts"
-import { OutputCapture } from "../../src/actors/OutputCapture.ts"
-import type { ServiceView } from "../../src/actors/ServiceView.ts"
-import { ServiceViews } from "../../src/actors/ServiceViews.ts"
+import { Effect, TestClock } from "effect"
 import { loadCronFor } from "../../src/config/CronLibrary.ts"
 import { Store } from "../../src/state/Store.ts"
-import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
-import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
 import { isAlive } from "../support/daemon.ts"
-import { specOf } from "../support/specs.ts"
+import { actorFor, treeLayer } from "../support/supervisorHarness.ts"
 
 /** 2026-01-05 09:00 local time: a Monday, so cron tables read naturally. */
 const T0 = new Date(2026, 0, 5, 9, 0).getTime()
@@ -45,35 +39,17 @@ const dataDir = (nextRunAt?: number) => {
   return dir
 }
 
-const layer = (dir: string) =>
-  Layer.mergeAll(ServiceViews.layer, Store.layer(dir), SpawnBudget.layer, Escapees.layer)
+const layer = treeLayer
 
 const jobFor = (table: Record<string, unknown>) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(T0)
     yield* loadCronFor(table)
     yield* (yield* Store).load
-    const views = yield* ServiceViews
-    const subscription = yield* views.subscribe
-    const capture = new OutputCapture({ file: undefined })
-    const actor = yield* makeServiceSupervisor({
-      identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
-      spec: specOf("job", { type: "oneshot", restart: "never", ...table }),
-      source: "config",
-      desired: "running",
-      capture,
-      port: undefined,
-      membership: "alone",
-      report: () => Effect.void,
-    })
-    const next = (ok: (v: ServiceView) => boolean) =>
-      Effect.gen(function* () {
-        for (;;) {
-          const event = yield* Queue.take(subscription.events)
-          if (event._tag === "Changed" && ok(event.view)) return event.view
-        }
-      })
-    return { actor, next, capture }
+    return yield* actorFor(
+      { type: "oneshot", restart: "never", ...table },
+      { name: "job", desired: "running" },
+    )
   })
 
 const ok = { command: "./exit-with-code.sh", args: ["0"] }

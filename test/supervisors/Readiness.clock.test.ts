@@ -1,59 +1,13 @@
 // Readiness under Effect's TestClock with real child processes: a service is `starting` until
 // its `ready` condition holds, and start_timeout bounds that to the millisecond: a run not ready
 // by then is stopped and restarted by its policy, and never shown running.
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Queue, TestClock } from "effect"
-import { Escapees } from "../../src/actors/Escapees.ts"
-import { OutputCapture } from "../../src/actors/OutputCapture.ts"
-import type { ServiceView } from "../../src/actors/ServiceView.ts"
-import { ServiceViews } from "../../src/actors/ServiceViews.ts"
-import { Store } from "../../src/state/Store.ts"
-import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
-import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
+import { Effect, TestClock } from "effect"
 import { FIXTURES } from "../support/daemon.ts"
-import { specOf } from "../support/specs.ts"
+import { actorFor, treeLayer as layer } from "../support/supervisorHarness.ts"
 
 const FIXTURE = join(FIXTURES, "ready-later.mjs")
-
-const layer = () =>
-  Layer.mergeAll(
-    ServiceViews.layer,
-    Store.layer(mkdtempSync(join(tmpdir(), "dockless-ready-"))),
-    SpawnBudget.layer,
-    Escapees.layer,
-  )
-
-/** A supervisor for `table`, with every view it publishes, in order. */
-const actorFor = (table: Record<string, unknown>) =>
-  Effect.gen(function* () {
-    const views = yield* ServiceViews
-    const subscription = yield* views.subscribe
-    const capture = new OutputCapture({ file: undefined })
-    const actor = yield* makeServiceSupervisor({
-      identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
-      spec: specOf("svc", table),
-      source: "config",
-      desired: "stopped",
-      capture,
-      port: undefined,
-      membership: "alone",
-      report: () => Effect.void,
-    })
-    const seen: Array<ServiceView> = []
-    const next = (ok: (v: ServiceView) => boolean) =>
-      Effect.gen(function* () {
-        for (;;) {
-          const event = yield* Queue.take(subscription.events)
-          if (event._tag !== "Changed") continue
-          seen.push(event.view)
-          if (ok(event.view)) return event.view
-        }
-      })
-    return { actor, next, seen, capture }
-  })
 
 /** Lets the real process run a little (its output, its exit) while the TestClock stands still. */
 const realPause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))

@@ -1,55 +1,11 @@
 // A service supervisor under Effect's TestClock with real child processes: every backoff delay,
 // reset_after, the intensity limit, a manual start and the stop protocol are checked to the
 // millisecond.
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Queue, TestClock } from "effect"
-import { Escapees } from "../../src/actors/Escapees.ts"
-import { OutputCapture } from "../../src/actors/OutputCapture.ts"
-import type { ServiceView } from "../../src/actors/ServiceView.ts"
-import { ServiceViews } from "../../src/actors/ServiceViews.ts"
-import { Store } from "../../src/state/Store.ts"
-import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
-import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
+import { Effect, TestClock } from "effect"
 import { FIXTURES, isAlive } from "../support/daemon.ts"
-import { specOf } from "../support/specs.ts"
-
-const layer = () =>
-  Layer.mergeAll(
-    ServiceViews.layer,
-    Store.layer(mkdtempSync(join(tmpdir(), "dockless-supervisor-"))),
-    SpawnBudget.layer,
-    Escapees.layer,
-  )
-
-/** Starts a supervisor for `table` and returns it with a subscription to its published views. */
-const actorFor = (table: Record<string, unknown>) =>
-  Effect.gen(function* () {
-    const views = yield* ServiceViews
-    const subscription = yield* views.subscribe
-    const capture = new OutputCapture({ file: undefined })
-    const actor = yield* makeServiceSupervisor({
-      identity: { instance: "test", boot: "0", runDir: "/tmp/dockless-test-run" },
-      spec: specOf("svc", table),
-      source: "config",
-      desired: "stopped",
-      capture,
-      port: undefined,
-      membership: "alone",
-      report: () => Effect.void,
-    })
-    /** Waits (on published events, not on time) for the next view matching `ok`. */
-    const next = (ok: (v: ServiceView) => boolean) =>
-      Effect.gen(function* () {
-        for (;;) {
-          const event = yield* Queue.take(subscription.events)
-          if (event._tag === "Changed" && ok(event.view)) return event.view
-        }
-      })
-    return { actor, next, capture }
-  })
+import { actorFor, treeLayer as layer } from "../support/supervisorHarness.ts"
 
 const crash = [join(FIXTURES, "exit-with-code.sh"), "3"]
 

@@ -5,24 +5,9 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Queue, TestClock } from "effect"
-import { Escapees } from "../../src/actors/Escapees.ts"
-import { OutputCapture } from "../../src/actors/OutputCapture.ts"
-import type { ServiceView } from "../../src/actors/ServiceView.ts"
-import { ServiceViews } from "../../src/actors/ServiceViews.ts"
-import { Store } from "../../src/state/Store.ts"
-import { makeServiceSupervisor } from "../../src/supervisors/ServiceSupervisor.ts"
-import { SpawnBudget } from "../../src/supervisors/SpawnBudget.ts"
+import { Effect, TestClock } from "effect"
 import { FIXTURES } from "../support/daemon.ts"
-import { specOf } from "../support/specs.ts"
-
-const layer = () =>
-  Layer.mergeAll(
-    ServiceViews.layer,
-    Store.layer(mkdtempSync(join(tmpdir(), "dockless-watchdog-"))),
-    SpawnBudget.layer,
-    Escapees.layer,
-  )
+import { actorFor, treeLayer as layer } from "../support/supervisorHarness.ts"
 
 /** Lets the real process run a little (its pings) while the TestClock stands still. */
 const realPause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
@@ -30,33 +15,17 @@ const realPause = (ms: number) => Effect.promise(() => new Promise((r) => setTim
 describe("watchdog under TestClock", () => {
   it.scoped("is rearmed by each WATCHDOG=1 and stops the run `watchdog` after the last one, to the ms", () =>
     Effect.gen(function* () {
-      const views = yield* ServiceViews
-      const subscription = yield* views.subscribe
-      const capture = new OutputCapture({ file: undefined })
-      const actor = yield* makeServiceSupervisor({
-        identity: { instance: "test", boot: "0", runDir: mkdtempSync(join(tmpdir(), "dockless-run-")) },
-        spec: specOf("svc", {
+      const { actor, next, capture } = yield* actorFor(
+        {
           command: join(FIXTURES, "notify-pinger.sh"),
           ready: "notify",
           watchdog: "10s",
           backoff: { initial: "1s", jitter: 0 },
           // Two pings, 300 ms apart in real time: the TestClock moves only when the test says so.
           env: { PINGS: "2", PING_EVERY: "0.3" },
-        }),
-        source: "config",
-        desired: "stopped",
-        capture,
-        port: undefined,
-        membership: "alone",
-        report: () => Effect.void,
-      })
-      const next = (ok: (v: ServiceView) => boolean) =>
-        Effect.gen(function* () {
-          for (;;) {
-            const event = yield* Queue.take(subscription.events)
-            if (event._tag === "Changed" && ok(event.view)) return event.view
-          }
-        })
+        },
+        { runDir: mkdtempSync(join(tmpdir(), "dockless-run-")) },
+      )
       yield* actor.command("start")
       yield* next((v) => v.state === "running" && v.status === "serving")
       // Armed at ready for 10 s; the first ping (real time) rearms it for 10 s more from then.
