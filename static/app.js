@@ -14,8 +14,10 @@ import { alertsPanel } from "./js/components/alertsPanel.js"
 import { app } from "./js/components/app.js"
 import { confirmDelete } from "./js/components/confirmDelete.js"
 import { jobRuns } from "./js/components/jobRuns.js"
+import { helpPanel } from "./js/components/helpPanel.js"
 import { loginPanel } from "./js/components/loginPanel.js"
 import { logViewer } from "./js/components/logViewer.js"
+import { serviceDetail } from "./js/components/serviceDetail.js"
 import { serviceForm } from "./js/components/serviceForm.js"
 import { serviceTable } from "./js/components/serviceTable.js"
 import { sessionsPanel } from "./js/components/sessionsPanel.js"
@@ -38,6 +40,8 @@ document.addEventListener("alpine:init", () => {
   Alpine.data("confirmDelete", confirmDelete)
   Alpine.data("logViewer", logViewer)
   Alpine.data("jobRuns", jobRuns)
+  Alpine.data("serviceDetail", serviceDetail)
+  Alpine.data("helpPanel", helpPanel)
   Alpine.data("sessionsPanel", sessionsPanel)
   Alpine.data("alertsPanel", alertsPanel)
 })

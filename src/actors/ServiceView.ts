@@ -20,6 +20,25 @@ export const STATE_NAMES: ReadonlyArray<StateName> = [
 
 export type { JobRun, RunOutcome, Trigger } from "../state/Store.ts"
 
+/**
+ * Why a service was last restarted: it ended by itself (crash), its health check or watchdog
+ * failed (health), it went past memory_max, its group restarted it, a person restarted it, a
+ * dependency stopped and started it again, or a new spec (a reload or a PUT) did.
+ */
+export type RestartReason = "crash" | "health" | "memory_max" | "group" | "person" | "dependency" | "reload"
+
+/** Why a run ended: a restart reason, a person's stop, an exit its policy accepts, or Dockless shutting it. */
+export type EndReason = RestartReason | "stop" | "exit" | "shutdown"
+
+/** One run of a service, as its history (GET /api/services/NAME/history) shows it. */
+export interface RunEnd {
+  readonly started_at: string
+  readonly ended_at: string
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly reason: EndReason
+}
+
 export interface HealthView {
   readonly status: "starting" | "healthy" | "unhealthy"
   readonly failures: number
@@ -34,6 +53,11 @@ export interface ServiceView {
   readonly desired: Desired
   readonly pid: number | null
   readonly restarts: number
+  /** Why it was last restarted (restarts by its group count in `restarts` too), or null. */
+  readonly last_restart_reason: RestartReason | null
+  readonly last_restart_at: string | null
+  /** How many restarts happened in the minute up to its last restart (a crash loop shows here). */
+  readonly recent_restarts: number
   readonly started_at: string | null
   readonly uptime_s: number | null
   readonly exit: { readonly code: number | null; readonly signal: string | null; readonly at: string } | null

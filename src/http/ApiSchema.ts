@@ -101,6 +101,21 @@ const Identity = Schema.Struct({
 /** SPEC section 4's states. */
 const stateNames = ["stopped", "starting", "running", "stopping", "backoff", "exited", "failed"] as const
 
+const restartReasons = ["crash", "health", "memory_max", "group", "person", "dependency", "reload"] as const
+
+/** One ended run of any service, newest first in GET /api/services/NAME/history (kept in memory, bounded). */
+export const RunEnd = Schema.Struct({
+  started_at: Time,
+  ended_at: Time,
+  exit_code: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  reason: Schema.Literal(...restartReasons, "stop", "exit", "shutdown").annotations({
+    description:
+      "why it ended: it crashed, its health check (or watchdog) failed, memory_max, its group or a dependency " +
+      "stopped it for a restart, a person restarted or stopped it, a new spec, an exit its policy accepts, Dockless shutting down",
+  }),
+}).annotations({ identifier: "RunEnd" })
+
 /** One finished run of a oneshot (GET /api/services/NAME/history, a view's last_run). */
 export const JobRun = Schema.Struct({
   started_at: Time,
@@ -131,6 +146,14 @@ export const ServiceView = Schema.Struct({
   desired: Schema.Literal("running", "stopped"),
   pid: Schema.NullOr(Count),
   restarts: Count,
+  last_restart_reason: Schema.NullOr(Schema.Literal(...restartReasons)).annotations({
+    description:
+      "why it was last restarted (restarts by its group, a dependency or a new spec count too), or null",
+  }),
+  last_restart_at: Schema.NullOr(Time),
+  recent_restarts: Count.annotations({
+    description: "how many restarts happened in the minute up to last_restart_at: a crash loop shows here",
+  }),
   started_at: Schema.NullOr(Time),
   uptime_s: Schema.NullOr(Count),
   exit: Schema.NullOr(
@@ -184,6 +207,9 @@ export const LogsAnswer = Schema.Struct({ lines: Schema.Array(LogLine) })
 export const HistoryAnswer = Schema.Struct({
   running: Schema.NullOr(Schema.Struct({ started_at: Time, pid: Count })),
   next_run_at: Schema.NullOr(Time),
+  ends: Schema.Array(RunEnd).annotations({
+    description: "every service's last runs (at most 50, newest first): when each started and ended, and why",
+  }),
   runs: Schema.Array(
     Schema.extend(
       JobRun,

@@ -112,7 +112,8 @@ export const runService: Handler = (event) =>
 const historyAnswer = answer(HistoryAnswer)
 
 /**
- * GET /api/services/:name/history: a oneshot's finished runs, newest first, each with the URL of
+ * GET /api/services/:name/history: every service's last run ends (why each ended), and a oneshot's
+ * finished runs, newest first, each with the URL of
  * its log lines (the lines carry their times, so the run's start and end select them).
  */
 export const serviceHistory: Handler = (event) =>
@@ -129,6 +130,7 @@ export const serviceHistory: Handler = (event) =>
             : { started_at: view.started_at, pid: view.pid }
           : null,
       next_run_at: view.next_run_at,
+      ends: service.ends(),
       runs: service.runs().map((run) => ({
         ...run,
         logs: `${logs}?since=${encodeURIComponent(run.started_at)}&until=${encodeURIComponent(run.ended_at)}`,

@@ -3,7 +3,7 @@
 // the process to end. The ServiceView is derived from it, never kept beside it.
 import { encodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
 import type { ExitInfo } from "../actors/ProcessRunner.ts"
-import type { HealthView, ServiceView, Source } from "../actors/ServiceView.ts"
+import type { HealthView, RestartReason, RunEnd, ServiceView, Source } from "../actors/ServiceView.ts"
 import type { Desired } from "../state/Store.ts"
 import type { DownReply } from "./ServiceEvent.ts"
 import { idleJob, type JobModel } from "./JobModel.ts"
@@ -53,6 +53,13 @@ export interface ServiceModel {
   /** Who owns the next start, if not the service itself. */
   readonly hold: Hold | null
   readonly restarts: number
+  /** Why it was last restarted, and when it was restarted (newest first, at most RESTART_TIMES). */
+  readonly restartReason: RestartReason | null
+  readonly restartTimes: ReadonlyArray<number>
+  /** Why the stop under way (or the fault) happened, for the run's end and the restart after it. */
+  readonly ending: RestartReason | null
+  /** Its last runs' ends (newest first, at most ENDS_KEPT): in memory only. */
+  readonly ends: ReadonlyArray<RunEnd>
   readonly history: RestartHistory
   readonly lastExit: { readonly exit: ExitInfo; readonly at: number } | undefined
   readonly health: HealthView | null
@@ -91,6 +98,10 @@ export const initialModel = (init: ModelInit): ServiceModel => ({
   state: ServiceState.Stopped(),
   hold: null,
   restarts: 0,
+  restartReason: null,
+  restartTimes: [],
+  ending: null,
+  ends: [],
   history: freshHistory,
   lastExit: undefined,
   health: null,
@@ -121,6 +132,25 @@ const encodedSpec = (spec: ServiceSpec): Record<string, unknown> => {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** How many restart times and run ends a model keeps. */
+export const RESTART_TIMES = 30
+export const ENDS_KEPT = 50
+/** The window `recent_restarts` counts over. */
+export const RECENT_RESTARTS_MS = 60_000
+
+/** Counts one restart for `reason` at `now`. */
+export const restarted = (model: ServiceModel, reason: RestartReason, now: number): ServiceModel => ({
+  ...model,
+  restarts: model.restarts + 1,
+  restartReason: reason,
+  restartTimes: [now, ...model.restartTimes.slice(0, RESTART_TIMES - 1)],
+})
+
+const recentRestarts = (times: ReadonlyArray<number>): number => {
+  const last = times[0]
+  return last === undefined ? 0 : times.filter((t) => last - t < RECENT_RESTARTS_MS).length
+}
+
 /** What a person should know is wrong: why it failed or waits, or who holds it stopped. */
 const errorOf = (model: ServiceModel): string | null => {
   const { state } = model
@@ -142,6 +172,9 @@ export const viewOf = (model: ServiceModel): ServiceView => {
     desired: model.desired,
     pid: live?.pid ?? null,
     restarts: model.restarts,
+    last_restart_reason: model.restartReason,
+    last_restart_at: model.restartTimes[0] === undefined ? null : iso(model.restartTimes[0]),
+    recent_restarts: recentRestarts(model.restartTimes),
     started_at: live === undefined ? null : iso(live.startedAt),
     uptime_s: null,
     exit:
@@ -180,8 +213,10 @@ export const visibleKey = (model: ServiceModel): string => {
     error,
     model.desired,
     model.restarts,
+    model.restartReason ?? "",
     model.lastExit?.at ?? "",
-    health === null ? "" : `${health.status}/${health.failures}`,
+    // checked_at too: every check is news (a check runs at most once per interval, so this is cheap).
+    health === null ? "" : `${health.status}/${health.failures}/${health.checked_at ?? ""}`,
     model.port ?? "",
     model.logError ?? "",
     model.job.nextAt ?? "",

@@ -10,7 +10,7 @@ import { Mailbox, type Refusal } from "../actors/Mailbox.ts"
 import { Escapees } from "../actors/Escapees.ts"
 import type { OutputCapture } from "../actors/OutputCapture.ts"
 import { KILL_GRACE_MS, killGroupNow } from "../actors/ProcessRunner.ts"
-import type { JobRun, ServiceView, Source } from "../actors/ServiceView.ts"
+import type { JobRun, RunEnd, ServiceView, Source } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { spawnRequest } from "../actors/SpawnPlan.ts"
 import { startWorker, type Worker, type WorkerReports } from "../actors/Worker.ts"
@@ -68,6 +68,8 @@ export interface ServiceSupervisor {
   readonly runNow: Effect.Effect<ServiceView, CommandFailure>
   /** A oneshot's finished runs, newest first (empty for other services). */
   readonly runs: () => ReadonlyArray<JobRun>
+  /** Its last runs' ends, newest first (every service, in memory). */
+  readonly ends: () => ReadonlyArray<RunEnd>
   /** Its view as its supervisor last built it. */
   readonly view: Effect.Effect<ServiceView>
   /** The pid of its current process, if one runs. */
@@ -441,6 +443,7 @@ export const makeServiceSupervisor = (
       command: (command) => call(commandEvent(command)),
       runNow: call((reply) => ServiceEvent.RunNow({ reply })),
       runs: () => model.job.runs,
+      ends: () => model.ends,
       view: Effect.sync(() => viewOf(model)),
       pid: () => current?.worker.pid,
       killNow: () => (current === undefined ? undefined : killGroupNow(current.worker.pid)),

@@ -8,7 +8,7 @@ import type { Desired } from "../state/Store.ts"
 import { judgeProbe } from "../actors/HealthVerdict.ts"
 import { describeReady, usesNotify } from "../config/ReadySpec.ts"
 import type { ProbeResult } from "../actors/Probe.ts"
-import type { JobRun, Trigger } from "../actors/ServiceView.ts"
+import type { EndReason, JobRun, Trigger } from "../actors/ServiceView.ts"
 import { latestMissed, nextFiring, scheduleOf } from "../config/JobSpec.ts"
 import { formatMs } from "./Intensity.ts"
 import { withRun, type JobModel } from "./JobModel.ts"
@@ -16,7 +16,15 @@ import { decide, describeExit, freshHistory } from "./RestartDecision.ts"
 import { ChildReport, ServiceAction, type Budget } from "./ServiceAction.ts"
 import type { DownReply, ServiceEvent } from "./ServiceEvent.ts"
 import type { Notice } from "../actors/NotifyMessage.ts"
-import { nothingNotified, visibleKey, type Hold, type Notified, type ServiceModel } from "./ServiceModel.ts"
+import {
+  ENDS_KEPT,
+  nothingNotified,
+  restarted,
+  visibleKey,
+  type Hold,
+  type Notified,
+  type ServiceModel,
+} from "./ServiceModel.ts"
 import { liveOf, redirect, ServiceState, type AfterStop, type Live } from "./ServiceState.ts"
 
 export interface Transition {
@@ -138,15 +146,22 @@ const onStop = (model: ServiceModel): Transition =>
     return result({ ...m, state: ServiceState.Stopped() }, A.Note({ text: "stopped" }))
   })
 
-const onRestart = (model: ServiceModel): Transition =>
-  then(wanting({ ...personStarts(model), restarts: model.restarts + 1 }, "running"), (m) =>
+const onRestart = (model: ServiceModel, now: number): Transition =>
+  then(wanting({ ...restarted(personStarts(model), "person", now), ending: "person" }, "running"), (m) =>
     isLive(m.state) ? beginStop(m, m.state, "start-again") : startUnlessHeld(m),
   )
 
-const onUpdate = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Update" }>): Transition => {
+const onUpdate = (
+  model: ServiceModel,
+  event: Extract<ServiceEvent, { _tag: "Update" }>,
+  now: number,
+): Transition => {
   const m: ServiceModel = { ...model, spec: event.spec, port: event.port }
   const noted = result(m, A.Note({ text: "spec updated" }))
-  if (isLive(m.state)) return then(noted, (n) => stopTowards(n, "start-again"))
+  if (isLive(m.state))
+    return then(noted, (n) =>
+      stopTowards({ ...restarted(n, "reload", now), ending: "reload" }, "start-again"),
+    )
   if (m.state._tag === "Backoff" && m.hold === null)
     return then(noted, (n) => then(cancelBackoff(n), (c) => spawn(c, "free")))
   return noted
@@ -169,10 +184,11 @@ const onResume = (model: ServiceModel): Transition => {
 const endedForGood = (model: ServiceModel): boolean =>
   model.state._tag === "Exited" || model.state._tag === "Failed"
 
-const onHalt = (model: ServiceModel, hold: Hold, reply: DownReply): Transition =>
+const onHalt = (model: ServiceModel, hold: Hold, reply: DownReply, now: number): Transition =>
   then(
     cancelBackoff({
-      ...model,
+      // A running service stopped by its group (or for a dependency) is restarted by it: counted.
+      ...(isLive(model.state) ? { ...restarted(model, hold.by, now), ending: hold.by } : model),
       hold: endedForGood(model) || (heldByGroup(model) && hold.by === "dependency") ? model.hold : hold,
     }),
     (m) => {
@@ -223,6 +239,7 @@ const onSpawned = (model: ServiceModel, event: Extract<ServiceEvent, { _tag: "Sp
       ...model,
       state: awaited ? ServiceState.Starting(live) : ServiceState.Running(live),
       notified: nothingNotified,
+      ending: null,
       health: checked ? { status: "starting", failures: 0, last_error: null, checked_at: null } : null,
     },
     A.Note({ text: `started (pid ${event.pid})` }),
@@ -322,7 +339,7 @@ const onWatchdogMissed = (model: ServiceModel, run: number, ping: number): Trans
     return result(model)
   const since = ping === 0 ? "since it became running" : "since its last one"
   const text = `no WATCHDOG=1 within ${formatMs(watchdog)} ${since} (watchdog): a failure`
-  return then(result(model, A.Note({ text })), (m) => beginStop(m, state, "fault"))
+  return then(result({ ...model, ending: "health" }, A.Note({ text })), (m) => beginStop(m, state, "fault"))
 }
 
 /** The watchdog starts when start-up is complete: whichever event made the run running arms it. */
@@ -392,7 +409,7 @@ const onCrash = (model: ServiceModel, ending: Ending, now: number, unit: number)
       )
     }
     case "Restart": {
-      const m: ServiceModel = { ...model, history: verdict.history, restarts: model.restarts + 1 }
+      const m: ServiceModel = { ...restarted(model, model.ending ?? "crash", now), history: verdict.history }
       if (m.membership === "delegated") {
         const until = now + verdict.delay
         return result(
@@ -421,6 +438,21 @@ const onCrash = (model: ServiceModel, ending: Ending, now: number, unit: number)
   }
 }
 
+/** Why a run that just ended ended, for its history: the stop under way, or its own exit. */
+const endReason = (model: ServiceModel, exit: ExitInfo): EndReason => {
+  const { state, ending } = model
+  if (state._tag !== "Stopping") return exit.code === 0 ? "exit" : "crash"
+  const by: Record<typeof state.after, EndReason> = {
+    "stay-stopped": "stop",
+    "start-again": ending ?? "person",
+    fault: ending ?? "crash",
+    halt: ending ?? "group",
+    "give-up": "group",
+    close: "shutdown",
+  }
+  return by[state.after]
+}
+
 const onExited = (
   model: ServiceModel,
   run: number,
@@ -430,10 +462,18 @@ const onExited = (
 ): Transition => {
   const live = liveOf(model.state)
   if (live === undefined || live.run !== run) return result(model)
-  const ended = then(result({ ...model, lastExit: { exit, at: now } }, A.EndRun({ run })), (m) =>
+  const { state } = model
+  const end = {
+    started_at: iso(live.startedAt),
+    ended_at: iso(now),
+    exit_code: exit.code,
+    signal: exit.signal,
+    reason: endReason(model, exit),
+  }
+  const ends = [end, ...model.ends.slice(0, ENDS_KEPT - 1)]
+  const ended = then(result({ ...model, ends, lastExit: { exit, at: now } }, A.EndRun({ run })), (m) =>
     recordRunEnd(m, live, exit, now),
   )
-  const { state } = model
   if (state._tag === "Stopping" && state.after !== "fault") {
     const stopped = then(ended, (m) =>
       then(result(m, A.Note({ text: `stopped (${describeExit(exit)})` })), releaseWaiters),
@@ -490,7 +530,11 @@ const onHealthChecked = (model: ServiceModel, run: number, probe: ProbeResult, a
   const fault = verdict.fault
   return fault === undefined
     ? checked
-    : then(checked, (m) => then(result(m, A.Note({ text: fault })), (n) => beginStop(n, state, "fault")))
+    : then(checked, (m) =>
+        then(result({ ...m, ending: "health" }, A.Note({ text: fault })), (n) =>
+          beginStop(n, state, "fault"),
+        ),
+      )
 }
 
 const onStopOverdue = (model: ServiceModel, run: number): Transition => {
@@ -711,11 +755,11 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
         then(pauseSchedule(m), (n) => result(n, A.Reply({ reply: event.reply }))),
       )
     case "Restart":
-      return then(onRestart(model), (m) =>
+      return then(onRestart(model, now), (m) =>
         then(armSchedule(m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
       )
     case "Update":
-      return then(onUpdate(model, event), (m) =>
+      return then(onUpdate(model, event, now), (m) =>
         then(rearm(model, m, now), (n) => result(n, A.Reply({ reply: event.reply }))),
       )
     case "Resume":
@@ -735,14 +779,16 @@ const step = (model: ServiceModel, event: ServiceEvent, now: number): Transition
     case "Fired":
       return onFired(model, event.epoch, now)
     case "Halt":
-      return onHalt(model, { by: event.by, why: event.why }, event.reply)
+      return onHalt(model, { by: event.by, why: event.why }, event.reply, now)
     case "GiveUp":
       return onGiveUp(model, event.reason, event.reply)
     case "Close":
       return onClose(model, event.why, event.reply)
     case "Fault":
       return isLive(model.state)
-        ? then(result(model, A.Note({ text: event.reason })), (m) => stopTowards(m, "fault"))
+        ? then(result({ ...model, ending: "memory_max" }, A.Note({ text: event.reason })), (m) =>
+            stopTowards(m, "fault"),
+          )
         : result(model)
     case "Spawned":
       return onSpawned(model, event)

@@ -63,6 +63,10 @@ export interface Daemon {
   api(method: string, path: string, body?: unknown): Promise<ApiResult>
   /** Stops the daemon and starts it again on the same port and data dir, with new config services. */
   restart(extraToml?: string): Promise<void>
+  /** SIGTERMs the daemon and waits for it to exit, leaving its directory (`up` starts it again). */
+  down(): Promise<void>
+  /** Starts the daemon again after `down`, with the same config. */
+  up(): Promise<void>
   /** Stops the daemon (SIGTERM, then SIGKILL after a deadline) and removes its directory. */
   stop(): Promise<void>
 }
@@ -192,7 +196,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await stop()
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- daemon output ---\n${out}`)
   }
-  return { url, dir, output: () => out, api, restart, stop }
+  return { url, dir, output: () => out, api, restart, down: kill, up: spawnAndWait, stop }
 }
 
 /** Chromium exactly as STACK.md section 5 launches it (pitfall 18: a persistent context). */

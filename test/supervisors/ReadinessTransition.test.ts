@@ -59,7 +59,7 @@ const TABLE: Record<string, Record<string, string>> = {
     Fault: "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
     Spawned: "Starting running : ",
     Exited: "Backoff running : EndRun Note ArmBackoff Publish",
-    "HealthChecked/pass": "Starting running : ",
+    "HealthChecked/pass": "Starting running : Publish",
     "HealthChecked/fail": "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
   },
   "Starting/ready, unchecked": {

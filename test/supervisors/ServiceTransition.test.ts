@@ -5,7 +5,16 @@
 // Reading a row tells what a service does in that state; a changed cell is a changed behaviour.
 import { describe, expect, it } from "vitest"
 import { transition } from "../../src/supervisors/ServiceTransition.ts"
-import { EVENTS, MEMBER_EVENTS, MEMBER_STATES, NOW, render, STATES } from "./transitionCells.ts"
+import {
+  EVENTS,
+  MEMBER_EVENTS,
+  MEMBER_STATES,
+  NOW,
+  render,
+  renderRestart,
+  restartCell,
+  STATES,
+} from "./transitionCells.ts"
 
 const TABLE: Record<string, Record<string, string>> = {
   Stopped: {
@@ -644,4 +653,40 @@ describe("ServiceTransition of a group member, every state × the events who cou
       }
     })
   }
+})
+
+/**
+ * Why the last restart happened (a view's last_restart_reason, with restarts counted) and why
+ * each run ended (its history), for every way a service is stopped and started again.
+ */
+const RESTART_TABLE: ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> = [
+  ["Running", ["Exited"], "1 crash 1 : crash"],
+  ["Running/backoff 0", ["Exited"], "1 crash 1 : crash"],
+  ["Running", ["Restart"], "1 person 1 : "],
+  ["Running", ["Restart", "Exited"], "1 person 1 : person"],
+  ["Running", ["Stop", "Exited"], "0 - 0 : stop"],
+  ["Running", ["Update", "Exited"], "1 reload 1 : reload"],
+  ["Running", ["HealthChecked/fail", "Exited"], "1 health 1 : health"],
+  ["Running", ["Fault", "Exited"], "1 memory_max 1 : memory_max"],
+  ["Running", ["Halt", "Exited"], "1 group 1 : group"],
+  ["Running", ["Halt/dependency", "Exited"], "1 dependency 1 : dependency"],
+  ["Running", ["Close", "Exited"], "0 - 0 : shutdown"],
+  ["Running", ["GiveUp", "Exited"], "0 - 0 : group"],
+  ["Running/delegated", ["Exited"], "1 crash 1 : crash"],
+  ["Running/counted", ["Exited"], "1 crash 1 : crash"],
+  ["Backoff/held", ["Halt"], "0 - 0 : "],
+  ["Stopping/fault", ["Exited"], "1 crash 1 : crash"],
+  ["Stopping/start-again", ["Exited"], "0 - 0 : person"],
+  ["Stopping/stay-stopped", ["KillOverdue"], "0 - 0 : stop"],
+  // A crash loop: each restart is counted with its time (recent_restarts), each end kept.
+  ["Running", ["Exited", "Spawned", "Exited", "Spawned", "Exited"], "3 crash 3 : crash crash crash"],
+  // A health fault's reason is the run's own: the next run's crash is a crash again.
+  ["Running", ["HealthChecked/fail", "Exited", "Spawned", "Exited"], "2 crash 2 : crash health"],
+]
+
+describe("ServiceTransition, why a service restarted and why each run ended", () => {
+  for (const [state, events, expected] of RESTART_TABLE)
+    it(`from ${state} after ${events.join(", ")}`, () => {
+      expect(renderRestart(restartCell(state, events, transition))).toBe(expected)
+    })
 })

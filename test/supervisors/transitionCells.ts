@@ -6,7 +6,7 @@ import type { Notice } from "../../src/actors/NotifyMessage.ts"
 import { ServiceEvent, type Reply } from "../../src/supervisors/ServiceEvent.ts"
 import { initialModel, type ServiceModel } from "../../src/supervisors/ServiceModel.ts"
 import { ServiceState, type AfterStop } from "../../src/supervisors/ServiceState.ts"
-import type { Transition } from "../../src/supervisors/ServiceTransition.ts"
+import type { transition, Transition } from "../../src/supervisors/ServiceTransition.ts"
 import { decodeServiceSpec, defaultLog, type ServiceSpec } from "../../src/config/ServiceSpec.ts"
 
 export const NOW = 100_000
@@ -277,3 +277,34 @@ export const NOTIFY_STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
     },
   ],
 ]
+
+// ---- why a service restarted (last_restart_reason) and why each run ended (its history) ----
+
+/** "restarts reason recent : end reasons, newest first", what the view and the history show. */
+export const renderRestart = (t: Transition): string => {
+  const m = t.model
+  return `${m.restarts} ${m.restartReason ?? "-"} ${m.restartTimes.length} : ${m.ends.map((e) => e.reason).join(" ")}`
+}
+
+const event = (name: string): ServiceEvent => {
+  const found = EVENTS.find(([e]) => e === name)
+  if (found === undefined) throw new Error(`no event ${name}`)
+  return found[1]()
+}
+
+const byName = (name: string): ServiceModel => {
+  const found = [...STATES, ...MEMBER_STATES].find(([s]) => s === name)
+  if (found === undefined) throw new Error(`no state ${name}`)
+  return found[1]
+}
+
+/** From a state of the tables, these events one after the other (the exit is always of run 3). */
+export const restartCell = (
+  state: string,
+  events: ReadonlyArray<string>,
+  step: typeof transition,
+): Transition => {
+  let t: Transition = { model: byName(state), actions: [] }
+  for (const name of events) t = step(t.model, event(name), NOW)
+  return t
+}

@@ -2,18 +2,38 @@
 // (event-stream status, the services summary line, Sessions, Reload config, Register and Log out).
 
 import * as api from "../../api.js"
-import { services, session, toasts } from "../stores/access.js"
+import { services, session, tick, toasts } from "../stores/access.js"
+import { inTrouble } from "../verdict.js"
+
+const THEME_KEY = "dockless.theme"
+
+function readTheme() {
+  try {
+    const t = localStorage.getItem(THEME_KEY)
+    return t === "light" || t === "dark" ? t : ""
+  } catch {
+    return ""
+  }
+}
+
+function applyTheme(theme) {
+  if (theme === "") document.documentElement.removeAttribute("data-theme")
+  else document.documentElement.setAttribute("data-theme", theme)
+}
 
 const names = (list) => (list.length === 0 ? "" : `: ${list.join(", ")}`)
 
 export const app = () => ({
+  theme: readTheme(),
   init() {
+    applyTheme(this.theme)
     session().check()
     // The tab tells what is wrong without being looked at: "(2) Dockless · pi4" and a red icon.
     window.Alpine.effect(() => this.markTab())
   },
   markTab() {
-    const trouble = services().list.filter((s) => s.state === "failed" || s.state === "backoff").length
+    const now = tick()
+    const trouble = services().list.filter((s) => inTrouble(s, now)).length
     document.title = `${trouble > 0 ? `(${trouble}) ` : ""}Dockless · ${location.hostname}`
     const icon = document.querySelector("link[rel=icon]")
     if (icon !== null) icon.setAttribute("href", trouble > 0 ? "/favicon-trouble.svg" : "/favicon.svg")
@@ -31,7 +51,8 @@ export const app = () => ({
   summary() {
     const list = services().list
     const running = list.filter((s) => s.state === "running").length
-    const failed = list.filter((s) => s.state === "failed" || s.state === "backoff").length
+    const now = tick()
+    const failed = list.filter((s) => inTrouble(s, now)).length
     let text = `${list.length} service${list.length === 1 ? "" : "s"} · ${running} running`
     if (failed > 0) text += ` · ${failed} in trouble`
     return text
@@ -59,6 +80,25 @@ export const app = () => ({
     } finally {
       this.reloading = false
     }
+  },
+  /** Light or dark, whatever the system says, remembered in this browser. */
+  toggleTheme() {
+    const dark =
+      this.theme === "dark" ||
+      (this.theme === "" && window.matchMedia("(prefers-color-scheme: dark)").matches)
+    this.theme = dark ? "light" : "dark"
+    applyTheme(this.theme)
+    try {
+      localStorage.setItem(THEME_KEY, this.theme)
+    } catch {
+      // storage unavailable: the choice lasts for this page
+    }
+  },
+  themeLabel() {
+    const dark =
+      this.theme === "dark" ||
+      (this.theme === "" && window.matchMedia("(prefers-color-scheme: dark)").matches)
+    return dark ? "Light" : "Dark"
   },
   openSessions() {
     this.$dispatch("open-sessions")

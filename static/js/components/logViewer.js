@@ -4,6 +4,7 @@
 // `since`/`until` from its history) it shows that run's lines only, and does not follow.
 
 import * as api from "../../api.js"
+import { ansiSegments, plainText } from "../ansi.js"
 import { formatTime } from "../format.js"
 import { safeParse } from "../json.js"
 import { session } from "../stores/access.js"
@@ -12,6 +13,8 @@ export const logViewer = () => {
   let stream = null // EventSource of the log stream, kept out of reactive state
   let seq = 0
   const MAX_LINES = 2000
+  /** Longer lines are folded to this many characters, with an expander. */
+  const FOLD = 400
   return {
     name: "",
     lines: [],
@@ -43,12 +46,18 @@ export const logViewer = () => {
     toLine(raw) {
       const stream = raw && typeof raw.stream === "string" ? raw.stream : "stdout"
       const ts = raw && typeof raw.ts === "string" ? raw.ts : ""
+      const text = raw && raw.text != null ? String(raw.text) : ""
+      const plain = plainText(text)
       return {
         id: ++seq,
         ts,
         time: formatTime(ts),
         stream,
-        text: raw && raw.text != null ? String(raw.text) : "",
+        text,
+        plain,
+        segs: ansiSegments(plain.length > FOLD ? text : text),
+        long: plain.length > FOLD,
+        open: false,
       }
     },
     async load() {
@@ -157,6 +166,27 @@ export const logViewer = () => {
     },
     toggle(stream) {
       this.filters[stream] = !this.filters[stream]
+    },
+    /** The segments shown: a folded long line shows its first FOLD characters as plain text. */
+    segsOf(l) {
+      return l.long && !l.open ? [{ text: `${l.plain.slice(0, FOLD)}…`, cls: "" }] : l.segs
+    },
+    foldLabel(l) {
+      return l.open ? "fold" : `show all ${l.plain.length} characters`
+    },
+    toggleFold(l) {
+      l.open = !l.open
+    },
+    copied: "",
+    /** The visible lines as "time text", one per line, on the clipboard. */
+    async copyLines() {
+      const text = this.visible.map((l) => `${l.ts} ${l.plain}`).join("\n")
+      try {
+        await navigator.clipboard.writeText(text)
+        this.copied = `${this.visible.length} lines copied`
+      } catch {
+        this.copied = "the browser refused the clipboard"
+      }
     },
     lineClass(l) {
       return ["stdout", "stderr", "dockless"].includes(l.stream) ? `line s-${l.stream}` : "line s-other"

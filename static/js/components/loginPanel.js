@@ -7,6 +7,21 @@ export const loginPanel = () => ({
   token: "",
   error: "",
   busy: false,
+  // `autofocus` does nothing on a field hidden at load: focus it whenever the form is shown.
+  init() {
+    window.Alpine.effect(() => {
+      if (session().state !== "login") return
+      // After x-show has shown the form (a hidden field cannot take focus).
+      const field = this.$refs.token
+      let tries = 20
+      const focus = () => {
+        if (session().state !== "login" || document.activeElement === field || tries-- === 0) return
+        field.focus()
+        requestAnimationFrame(focus)
+      }
+      requestAnimationFrame(focus)
+    })
+  },
   async submit() {
     if (this.busy) return
     this.error = ""
@@ -21,6 +36,8 @@ export const loginPanel = () => ({
       await session().check()
     } catch (e) {
       this.error = e.message
+      // A refused token leaves focus on its field, to type it again.
+      this.$nextTick(() => this.$refs.token && this.$refs.token.focus())
     } finally {
       this.busy = false
     }

@@ -1,17 +1,209 @@
 // The `serviceTable` component: every cell of a service row as a method (uptime, restart
 // countdown, last exit, cpu/memory, ports, dependencies, health, sparkline) and the row's
 // actions (start / stop / restart, logs, edit, delete), sent as window events to the panels.
+// Trouble first: rows are searched, filtered by verdict chip and sorted (failed, backoff and
+// crash-looping on top by default); `/` `j` `k` `l` `r` `Enter` `?` work from the keyboard.
 
 import { DASH, formatDateTime, formatDuration, formatMiB, formatPercent, msUntil } from "../format.js"
 import { HEALTH_KINDS } from "../form.js"
 import { portItems } from "../ports.js"
 import { sparklinePoints, sparklineSummary } from "../sparkline.js"
 import { services, session, tick, usage } from "../stores/access.js"
+import { crashLoop, healthOf, isDone, rankOf, TROUBLE, VERDICTS, verdictOf } from "../verdict.js"
+
+const SORTS = {
+  trouble: (a, b, now) => rankOf(a, now) - rankOf(b, now),
+  name: (a, b) => a.name.localeCompare(b.name),
+  restarts: (a, b) => (a.restarts || 0) - (b.restarts || 0),
+  cpu: (a, b) => (a.cpu_percent || 0) - (b.cpu_percent || 0),
+  memory: (a, b) => (a.rss_bytes || 0) - (b.rss_bytes || 0),
+  uptime: (a, b) =>
+    (a.started_at ? -Date.parse(a.started_at) : -Infinity) -
+    (b.started_at ? -Date.parse(b.started_at) : -Infinity),
+}
+
+const typing = (target) =>
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))
 
 export const serviceTable = () => ({
+  query: "",
+  chip: "all",
+  sortKey: "trouble",
+  sortDesc: false,
+  selected: "",
+  /** The rows as shown: searched, filtered by chip, sorted (trouble first, then by name). */
+  rows() {
+    const now = tick()
+    const q = this.query.trim().toLowerCase()
+    const list = services().list.filter((s) => {
+      if (
+        q &&
+        !s.name.toLowerCase().includes(q) &&
+        !String(s.error || "")
+          .toLowerCase()
+          .includes(q)
+      )
+        return false
+      if (this.chip === "all") return true
+      const v = verdictOf(s, now)
+      return this.chip === "trouble" ? TROUBLE.includes(v) : v === this.chip
+    })
+    const by = SORTS[this.sortKey] || SORTS.trouble
+    const dir = this.sortDesc ? -1 : 1
+    return list.sort((a, b) => dir * by(a, b, now) || a.name.localeCompare(b.name))
+  },
+  chips() {
+    const now = tick()
+    const list = services().list
+    const count = (keys) => list.filter((s) => keys.includes(verdictOf(s, now))).length
+    const chips = [
+      { key: "all", label: `all ${list.length}`, count: list.length },
+      { key: "trouble", label: `in trouble ${count(TROUBLE)}`, count: count(TROUBLE) },
+    ]
+    for (const v of VERDICTS) {
+      const n = count([v])
+      if (n > 0) chips.push({ key: v, label: `${v} ${n}`, count: n })
+    }
+    return chips
+  },
+  chipPressed(c) {
+    return this.chip === c.key ? "true" : "false"
+  },
+  chipClass(c) {
+    return c.key === "trouble" && c.count > 0 ? "fchip fchip-trouble" : "fchip"
+  },
+  setChip(c) {
+    this.chip = c.key
+  },
+  noMatch() {
+    return services().list.length > 0 && this.rows().length === 0
+  },
+  sortBy(key) {
+    if (this.sortKey === key) this.sortDesc = !this.sortDesc
+    else {
+      this.sortKey = key
+      this.sortDesc = ["restarts", "cpu", "memory"].includes(key)
+    }
+  },
+  ariaSort(key) {
+    if (this.sortKey !== key) return "none"
+    return this.sortDesc ? "descending" : "ascending"
+  },
+  /** Greyed while Dockless does not answer. */
+  stale() {
+    return services().stale()
+  },
+  staleText() {
+    const since = services().downSince
+    return since === null
+      ? ""
+      : `Dockless not answering since ${new Date(since).toLocaleTimeString()}; showing what it said last. Reconnecting by itself…`
+  },
+  rowClass(s) {
+    return this.selected === s.name ? "svc selected" : "svc"
+  },
+  verdict(s) {
+    return verdictOf(s, tick())
+  },
+  /** The state badge: "crash loop" and "done" say more than the raw state. */
+  stateText(s) {
+    const v = verdictOf(s, tick())
+    if (v === "crash-loop") return "crash loop"
+    if (v === "done") return "done"
+    return s.state
+  },
+  stateClass(s) {
+    const v = verdictOf(s, tick())
+    if (v === "crash-loop") return "badge st-failed"
+    if (v === "done") return "badge st-done"
+    return `badge st-${s.state}`
+  },
+  crashLoopText(s) {
+    return crashLoop(s, tick())
+  },
+  restartTitle(s) {
+    if (!s.last_restart_reason) return ""
+    const at = s.last_restart_at ? ` at ${formatDateTime(s.last_restart_at)}` : ""
+    return `last restart: ${s.last_restart_reason}${at}`
+  },
+  /** Memory, and its memory_max beside it when it has one. */
+  memLimit(s) {
+    const max = s.spec && typeof s.spec.memory_max === "number" ? s.spec.memory_max : null
+    return max === null ? "" : `of ${formatMiB(max)}`
+  },
+  // ---- keyboard: / search, j/k move, l logs, r restart (asks first), Enter details, ? help ----
+  onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return
+    if (document.querySelector("dialog[open]")) return
+    const key = event.key
+    if (key === "/") {
+      event.preventDefault()
+      this.$refs.search.focus()
+      return
+    }
+    if (key === "?") {
+      event.preventDefault()
+      this.$dispatch("open-help")
+      return
+    }
+    const rows = this.rows()
+    if (rows.length === 0) return
+    const at = rows.findIndex((s) => s.name === this.selected)
+    if (key === "j" || key === "k") {
+      event.preventDefault()
+      const next = key === "j" ? Math.min(rows.length - 1, at + 1) : Math.max(0, at < 0 ? 0 : at - 1)
+      this.select(rows[next].name)
+      return
+    }
+    const current = at < 0 ? undefined : rows[at]
+    if (current === undefined) return
+    if (key === "l") {
+      event.preventDefault()
+      this.openLogs(current)
+    } else if (key === "r" && this.canWrite() && this.canRestart(current)) {
+      event.preventDefault()
+      if (window.confirm(`Restart ${current.name}?`)) this.act(current, "restart")
+    } else if (key === "Enter" && !(event.target instanceof HTMLButtonElement)) {
+      event.preventDefault()
+      this.openDetail(current)
+    }
+  },
+  select(name) {
+    this.selected = name
+    this.$nextTick(() => {
+      const row = this.$root.querySelector(`tbody[data-service="${CSS.escape(name)}"] .c-name .name-link`)
+      if (row) {
+        row.focus()
+        row.scrollIntoView({ block: "nearest" })
+      }
+    })
+  },
+  onSearchKey(event) {
+    if (event.key === "Escape") {
+      this.query = ""
+      event.target.blur()
+    } else if (event.key === "Enter" || event.key === "ArrowDown") {
+      event.preventDefault()
+      const first = this.rows()[0]
+      if (first) this.select(first.name)
+    }
+  },
+  detailHref(s) {
+    return `#/services/${encodeURIComponent(s.name)}`
+  },
+  openDetail(s) {
+    location.hash = this.detailHref(s)
+  },
+  focusRow(s) {
+    this.selected = s.name
+  },
+
   uptime(s) {
     if (!s.started_at || !["running", "starting", "stopping"].includes(s.state)) return DASH
-    const ms = tick() - Date.parse(s.started_at)
+    // Not counting on while Dockless does not answer: the uptime is as of then.
+    const now = services().downSince === null ? tick() : services().downSince
+    const ms = now - Date.parse(s.started_at)
     return Number.isNaN(ms) ? DASH : formatDuration(ms / 1000)
   },
   countdown(s) {
@@ -57,14 +249,20 @@ export const serviceTable = () => ({
     return deps.length > 0 ? `after: ${deps.join(", ")}` : ""
   },
   hasHealth(s) {
-    return Boolean(s.health && typeof s.health.status === "string")
+    return healthOf(s) !== null
   },
   /** Why the service's output is not reaching its log file, as the row under it says. */
   logErrorText(s) {
     return s.log_error ? `Log file: ${s.log_error}; its output is dropped until this clears.` : ""
   },
   healthText(s) {
-    return s.health && typeof s.health.status === "string" ? s.health.status : ""
+    const h = healthOf(s)
+    return h === null ? "" : h.status
+  },
+  /** "unhealthy: connection refused" under the badge, so the error is seen without hovering. */
+  healthError(s) {
+    const h = healthOf(s)
+    return h !== null && h.status === "unhealthy" && h.error ? `health: ${h.error}` : ""
   },
   healthClass(s) {
     const st = this.healthText(s)
@@ -115,6 +313,7 @@ export const serviceTable = () => ({
     // e.g. "wants running" while it is in backoff or failed; nothing when they agree.
     const active = ["running", "starting", "backoff"].includes(s.state)
     if (s.desired === "stopped" && active) return "stop requested"
+    if (isDone(s)) return ""
     if (s.desired === "running" && ["stopped", "exited", "failed"].includes(s.state)) return "wants running"
     return ""
   },
@@ -172,7 +371,17 @@ export const serviceTable = () => ({
     return !services().isPending(s.name) && s.state !== "stopping"
   },
   act(s, action) {
-    services().act(s.name, action)
+    // Focus stays where it was: the button is disabled while pending, so it is given back after.
+    const used = document.activeElement
+    this.selected = s.name
+    services()
+      .act(s.name, action)
+      .then(() =>
+        this.$nextTick(() => {
+          if (used instanceof HTMLElement && used.isConnected && document.activeElement === document.body)
+            used.focus()
+        }),
+      )
   },
   canWrite() {
     return session().canWrite()
@@ -184,6 +393,7 @@ export const serviceTable = () => ({
     return s.source === "api"
   },
   openLogs(s) {
+    this.selected = s.name
     this.$dispatch("open-logs", { name: s.name })
   },
   edit(s) {

@@ -15,6 +15,9 @@ export function servicesStore() {
     list: [],
     // offline | connecting | live | reconnecting
     connection: "offline",
+    // When the event stream (or the daemon) stopped answering, while we are logged in; null when live.
+    // Everything shown is then as of that moment: the table greys out and actions are disabled.
+    downSince: null,
     now: Date.now(),
     pending: {},
     init() {
@@ -53,6 +56,13 @@ export function servicesStore() {
         if (e.status === 401) session().expired()
       }
     },
+    /** What is shown may be stale: the stream dropped and has not come back yet. */
+    stale() {
+      return this.downSince !== null
+    },
+    markDown() {
+      if (this.downSince === null) this.downSince = Date.now()
+    },
     connect() {
       if (events) return
       openedOnce = false
@@ -61,6 +71,7 @@ export function servicesStore() {
       events = es
       es.addEventListener("open", () => {
         services().connection = "live"
+        services().downSince = null
         // The first snapshot arrives as events; after a drop, re-read the list so services
         // removed while we were away disappear too.
         if (openedOnce) services().resync()
@@ -82,6 +93,7 @@ export function servicesStore() {
       es.addEventListener("error", () => {
         if (events !== es) return
         services().connection = "reconnecting"
+        services().markDown()
         if (es.readyState === EventSource.CLOSED) {
           // The browser gave up (e.g. a 401 or a non-SSE answer): find out why, then retry.
           es.close()
@@ -112,14 +124,24 @@ export function servicesStore() {
       events = null
       this.connection = "offline"
     },
+    /** Logged out: nothing shown is stale, there is nothing shown. */
+    reset() {
+      this.disconnect()
+      this.downSince = null
+    },
     isPending(name) {
-      return Boolean(this.pending[name])
+      // While Dockless does not answer no action can be carried out: every button says so by being disabled.
+      return Boolean(this.pending[name]) || this.downSince !== null
     },
     async act(name, action) {
       if (this.pending[name]) return
       this.pending[name] = action
       try {
-        services().accept(await api[action](name))
+        const view = await api[action](name)
+        services().accept(view)
+        // A start that fails at once says why now, not after a quiet 202.
+        if (view && view.error && ["failed", "backoff"].includes(view.state))
+          toasts().push(`${action} ${name}: ${view.state}: ${view.error}`)
       } catch (e) {
         if (e.status === 401) session().expired()
         toasts().push(`${action} ${name}: ${e.message}`)

@@ -27,7 +27,16 @@ export function sessionStore() {
         this.error = ""
         services().connect()
       } catch (e) {
-        services().disconnect()
+        // Logged in and the daemon went away: keep the page, greyed, and keep asking.
+        if (e.status !== 401 && this.state === "ready") {
+          services().disconnect()
+          services().markDown()
+          setTimeout(() => {
+            if (session().state === "ready") session().check()
+          }, 3000)
+          return
+        }
+        services().reset()
         if (e.status === 401) {
           this.state = "login"
         } else {
@@ -49,7 +58,7 @@ export function sessionStore() {
       } catch (e) {
         if (e.status !== 401) toasts().push(e.message)
       }
-      services().disconnect()
+      services().reset()
       services().replace([])
       usage().clear()
       this.state = "login"
