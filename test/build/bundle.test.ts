@@ -53,9 +53,11 @@ describe("a copy of dist/ alone", () => {
     expect(existsSync("/node_modules")).toBe(false)
   })
 
-  it("prints the version with plain node", async () => {
+  it("prints the version and the commit it was built from with plain node", async () => {
     const { stdout } = await dockless("--version")
-    expect(stdout.trim()).toBe(pkg.version)
+    expect(stdout.trim()).toMatch(
+      new RegExp(`^${pkg.version.replaceAll(".", "\\.")} \\(commit ([0-9a-f]{7,}|unknown)\\)$`),
+    )
   })
 
   it("finds the shipped default config valid", async () => {
@@ -84,7 +86,11 @@ describe("a copy of dist/ alone", () => {
         const response = await fetch(`http://127.0.0.1:${port}/api/health`)
         return response.ok ? response.json() : undefined
       })
-      expect(health).toMatchObject({ status: "ok", version: pkg.version })
+      expect(health).toMatchObject({
+        status: "ok",
+        version: pkg.version,
+        commit: expect.stringMatching(/^([0-9a-f]{7,}|unknown)$/),
+      })
       // The dashboard's files sit beside dockless.mjs, also for the code esbuild split into chunks/.
       const page = await fetch(`http://127.0.0.1:${port}/`)
       expect(page.status).toBe(200)
