@@ -156,8 +156,8 @@ describe("dockless check", () => {
     )
     expect(failed?.code).toBe(2)
     expect(failed?.stderr).toContain(
-      `services.web.ready: ready = "notify" cannot be used on this host: the notify addon is missing: ` +
-        `${join(copy, `sd-notify/linux-${process.arch}/sd_notify.node`)} does not exist`,
+      `services.web.ready: ready = "notify" cannot be used on this host: this build of Dockless has no notify ` +
+        `addon for linux-${process.arch} (${join(copy, `sd-notify/linux-${process.arch}/sd_notify.node`)} does not exist)`,
     )
     expect(failed?.stderr).toContain('use ready = { log = "a regex its output prints when ready" }')
   })
