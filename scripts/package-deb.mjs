@@ -47,31 +47,43 @@ const epoch = (() => {
 const date = new Date(epoch * 1000)
 const maintainer = "Dockless maintainers <dockless@users.noreply.github.com>"
 
-/** debian/changelog from CHANGELOG.md: one entry per `## VERSION` heading, its bullets as items. */
+/**
+ * debian/changelog from CHANGELOG.md: one entry per `## VERSION — YYYY-MM-DD` heading (noon UTC
+ * that day), its bullets (or its paragraph) as items. A --version newer than the file's newest
+ * entry gets an entry of its own, dated by the commit.
+ */
 const debianChangelog = (markdown) => {
   const entries = []
   for (const section of markdown.split(/^## /m).slice(1)) {
     const [heading = "", ...body] = section.split("\n")
     const v = /^\[?(\d+\.\d+\.\d+)/.exec(heading)?.[1]
     if (v === undefined) continue
-    const items = body
-      .join("\n")
-      .split(/^[-*] /m)
-      .slice(1)
+    const day = /(\d{4}-\d{2}-\d{2})/.exec(heading)?.[1]
+    const text = body.join("\n").trim()
+    const bullets = text.split(/^[-*] /m)
+    const items = (bullets.length > 1 ? bullets.slice(1) : [text])
       .map((item) => item.replace(/\s+/g, " ").trim())
       .filter((item) => item !== "")
       .map((item) => `  * ${item.replace(/(.{1,74})(\s|$)/g, "$1\n    ").trimEnd()}`)
-    entries.push({ v, items: items.length > 0 ? items : ["  * Release."] })
+    entries.push({
+      v,
+      at: day === undefined ? date : new Date(`${day}T12:00:00Z`),
+      items: items.length > 0 ? items : [`  * Release ${v}.`],
+    })
   }
-  if (entries[0]?.v !== version) entries.unshift({ v: version, items: [`  * Release ${version}.`] })
-  const stamp = date
-    .toUTCString()
-    .replace(/GMT$/, "+0000")
-    .replace(/^(\w+), (\d) /, "$1, 0$2 ")
+  if (entries[0]?.v !== version) {
+    const after = (entries[0]?.at.getTime() ?? 0) + 3600_000
+    entries.unshift({
+      v: version,
+      at: new Date(Math.max(date.getTime(), after)),
+      items: [`  * Release ${version}.`],
+    })
+  }
+  const stamp = (at) => at.toUTCString().replace(/GMT$/, "+0000")
   return entries
     .map(
-      ({ v, items }) =>
-        `dockless (${v}) unstable; urgency=medium\n\n${items.join("\n")}\n\n -- ${maintainer}  ${stamp}\n`,
+      ({ v, at, items }) =>
+        `dockless (${v}) unstable; urgency=medium\n\n${items.join("\n")}\n\n -- ${maintainer}  ${stamp(at)}\n`,
     )
     .join("\n")
 }

