@@ -11,7 +11,7 @@
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import { chmod, copyFile, cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
-import { existsSync } from "node:fs"
+import { existsSync, renameSync, rmSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -40,12 +40,28 @@ if (!existsSync(join(dist, "dockless.mjs")) || !existsSync(join(dist, "static/in
 const nodeBinary = (arch) => {
   const prefix = join(cache, `sea-node-${seaNodeVersion}-${arch}`)
   const binary = join(prefix, `node_modules/node-linux-${arch}/bin/node`)
-  if (!existsSync(binary))
+  if (!existsSync(binary)) {
+    // Installed beside and renamed into place, so two builds at once never see half of it.
+    const staging = `${prefix}.tmp-${process.pid}`
     execFileSync(
       "npm",
-      ["i", "--no-audit", "--no-fund", "--force", "--prefix", prefix, `node-linux-${arch}@${seaNodeVersion}`],
-      { stdio: "inherit" },
+      [
+        "i",
+        "--no-audit",
+        "--no-fund",
+        "--force",
+        "--prefix",
+        staging,
+        `node-linux-${arch}@${seaNodeVersion}`,
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
     )
+    try {
+      renameSync(staging, prefix)
+    } catch {
+      rmSync(staging, { recursive: true, force: true }) // another build got there first
+    }
+  }
   return binary
 }
 
