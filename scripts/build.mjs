@@ -100,6 +100,10 @@ await writeFile(
   join(staging, "config.schema.json"),
   execFileSync(process.execPath, [bundle, "schema", "config"], { encoding: "utf8" }),
 )
+// The packages `npm run package` and `npm run package:sea` made from the previous build stay, so
+// building one after the other keeps both (they are rebuilt from this bundle by running them again).
+for (const name of await readdir(dist).catch(() => []))
+  if (/^dockless_.*\.deb$|^dockless-linux-/.test(name)) await rename(join(dist, name), join(staging, name))
 const retired = join(dirname(dist), `.dist-old-${process.pid}`)
 await rename(dist, retired).catch(() => undefined)
 await rename(staging, dist)

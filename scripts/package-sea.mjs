@@ -22,6 +22,8 @@ const seaNodeVersion = "24.22.3"
 const allArches = ["x64", "arm64"]
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const distAt = process.argv.indexOf("--dist")
+const dist = distAt > 0 ? resolve(process.argv[distAt + 1] ?? "") : join(root, "dist")
 const outAt = process.argv.indexOf("--out")
 const out = outAt > 0 ? resolve(process.argv[outAt + 1] ?? "") : dist
 const archAt = process.argv.indexOf("--arch")
@@ -29,8 +31,6 @@ const seaArches = archAt > 0 ? (process.argv[archAt + 1] ?? "").split(",") : all
 if (seaArches.some((arch) => !allArches.includes(arch)))
   throw new Error(`--arch takes ${allArches.join(",")}`)
 const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"))
-const distAt = process.argv.indexOf("--dist")
-const dist = distAt > 0 ? resolve(process.argv[distAt + 1] ?? "") : join(root, "dist")
 const cache = process.env.DOCKLESS_NODE_CACHE ?? join(homedir(), ".cache/dockless-node")
 
 if (!existsSync(join(dist, "dockless.mjs")) || !existsSync(join(dist, "static/index.html")))

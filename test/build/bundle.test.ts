@@ -9,6 +9,7 @@ import { dirname, join, parse } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort, ROOT, tempDir, waitFor } from "../support/daemon.ts"
+import { notPackage } from "../support/packages.ts"
 
 const dist = join(ROOT, "dist")
 const pkg: { version: string } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"))
@@ -23,7 +24,7 @@ const dockless = (...args: Array<string>) => {
 
 beforeAll(async () => {
   copy = join(tempDir("dockless-bundle-"), "dist")
-  await cp(dist, copy, { recursive: true })
+  await cp(dist, copy, { recursive: true, filter: notPackage })
 })
 afterAll(() => rm(dirname(copy), { recursive: true, force: true }))
 

@@ -18,6 +18,7 @@ import {
   waitForView,
   type Daemon,
 } from "../support/daemon.ts"
+import { notPackage } from "../support/packages.ts"
 
 const run = promisify(execFile)
 const daemons = useDaemons()
@@ -143,7 +144,7 @@ describe("dockless check", () => {
   it("refuses them with the reason and the alternatives when the addon is missing from a copied dist/", async () => {
     const dir = tempDir()
     const copy = join(dir, "dist")
-    cpSync(join(BUNDLE, ".."), copy, { recursive: true })
+    cpSync(join(BUNDLE, ".."), copy, { recursive: true, filter: notPackage })
     rmSync(join(copy, "sd-notify"), { recursive: true })
     const failed = await run(process.execPath, [
       join(copy, "dockless.mjs"),

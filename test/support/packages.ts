@@ -43,3 +43,7 @@ export const buildSea = async (dist: string, out: string, arches: ReadonlyArray<
 
 /** The Debian name of this machine's CPU, for the package matching it. */
 export const debArch = process.arch === "arm64" ? "arm64" : "amd64"
+
+/** Whether a path is a package built into dist/ (not part of the bundle): copies of dist/ leave them out. */
+export const notPackage = (path: string): boolean =>
+  !/\/dockless_[^/]*\.deb$|\/dockless-linux-[^/]*$/.test(path)
