@@ -114,6 +114,30 @@ describe.skipIf(missing.length > 0 && !required)("npm run package", { timeout: 1
     }
   })
 
+  it('the _all package refuses ready = "notify", plainly, since it carries no addon', async () => {
+    const dir = tempDir("dockless-deb-all-")
+    try {
+      await run("dpkg-deb", ["-x", debs.all ?? "", dir])
+      const config = join(dir, "notify.toml")
+      const { writeFile } = await import("node:fs/promises")
+      await writeFile(config, `[services.web]\ncommand = "/bin/sleep"\nargs = ["60"]\nready = "notify"\n`)
+      const failed = await run(process.execPath, [
+        join(dir, "usr/lib/dockless/dockless.mjs"),
+        "check",
+        "--config",
+        config,
+      ]).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      )
+      expect(failed?.code).toBe(2)
+      expect(failed?.stderr).toContain(`this build of Dockless has no notify addon for linux-${process.arch}`)
+      expect(failed?.stderr).toContain("install the package for your CPU")
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it("passes lintian with no errors, and no warnings but those docs/packaging.md explains", async () => {
     const result = spawnSync(
       "lintian",
