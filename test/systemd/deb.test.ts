@@ -4,7 +4,7 @@
 // API; `dockless install` refuses while the package is there; an upgrade to a higher version
 // restarts it on the new code with the same desired states and the edited config kept;
 // `apt remove` → no Dockless process, config and data kept; `apt purge` → /etc/dockless gone.
-import { rm } from "node:fs/promises"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BUNDLE, FIXTURES, ROOT, freePort, tempDir, waitFor } from "../support/daemon.ts"
@@ -27,6 +27,30 @@ interface View {
 }
 
 const next = "99.0.0"
+
+/**
+ * The package depends on nodejs (>= 20.19). Where this machine's node did not come from such a
+ * Debian package (nvm, a tarball, Debian 12's own 18), the sandbox gets a stand-in `nodejs`
+ * package whose /usr/bin/node is the node running these tests, so apt has nothing to fetch.
+ */
+const ensureNodejsPackage = async (sandbox: SystemdSandbox, work: string) => {
+  const version = await sandbox.exec(["dpkg-query", "-W", "-f", "${Version}", "nodejs"])
+  const recent =
+    version.code === 0 &&
+    (await sandbox.exec(["dpkg", "--compare-versions", version.stdout.trim(), "ge", "20.19"])).code === 0
+  if (recent) return
+  const tree = join(work, "nodejs-standin")
+  await mkdir(join(tree, "DEBIAN"), { recursive: true })
+  await writeFile(
+    join(tree, "DEBIAN/control"),
+    "Package: nodejs\nVersion: 20.19.0+dockless.test\nArchitecture: all\nMaintainer: test <test@example.org>\n" +
+      "Description: stand-in for the node running the tests\n",
+  )
+  await sandbox.run(["dpkg-deb", "--build", tree, join(work, "nodejs-standin.deb")])
+  await sandbox.run(["dpkg", "-i", join(work, "nodejs-standin.deb")])
+  if (process.execPath !== "/usr/bin/node")
+    await sandbox.run(["ln", "-sf", process.execPath, "/usr/bin/node"])
+}
 const sleeper = join(FIXTURES, "sleeper.sh")
 
 describe.skipIf(skip)("the .deb under a real systemd", { timeout: 90_000 }, () => {
@@ -85,6 +109,7 @@ describe.skipIf(skip)("the .deb under a real systemd", { timeout: 90_000 }, () =
     second = await buildDeb(dist, work, next, debArch)
     port = await freePort()
     sandbox = await sandboxes.boot(sandboxes.stateDir(), { overlays: packageOverlays })
+    await ensureNodejsPackage(sandbox, work)
     // A container image's policy-rc.d (exit 101: start nothing) would keep deb-systemd-invoke from
     // starting the service; a Pi has none. Removed in the sandbox's /usr overlay only.
     await sandbox.run(["rm", "-f", "/usr/sbin/policy-rc.d"])
