@@ -2,22 +2,38 @@
 // node_modules, the dashboard files beside it (static/ and the vendored Alpine CSP build), and
 // what `dockless install` copies from there: the systemd unit, the default config and its JSON Schema,
 // and the prebuilt notify addon (sd-notify/linux-ARCH/sd_notify.node).
-// Usage: node scripts/build.mjs [--quiet]; prints the bundle's size (raw and gzip) unless quiet.
+// Usage: node scripts/build.mjs [--quiet] [--out DIR]; prints the bundle's size (raw and gzip)
+// unless quiet. DOCKLESS_VERSION=X builds it reporting version X (the package tests' upgrades).
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const dist = join(root, "dist")
+const outAt = process.argv.indexOf("--out")
+const dist = outAt > 0 ? resolve(process.argv[outAt + 1] ?? "") : join(root, "dist")
 // Built beside dist/ and swapped in with renames, so a test run reading dist/ never sees it half-written.
-const staging = join(root, `.dist-${process.pid}`)
+const staging = join(dirname(dist), `.dist-${process.pid}`)
 const bundle = join(staging, "dockless.mjs")
 const require = createRequire(import.meta.url)
 const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"))
+const version = process.env.DOCKLESS_VERSION ?? pkg.version
+// The commit `dockless --version` and /api/health report; "unknown" outside a git checkout.
+const commit = (() => {
+  try {
+    const hash = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim()
+    return hash === "" ? "unknown" : hash
+  } catch {
+    return "unknown"
+  }
+})()
 
 await rm(staging, { recursive: true, force: true })
 await build({
@@ -42,6 +58,7 @@ await build({
   sourcesContent: false,
   legalComments: "none",
   logLevel: "warning",
+  define: { __DOCKLESS_COMMIT__: JSON.stringify(commit), __DOCKLESS_VERSION__: JSON.stringify(version) },
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: {
     js: `#!/usr/bin/env -S node ${pkg.nodeFlags.join(" ")}\nimport { createRequire as __dlCreateRequire } from 'node:module'; const require = __dlCreateRequire(import.meta.url);`,
@@ -83,7 +100,11 @@ await writeFile(
   join(staging, "config.schema.json"),
   execFileSync(process.execPath, [bundle, "schema", "config"], { encoding: "utf8" }),
 )
-const retired = join(root, `.dist-old-${process.pid}`)
+// The packages `npm run package` and `npm run package:sea` made from the previous build stay, so
+// building one after the other keeps both (they are rebuilt from this bundle by running them again).
+for (const name of await readdir(dist).catch(() => []))
+  if (/^dockless_.*\.deb$|^dockless-linux-/.test(name)) await rename(join(dist, name), join(staging, name))
+const retired = join(dirname(dist), `.dist-old-${process.pid}`)
 await rename(dist, retired).catch(() => undefined)
 await rename(staging, dist)
 await rm(retired, { recursive: true, force: true })

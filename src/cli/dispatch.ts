@@ -1,7 +1,7 @@
 // Picks the command from the parsed command line and runs it, turning every failure into a
 // sentence on stderr and the exit code SPEC section 2 gives for it: 2 for a usage error.
 import { Console, Effect, Either } from "effect"
-import { version } from "../version.ts"
+import { version, versionLine } from "../version.ts"
 import { commandHelp, overallHelp, parseCommandLine } from "./Argv.ts"
 import { commands } from "./commands.ts"
 
@@ -13,7 +13,7 @@ export const dispatch = (args: ReadonlyArray<string>): Effect.Effect<number> =>
     onRight: (parsed) => {
       switch (parsed._tag) {
         case "Version":
-          return Console.log(version).pipe(Effect.as(0))
+          return Console.log(versionLine).pipe(Effect.as(0))
         case "Help":
           return Console.log(
             parsed.command === undefined ? overallHelp(version, commands) : commandHelp(parsed.command),

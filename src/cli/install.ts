@@ -2,8 +2,9 @@
 // the data dir and the systemd unit in place (or take them away again), then let systemd run it.
 // The decisions are pure (install/Plan.ts); this file reads the target, carries the plan out and
 // prints one line per action. --dry-run prints the same lines prefixed "would" and writes nothing.
+// From a single executable it installs that file as the launcher, with no Node needed on the host.
 import { Console, Effect } from "effect"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Action, type FileState } from "./install/Plan.ts"
 import { planInstall, planUninstall } from "./install/Plan.ts"
 import {
@@ -18,10 +19,17 @@ import {
   writeFileAtomic,
 } from "./install/Files.ts"
 import { InstallError } from "./install/InstallError.ts"
-import { bundleFiles, layout, underRoot } from "./install/Layout.ts"
+import {
+  debianPackageState,
+  packageInstalledReason,
+  packageLeftConfigAdvice,
+  packageUninstallReason,
+} from "./install/DebianPackage.ts"
+import { bundleEntries, bundleFiles, layout, underRoot } from "./install/Layout.ts"
 import { nodeForSystemd } from "./install/NodeOnPath.ts"
 import { systemctl, systemdState, unitFailed } from "./install/Systemd.ts"
 import { withSudo } from "./Invocation.ts"
+import { embeddedFile, singleExecutable } from "../os/SingleExecutable.ts"
 
 export { InstallError }
 
@@ -50,10 +58,13 @@ const requireRootUser = (command: string, root: string, dryRun: boolean) =>
       )
     : Effect.void
 
+const isBundleEntry = (path: string) => bundleEntries.includes(path.split("/")[0] ?? "")
+
 /** Every file of the bundle dir, after checking it is a complete build. */
 const readBundle = (bundleDir: string) =>
   Effect.gen(function* () {
-    const tree = yield* listTree(bundleDir)
+    const all = yield* listTree(bundleDir)
+    const tree = { files: all.files.filter(isBundleEntry), dirs: all.dirs.filter(isBundleEntry) }
     const missing = [...Object.values(bundleFiles), "static"].filter(
       (name) => !tree.files.includes(name) && !tree.dirs.includes(name),
     )
@@ -68,6 +79,37 @@ const readBundle = (bundleDir: string) =>
     for (const name of tree.files) bundle.set(name, yield* readBytes(join(bundleDir, name)))
     return bundle
   })
+
+/**
+ * What a single executable installs: itself as the launcher, and as its "bundle" the files
+ * embedded in it that install writes (unit, default config, schema) plus the notify addon for this
+ * CPU when one sits beside it (dist/sd-notify/…, or /usr/local/lib/dockless/sd-notify/… once installed).
+ */
+const readSingleExecutable = Effect.gen(function* () {
+  const bundle = new Map<string, Uint8Array>()
+  for (const name of [bundleFiles.unit, bundleFiles.defaultConfig, bundleFiles.configSchema]) {
+    const content = embeddedFile(name)
+    if (content === undefined)
+      return yield* new InstallError({
+        step: "read the single executable",
+        reason: `${process.execPath} has no embedded ${name}; build it again with \`npm run package:sea\``,
+      })
+    bundle.set(name, content)
+  }
+  const addon = `linux-${process.arch}/sd_notify.node`
+  const here = dirname(process.execPath)
+  for (const dir of [join(here, "sd-notify"), join(here, "../lib/dockless/sd-notify")])
+    if (yield* exists(join(dir, addon))) {
+      bundle.set(`sd-notify/${addon}`, yield* readBytes(join(dir, addon)))
+      break
+    }
+  if (!bundle.has(`sd-notify/${addon}`))
+    yield* Console.log(
+      `install: no notify addon beside ${process.execPath} (sd-notify/${addon}): ` +
+        'services with ready = "notify" or watchdog will not start; copy sd-notify/ from the release beside it to have them',
+    )
+  return { bundle, launcher: yield* readBytes(process.execPath) }
+})
 
 /** What the target already has, for the paths install may touch. */
 const readTarget = (root: string) =>
@@ -138,8 +180,13 @@ const run = (command: string, actions: ReadonlyArray<Action>, root: string, dryR
 export const install: (options: InstallOptions) => Effect.Effect<void, InstallError> = Effect.fn("install")(
   function* ({ root, dryRun, bundleDir }) {
     yield* requireRootUser("install", root, dryRun)
-    const bundle = yield* readBundle(bundleDir)
-    if (root === "/") {
+    const debian = yield* debianPackageState(root)
+    if (debian === "installed")
+      return yield* new InstallError({ step: "check for the Debian package", reason: packageInstalledReason })
+    const { bundle, launcher } = singleExecutable
+      ? yield* readSingleExecutable
+      : { bundle: yield* readBundle(bundleDir), launcher: undefined }
+    if (root === "/" && !singleExecutable) {
       const node = yield* nodeForSystemd()
       yield* Console.log(
         `install: systemd will run ${layout.launcher} with ${node.path} (Node ${node.version})`,
@@ -147,7 +194,15 @@ export const install: (options: InstallOptions) => Effect.Effect<void, InstallEr
     }
     const { files, dirs } = yield* readTarget(root)
     const systemd = yield* systemdState(root)
-    yield* run("install", planInstall({ bundle, files, dirs, systemd }), root, dryRun)
+    const plan = planInstall({
+      bundle,
+      files,
+      dirs,
+      systemd,
+      ...(launcher === undefined ? {} : { launcher }),
+    })
+    yield* run("install", plan, root, dryRun)
+    if (debian === "config-files") yield* Console.log(`install: ${packageLeftConfigAdvice}`)
   },
 )
 
@@ -158,6 +213,12 @@ export const uninstall: (options: UninstallOptions) => Effect.Effect<void, Insta
   const existing = new Set<string>()
   for (const path of [layout.unit, layout.launcher, layout.libDir, layout.configDir])
     if (yield* exists(underRoot(root, path))) existing.add(path)
+  if (
+    (yield* debianPackageState(root)) === "installed" &&
+    !existing.has(layout.launcher) &&
+    !existing.has(layout.unit)
+  )
+    return yield* new InstallError({ step: "check for the Debian package", reason: packageUninstallReason })
   const systemd = yield* systemdState(root)
   const failed = systemd === "running" && existing.has(layout.unit) ? yield* unitFailed : false
   yield* run("uninstall", planUninstall({ existing, purge, systemd, unitFailed: failed, root }), root, dryRun)

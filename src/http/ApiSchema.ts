@@ -71,6 +71,9 @@ export const SessionsAnswer = Schema.Struct({
 export const HealthAnswer = Schema.Struct({
   status: Schema.Literal("ok"),
   version: Schema.String,
+  commit: Schema.String.annotations({
+    description: 'the commit this build was made from (git rev-parse --short HEAD), or "unknown"',
+  }),
   uptime_s: Count,
   services: Count,
 }).annotations({ identifier: "Health" })

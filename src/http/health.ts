@@ -1,8 +1,8 @@
 // GET /api/health: open to anyone (load balancers, `dockless status`, systemd checks), and
-// tells only that Dockless is up, its version, uptime and how many services it supervises.
+// tells only that Dockless is up, its version and commit, uptime and how many services it supervises.
 import { Clock, Effect } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
-import { version } from "../version.ts"
+import { commit, version } from "../version.ts"
 import { answer } from "./Answers.ts"
 import { HealthAnswer } from "./ApiSchema.ts"
 import type { Handler } from "./HttpContext.ts"
@@ -13,5 +13,11 @@ export const health: Handler = (_event, ctx) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     const services = (yield* (yield* ServiceViews).all).length
-    return reply(200, { status: "ok", version, uptime_s: Math.floor((now - ctx.startedAt) / 1000), services })
+    return reply(200, {
+      status: "ok",
+      version,
+      commit,
+      uptime_s: Math.floor((now - ctx.startedAt) / 1000),
+      services,
+    })
   })

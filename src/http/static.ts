@@ -1,6 +1,7 @@
 // The dashboard's files: static/ next to the bundle (dist/static) or in the checkout, with
 // Alpine's CSP build from the bundle's vendor/ folder or node_modules. Every page carries a
-// Content-Security-Policy that allows only our own scripts; nothing is fetched from a CDN.
+// Content-Security-Policy that allows only our own scripts; nothing is fetched from a CDN. A
+// single executable serves the same files from inside itself (SingleExecutable.ts).
 import { FastResponse } from "srvx"
 import { existsSync } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
@@ -8,6 +9,8 @@ import { createRequire } from "node:module"
 import { dirname, extname, join, normalize, sep } from "node:path"
 import { Effect } from "effect"
 import { bundleDirOf } from "../bundleDir.ts"
+import { embeddedFile, singleExecutable } from "../os/SingleExecutable.ts"
+import { commit } from "../version.ts"
 import { RouteNotFound } from "./HttpErrors.ts"
 import type { Handler } from "./HttpContext.ts"
 
@@ -74,6 +77,30 @@ const fileResponse = (path: string, request: Request) =>
     return new FastResponse(await readFile(path), { headers })
   })
 
+/** An embedded file (static/NAME), validated by its size and the build's commit. */
+const embeddedResponse = (name: string, request: Request) =>
+  Effect.suspend(() => {
+    const body = embeddedFile(`static/${name}`)
+    if (body === undefined) return Effect.fail(new Error("not embedded"))
+    const etag = `W/"${body.length.toString(36)}-${commit}"`
+    const headers: Record<string, string> = {
+      "content-type": TYPES[extname(name)] ?? "application/octet-stream",
+      ...SECURITY_HEADERS,
+      "cache-control": "no-cache",
+      etag,
+      vary: "accept-encoding",
+    }
+    if (request.headers.get("if-none-match") === etag)
+      return Effect.succeed(new FastResponse(null, { status: 304, headers }))
+    const gzip = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")
+    const compressed = gzip ? embeddedFile(`static/${name}.gz`) : undefined
+    return Effect.succeed(
+      compressed === undefined
+        ? new FastResponse(body, { headers })
+        : new FastResponse(compressed, { headers: { ...headers, "content-encoding": "gzip" } }),
+    )
+  })
+
 /** Resolves a URL path inside staticDir; anything that escapes it is not found. */
 const resolveInside = (root: string, urlPath: string): string | undefined => {
   const decoded = (() => {
@@ -90,6 +117,12 @@ const resolveInside = (root: string, urlPath: string): string | undefined => {
 
 export const staticFile: Handler = (event) => {
   const notFound = new RouteNotFound({ path: event.url.pathname })
+  if (singleExecutable) {
+    const inside = resolveInside("/static", event.url.pathname)
+    return inside === undefined
+      ? Effect.fail(notFound)
+      : embeddedResponse(inside.slice("/static/".length), event.req).pipe(Effect.mapError(() => notFound))
+  }
   const path =
     event.url.pathname === "/vendor/alpine.min.js"
       ? alpinePath

@@ -1,8 +1,10 @@
 // Loads Dockless's own native addon (native/sd-notify/sd_notify.c): the receiving end of
 // sd_notify, a Unix datagram socket that tells who sent each message (Node cannot open one).
 // Loaded only when a service asks for it (`ready = "notify"` or `watchdog`), once, from the
-// prebuilt binary for this CPU: dist/sd-notify/linux-ARCH/ beside the bundle, or the checkout's
-// native/sd-notify/prebuilt/. Where it cannot load, the reason is kept and said by the config check.
+// prebuilt binary for this CPU: dist/sd-notify/linux-ARCH/ beside the bundle (or beside a single
+// executable, or in ../lib/dockless/ from where `dockless install` put one), or the checkout's
+// native/sd-notify/prebuilt/. Where it cannot load, the reason is kept and said by the config
+// check: the Debian `_all` package and a single executable copied alone carry no addon.
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
@@ -40,7 +42,11 @@ const isAddon = (value: unknown): value is SdNotifyAddon =>
 export const addonPath = (arch: string = process.arch): string => {
   const here = bundleDirOf(import.meta.url)
   const file = join(`linux-${arch}`, "sd_notify.node")
-  const candidates = [join(here, "sd-notify", file), join(here, "../../native/sd-notify/prebuilt", file)]
+  const candidates = [
+    join(here, "sd-notify", file),
+    join(here, "../lib/dockless/sd-notify", file),
+    join(here, "../../native/sd-notify/prebuilt", file),
+  ]
   return candidates.find((path) => existsSync(path)) ?? candidates[0] ?? file
 }
 
@@ -50,7 +56,11 @@ const load = (): SdNotifyAddon | string => {
     return `the notify addon is prebuilt for linux x64 and arm64 only, not for this CPU (${process.arch})`
   const path = addonPath()
   if (!existsSync(path))
-    return `the notify addon is missing: ${path} does not exist (a partial copy of dist/?)`
+    return (
+      `this build of Dockless has no notify addon for linux-${process.arch} (${path} does not exist), ` +
+      'so it cannot offer ready = "notify" or watchdog: install the package for your CPU ' +
+      `(dockless_VERSION_${process.arch === "x64" ? "amd64" : process.arch}.deb), or put sd-notify/ from the release beside it`
+    )
   try {
     const loaded: unknown = createRequire(import.meta.url)(path)
     return isAddon(loaded) ? loaded : `${path} is not Dockless's notify addon (no bind and send)`

@@ -9,6 +9,7 @@ import { dirname, join, parse } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort, ROOT, tempDir, waitFor } from "../support/daemon.ts"
+import { notPackage } from "../support/packages.ts"
 
 const dist = join(ROOT, "dist")
 const pkg: { version: string } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"))
@@ -23,7 +24,7 @@ const dockless = (...args: Array<string>) => {
 
 beforeAll(async () => {
   copy = join(tempDir("dockless-bundle-"), "dist")
-  await cp(dist, copy, { recursive: true })
+  await cp(dist, copy, { recursive: true, filter: notPackage })
 })
 afterAll(() => rm(dirname(copy), { recursive: true, force: true }))
 
@@ -53,9 +54,11 @@ describe("a copy of dist/ alone", () => {
     expect(existsSync("/node_modules")).toBe(false)
   })
 
-  it("prints the version with plain node", async () => {
+  it("prints the version and the commit it was built from with plain node", async () => {
     const { stdout } = await dockless("--version")
-    expect(stdout.trim()).toBe(pkg.version)
+    expect(stdout.trim()).toMatch(
+      new RegExp(`^${pkg.version.replaceAll(".", "\\.")} \\(commit ([0-9a-f]{7,}|unknown)\\)$`),
+    )
   })
 
   it("finds the shipped default config valid", async () => {
@@ -84,7 +87,11 @@ describe("a copy of dist/ alone", () => {
         const response = await fetch(`http://127.0.0.1:${port}/api/health`)
         return response.ok ? response.json() : undefined
       })
-      expect(health).toMatchObject({ status: "ok", version: pkg.version })
+      expect(health).toMatchObject({
+        status: "ok",
+        version: pkg.version,
+        commit: expect.stringMatching(/^([0-9a-f]{7,}|unknown)$/),
+      })
       // The dashboard's files sit beside dockless.mjs, also for the code esbuild split into chunks/.
       const page = await fetch(`http://127.0.0.1:${port}/`)
       expect(page.status).toBe(200)

@@ -19,6 +19,7 @@ import {
   waitForView,
   type Daemon,
 } from "../support/daemon.ts"
+import { notPackage } from "../support/packages.ts"
 
 const run = promisify(execFile)
 const daemons = useDaemons()
@@ -159,7 +160,7 @@ describe("dockless check", () => {
   it("refuses them with the reason and the alternatives when the addon is missing from a copied dist/", async () => {
     const dir = tempDir()
     const copy = join(dir, "dist")
-    cpSync(join(BUNDLE, ".."), copy, { recursive: true })
+    cpSync(join(BUNDLE, ".."), copy, { recursive: true, filter: notPackage })
     rmSync(join(copy, "sd-notify"), { recursive: true })
     const failed = await run(process.execPath, [
       join(copy, "dockless.mjs"),
@@ -172,8 +173,8 @@ describe("dockless check", () => {
     )
     expect(failed?.code).toBe(2)
     expect(failed?.stderr).toContain(
-      `services.web.ready: ready = "notify" cannot be used on this host: the notify addon is missing: ` +
-        `${join(copy, `sd-notify/linux-${process.arch}/sd_notify.node`)} does not exist`,
+      `services.web.ready: ready = "notify" cannot be used on this host: this build of Dockless has no notify ` +
+        `addon for linux-${process.arch} (${join(copy, `sd-notify/linux-${process.arch}/sd_notify.node`)} does not exist)`,
     )
     expect(failed?.stderr).toContain('use ready = { log = "a regex its output prints when ready" }')
   })

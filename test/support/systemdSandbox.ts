@@ -1,7 +1,7 @@
 // A real systemd, booted as PID 1 of its own PID, mount and cgroup namespaces on this machine, so
 // the unit, `dockless install`, sd_notify and restarts are tested live (the technique of
-// shared/tools/systemd-sandbox). /etc, /usr/local and /var/lib are overlays whose upper layers
-// live in a state dir: what is installed vanishes with the sandbox, and booting the same state
+// shared/tools/systemd-sandbox). /etc, /usr/local and /var/lib (and, for package tests, all of
+// /usr, /var/cache and /var/log) are overlays whose upper layers live in a state dir: what is installed vanishes with the sandbox, and booting the same state
 // dir again is a reboot of the same disk. Beyond that tool, it gives systemd a cgroup subtree of
 // its own (so two sandboxes, or a test and a colleague's, never share /system.slice) and runs it
 // in container mode with the units that would reach the host (clock, sysctls, console, udev,
@@ -95,7 +95,7 @@ exec setpriv --pdeathsig KILL -- unshare --cgroup --pid --fork --kill-child --mo
 // Runs as PID 1 inside until it execs systemd: overlays, a fresh /run, cgroup mounts whose root
 // is the sandbox's own cgroup, the masks, a journal kept in /run; then systemd, in container mode.
 const innerScript = `set -eu
-for d in etc usr/local var/lib; do
+for d in $SANDBOX_OVERLAYS; do
   n=\${d//\\//_}
   mkdir -p "$SANDBOX_STATE/$n.up" "$SANDBOX_STATE/$n.work"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$SANDBOX_STATE/$n.up,workdir=$SANDBOX_STATE/$n.work" "/$d"
@@ -156,8 +156,28 @@ const readProcess = (hostPid: number, pidNamespace: string): SandboxProcess | un
   }
 }
 
+/** The directories overlaid by default: what `dockless install` and Dockless itself write. */
+export const defaultOverlays: ReadonlyArray<string> = ["etc", "usr/local", "var/lib"]
+/** For apt and dpkg: the package's files in /usr, apt's caches and logs. /usr comes before /usr/local. */
+export const packageOverlays: ReadonlyArray<string> = [
+  "usr",
+  "etc",
+  "usr/local",
+  "var/lib",
+  "var/cache",
+  "var/log",
+]
+
+export interface SandboxOptions {
+  /** Directories (no leading slash) overlaid, parents before children; default defaultOverlays. */
+  readonly overlays?: ReadonlyArray<string>
+}
+
 /** Boots systemd on `stateDir` (fresh, or one a previous sandbox powered off: a reboot). */
-export const bootSandbox = async (stateDir: string): Promise<SystemdSandbox> => {
+export const bootSandbox = async (
+  stateDir: string,
+  options: SandboxOptions = {},
+): Promise<SystemdSandbox> => {
   if (sandboxUnavailable !== undefined || systemdBinary === undefined)
     throw new Error(`the systemd sandbox cannot run here: ${sandboxUnavailable}`)
   const boot = ++boots
@@ -185,6 +205,7 @@ export const bootSandbox = async (stateDir: string): Promise<SystemdSandbox> => 
       PATH: insidePath,
       SANDBOX_CGROUPS: cgroups.join("\n"),
       SANDBOX_INNER: innerScript,
+      SANDBOX_OVERLAYS: (options.overlays ?? defaultOverlays).join(" "),
       SANDBOX_STATE: stateDir,
       SANDBOX_MOUNTS: mounts.map((m) => `${m.fstype} ${m.mountPoint} ${m.options}`).join("\n"),
       SANDBOX_MASK: [...new Set([...hostFacingUnits, ...hostEnabledUnits()])].join(" "),
@@ -354,9 +375,9 @@ export const useSystemdSandboxes = () => {
       dirs.push(dir)
       return dir
     },
-    boot: async (stateDir: string): Promise<SystemdSandbox> => {
+    boot: async (stateDir: string, options: SandboxOptions = {}): Promise<SystemdSandbox> => {
       await (swept ??= sweepStaleSandboxes(stateRoot))
-      const sandbox = await bootSandbox(stateDir)
+      const sandbox = await bootSandbox(stateDir, options)
       booted.push(sandbox)
       return sandbox
     },

@@ -14,6 +14,7 @@ import { layout } from "../../src/cli/install/Layout.ts"
 import { systemdPath } from "../../src/cli/install/NodeOnPath.ts"
 import { BUNDLE, FIXTURES, ROOT, freePort, waitFor } from "../support/daemon.ts"
 import { skipsLiveSystemd, useSystemdSandboxes, type SystemdSandbox } from "../support/systemdSandbox.ts"
+import { notPackage } from "../support/packages.ts"
 
 const skip = skipsLiveSystemd("test/systemd/live.test.ts")
 
@@ -219,7 +220,7 @@ describe.skipIf(skip)("dockless under a real systemd", { timeout: 60_000 }, () =
     const { MainPID: running } = await sandbox.show("dockless", "MainPID")
     // The same build with one byte more stands in for a new release.
     const release = sandboxes.hostDir()
-    await cp(join(ROOT, "dist"), release, { recursive: true })
+    await cp(join(ROOT, "dist"), release, { recursive: true, filter: notPackage })
     await appendFile(join(release, "dockless.mjs"), "\n")
     const upgraded = await sandbox.run([process.execPath, join(release, "dockless.mjs"), "install"], {
       timeoutMs: 45_000,

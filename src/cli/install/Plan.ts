@@ -35,6 +35,8 @@ export interface InstallInputs {
   /** Existing directories the install may touch (the fixed ones and everything under libDir), with their mode. */
   readonly dirs: ReadonlyMap<string, number>
   readonly systemd: SystemdState
+  /** What goes to /usr/local/bin/dockless: the single executable itself; default the launcher script. */
+  readonly launcher?: Uint8Array
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
@@ -65,6 +67,7 @@ const parentDirs = (paths: ReadonlyArray<string>, stopAt: string): ReadonlyArray
 
 export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
   const { bundle, files, dirs, systemd } = inputs
+  const launcher = inputs.launcher ?? new TextEncoder().encode(launcherScript)
   const fromBundle = (name: string): Uint8Array => bundle.get(name) ?? new Uint8Array()
   const libFiles = [...bundle.keys()].map(libPath)
   const wanted = new Set(libFiles)
@@ -95,7 +98,7 @@ export const planInstall = (inputs: InstallInputs): ReadonlyArray<Action> => {
 
   // The launcher on PATH.
   ensureDir(layout.binDir, 0o755, false)
-  actions.push(placeFile(layout.launcher, new TextEncoder().encode(launcherScript), 0o755, files))
+  actions.push(placeFile(layout.launcher, launcher, 0o755, files))
 
   // Config (written once, never overwritten), its JSON Schema (always this version's: the
   // config's `#:schema` line points at it), and the data dir (private: it holds the API token).
