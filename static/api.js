@@ -70,6 +70,7 @@ export const logs = (name, lines = 200, range = {}) =>
 export const run = (name) => request("POST", `${servicePath(name)}/run`)
 export const history = (name) => request("GET", `${servicePath(name)}/history`)
 export const groups = () => request("GET", "/api/groups")
+export const groupCommand = (name, verb) => request("POST", `/api/groups/${enc(name)}/${enc(verb)}`)
 export const sessions = () => request("GET", "/api/sessions")
 export const reloadConfig = () => request("POST", "/api/reload")
 export const revokeSession = (id) => request("DELETE", `/api/sessions/${enc(id)}`)

@@ -5,7 +5,7 @@
 
 import * as api from "../../api.js"
 import { DASH, formatDateTime, formatDuration, formatMiB } from "../format.js"
-import { services, session } from "../stores/access.js"
+import { services, session, toasts } from "../stores/access.js"
 import { crashLoop, healthOf, verdictOf } from "../verdict.js"
 
 const PREFIX = "#/services/"
@@ -106,9 +106,27 @@ export const serviceDetail = () => ({
     const s = this.view()
     return s === null ? "" : verdictOf(s, Date.now())
   },
+  groupOf() {
+    return this.groups.find((x) => Array.isArray(x.children) && x.children.includes(this.name)) ?? null
+  },
   group() {
-    const g = this.groups.find((x) => Array.isArray(x.children) && x.children.includes(this.name))
-    return g ? `${g.name} (${g.strategy}: ${g.children.join(" → ")})` : "none"
+    const g = this.groupOf()
+    return g ? `${g.name} (${g.strategy}: ${g.children.join(" → ")}) · ${g.state}` : "none"
+  },
+  /** A person may start, stop or restart the whole group here: members in order, as boot does. */
+  canCommandGroup() {
+    return this.groupOf() !== null && session().canWrite()
+  },
+  async commandGroup(verb) {
+    const g = this.groupOf()
+    if (g === null) return
+    try {
+      const view = await api.groupCommand(g.name, verb)
+      this.groups = this.groups.map((x) => (x.name === view.name ? view : x))
+      toasts().push(`Group ${g.name}: ${verb} sent (now ${view.state})`, "ok")
+    } catch (e) {
+      toasts().push(`Group ${g.name}: ${e.message}`)
+    }
   },
   deps() {
     const s = this.view()
