@@ -6,7 +6,7 @@ import { execFile } from "node:child_process"
 import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { instanceOf } from "../../src/os/Markers.ts"
 import { sdNotifyAddon } from "../../src/os/SdNotifyAddon.ts"
 import {
@@ -19,6 +19,7 @@ import {
   waitForView,
   type Daemon,
 } from "../support/daemon.ts"
+import { useSampling } from "../support/sampling.ts"
 import { notPackage } from "../support/packages.ts"
 
 const run = promisify(execFile)
@@ -36,50 +37,30 @@ const socketOf = (d: Daemon, name: string) =>
     ? join("/run/dockless", instanceOf(join(d.dir, "data")), `${name}.notify`)
     : join(d.dir, "data/run", `${name}.notify`)
 
-interface Seen {
-  readonly state: string
-  readonly status: string | null
-  readonly restarts: number
-}
-
-/** Every view of `name`, every 25 ms, until stopped. */
-const sampling = (d: Daemon, name: string) => {
-  const samples: Array<Seen> = []
-  let on = true
-  const loop = (async () => {
-    while (on) {
-      const v = await d.json<Seen>("GET", `/api/services/${name}`).catch(() => undefined)
-      if (v !== undefined) samples.push({ state: v.state, status: v.status, restarts: v.restarts })
-      await new Promise((r) => setTimeout(r, 25))
-    }
-  })()
-  return {
-    samples,
-    stop: async () => {
-      on = false
-      await loop
-    },
-  }
-}
-let samplers: Array<ReturnType<typeof sampling>> = []
-afterEach(async () => {
-  await Promise.all(samplers.map((s) => s.stop()))
-  samplers = []
-})
+const sampling = useSampling()
 
 describe('ready = "notify"', () => {
   it("shows STATUS= while it starts and is running only after READY=1, with NOTIFY_SOCKET set", async () => {
     const d = await daemons.start(
       `[services.web]\ncommand = "${PINGER}"\nready = "notify"\nenv = { READY_AFTER = "1.5" }\n`,
     )
-    const s = sampling(d, "web")
-    samplers.push(s)
+    const s = sampling(d, ["web"], 25)
     await waitForView(d, "web", "warming up", (v) => v.state === "starting" && v.status === "warming up")
     const running = await waitForView(d, "web", "running", (v) => v.state === "running")
     expect(running.status).toBe("serving")
     await s.stop()
-    expect(s.samples.filter((v) => v.status === "warming up").every((v) => v.state === "starting")).toBe(true)
-    expect(s.samples.filter((v) => v.state === "running").every((v) => v.status === "serving")).toBe(true)
+    expect(
+      s
+        .of("web")
+        .filter((v) => v.status === "warming up")
+        .every((v) => v.state === "starting"),
+    ).toBe(true)
+    expect(
+      s
+        .of("web")
+        .filter((v) => v.state === "running")
+        .every((v) => v.status === "serving"),
+    ).toBe(true)
     const logs = await logsOf(d, "web")
     expect(logs).toContain("ready (it sent READY=1); running")
     expect(logs).toContain(`NOTIFY_SOCKET=${socketOf(d, "web")} WATCHDOG_USEC=none`)
@@ -129,12 +110,11 @@ describe("watchdog", () => {
       `[services.pinger]\ncommand = "${PINGER}"\nready = "notify"\nwatchdog = "500ms"\n` +
         `env = { PINGS = "4", PING_EVERY = "0.2" }\nbackoff = { initial = "200ms", jitter = 0 }\n`,
     )
-    const s = sampling(d, "pinger")
-    samplers.push(s)
+    const s = sampling(d, ["pinger"], 25)
     await waitForView(d, "pinger", "restarted", (v) => v.restarts >= 1, 15_000)
     await s.stop()
     // It pinged past `watchdog` (4 × 200 ms) without being restarted, then was, once it went quiet.
-    const firstRun = s.samples.filter((v) => v.restarts === 0)
+    const firstRun = s.of("pinger").filter((v) => v.restarts === 0)
     expect(firstRun.some((v) => v.state === "running" && v.status === "ping 4")).toBe(true)
     const logs = await logsOf(d, "pinger")
     expect(logs).toContain("no WATCHDOG=1 within 500ms since its last one (watchdog): a failure")

@@ -1,44 +1,13 @@
 // Readiness through a real daemon and real processes: a service is `starting` until its output
 // matches, its port accepts or its URL answers 2xx; its dependant starts only once it is ready;
 // one that is never ready within start_timeout is restarted by its policy and never shown running.
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { FIXTURES, freePort, useDaemons, view, waitFor, waitForView, type Daemon } from "../support/daemon.ts"
+import { useSampling } from "../support/sampling.ts"
 
 const daemons = useDaemons()
 
-/**
- * Every view of the services named, sampled every 50 ms until `stop()` is called: one list per
- * sample, so the views of a row are of the same moment (two requests could straddle a change).
- */
-interface Seen {
-  readonly name: string
-  readonly state: string
-  readonly pid: number | null
-}
-
-const sampling = (d: Daemon, names: ReadonlyArray<string>) => {
-  const samples: Array<Record<string, Seen | undefined>> = []
-  let on = true
-  const loop = (async () => {
-    while (on) {
-      const list = await d.json<ReadonlyArray<Seen>>("GET", "/api/services").catch(() => [])
-      samples.push(Object.fromEntries(names.map((name) => [name, list.find((v) => v.name === name)])))
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  })()
-  return {
-    samples,
-    stop: async () => {
-      on = false
-      await loop
-    },
-  }
-}
-let samplers: Array<ReturnType<typeof sampling>> = []
-afterEach(async () => {
-  await Promise.all(samplers.map((s) => s.stop()))
-  samplers = []
-})
+const sampling = useSampling()
 
 const logsOf = async (d: Daemon, name: string): Promise<ReadonlyArray<string>> =>
   (await d.json<{ lines: Array<{ text: string }> }>("GET", `/api/services/${name}/logs?lines=50`)).lines.map(
@@ -55,7 +24,6 @@ describe("readiness", () => {
         `[services.app]\ncommand = "${FIXTURES}/sleeper.sh"\ndepends_on = ["db"]\n`,
     )
     const s = sampling(d, ["db", "app"])
-    samplers.push(s)
     await waitForView(d, "db", "starting with a pid", (v) => v.state === "starting" && v.pid !== null)
     await waitForView(d, "app", "running", (v) => v.state === "running")
     await s.stop()
@@ -106,7 +74,6 @@ describe("readiness", () => {
       ]) + `[services.after]\ncommand = "${FIXTURES}/sleeper.sh"\ndepends_on = ["stuck"]\n`,
     )
     const s = sampling(d, ["stuck", "after"])
-    samplers.push(s)
     await waitForView(d, "stuck", "restarted twice", (v) => v.restarts >= 2, 15_000)
     await s.stop()
     expect(s.samples.some((row) => row.stuck?.state === "running")).toBe(false)
