@@ -49,15 +49,35 @@ export const madeUpFacts = (spec: ServiceSpec, host: MadeUpHost, includeSecrets:
   }
 }
 
+/** Paths under `from` read as under `to`, as if the config lived there. */
+export interface Relocation {
+  readonly from: string
+  readonly to: string
+}
+
+const relocate = (spec: ServiceSpec, { from, to }: Relocation): ServiceSpec => {
+  const moved = (path: string) =>
+    path === from || path.startsWith(`${from}/`) ? to + path.slice(from.length) : path
+  return {
+    ...spec,
+    command: moved(spec.command),
+    cwd: spec.cwd === undefined ? undefined : moved(spec.cwd),
+    args: spec.args.map(moved),
+  }
+}
+
 export const exportOf = async (
   configFile: string,
   host: MadeUpHost,
   options: Partial<ExportOptions> = {},
+  relocation?: Relocation,
 ): Promise<Either.Either<ReadonlyArray<ServiceExport>, ReadonlyArray<string>>> => {
   const config = await Effect.runPromise(loadConfig(configFile, { identity: false }))
+  const services =
+    relocation === undefined ? config.services : config.services.map((s) => relocate(s, relocation))
   const includeSecrets = options.includeSecrets ?? false
-  const facts = new Map(config.services.map((s) => [s.name, madeUpFacts(s, host, includeSecrets)]))
-  return exportServices(config.services, config.supervisors, facts, {
+  const facts = new Map(services.map((s) => [s.name, madeUpFacts(s, host, includeSecrets)]))
+  return exportServices(services, config.supervisors, facts, {
     namespace: undefined,
     node: "pi1",
     nodeGiven: true,
