@@ -1,7 +1,10 @@
 // `npm run bench [respawn|idle|capture|boot|monitor|storm|shutdown|all]`: builds nothing itself (run
 // `npm run build` first, `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
 // `npm run bench -- --peers [--quick]`: Dockless beside PM2, supervisord and a bare Node floor
-// (bench/peers/), written to BENCHMARKS.md.
+// (bench/peers/), written to bench/results/node-MAJOR.md and gathered into BENCHMARKS.md.
+// `--node PATH` runs any of them on another Node binary (every peer's daemon is started with
+// the Node that runs the bench), e.g. one from scripts/node-runtime.sh.
+import { spawnSync } from "node:child_process"
 import { boot } from "./boot.ts"
 import { capture } from "./capture.ts"
 import { idle } from "./idle.ts"
@@ -12,6 +15,14 @@ import { shutdown } from "./shutdown.ts"
 import { storm } from "./storm.ts"
 
 const args = process.argv.slice(2)
+const nodeAt = args.indexOf("--node")
+if (nodeAt >= 0) {
+  const node = args[nodeAt + 1]
+  if (node === undefined) throw new Error("--node needs the path of a node binary")
+  const rest = args.filter((_, i) => i !== nodeAt && i !== nodeAt + 1)
+  const run = spawnSync(node, ["--import", "tsx", import.meta.filename, ...rest], { stdio: "inherit" })
+  process.exit(run.status ?? 1)
+}
 const benches: Record<string, () => Promise<unknown>> = {
   respawn: () => respawn(20),
   idle: () => idle(200, 10),

@@ -56,6 +56,8 @@ export interface Run {
   readonly machine: Machine
   readonly results: ReadonlyArray<PeerResults>
   readonly api: ReadonlyArray<ApiResult>
+  /** RSS of a bare `node` http server (same Node, same flags) per repetition, MiB. */
+  readonly bareHttpMiB: ReadonlyArray<number>
   readonly seconds: number
 }
 

@@ -1,14 +1,13 @@
-// BENCHMARKS.md from one run of the side-by-side bench: the machine, what ran, the table of
-// medians with Dockless's ratio to each peer, issue 10's targets met or missed, the method,
-// every sample, and the one command that reproduces it.
+// One run of the side-by-side bench on one Node, as markdown: the machine, what ran, the table
+// of medians with Dockless's ratio to each peer, the targets met or missed, the method and every
+// sample. bench/peers/gather.ts puts each Node's run into BENCHMARKS.md.
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { cpus, loadavg, release, totalmem } from "node:os"
-import { join } from "node:path"
 import { nodeFlags } from "../../src/version.ts"
 import { ROOT } from "../support.ts"
 import { counts, med, type ApiResult, type Machine, type PeerResults, type Run } from "./Results.ts"
-import { targets } from "./targets.ts"
+import { targets, targetTable } from "./targets.ts"
 import type { Settings } from "./workloads.ts"
 
 const git = (...args: Array<string>) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim()
@@ -141,6 +140,7 @@ const samples = (run: Run) =>
       return `- ${row.label}: ${per.join("; ")}`
     })
     .concat(
+      `- bare node http server (MiB): ${run.bareHttpMiB.map((x) => x.toFixed(1)).join(" ")}`,
       `- API (quiet req/s, p99 ms; logging req/s, p99 ms): ${run.api.map((a) => `${a.quiet.rps.toFixed(0)}, ${a.quiet.p99Ms}; ${a.busy.rps.toFixed(0)}, ${a.busy.p99Ms}`).join(" | ")}`,
     )
     .join("\n")
@@ -148,8 +148,8 @@ const samples = (run: Run) =>
 const method = (s: Settings) => {
   const [early, late] = s.cpuWindowStartsMs.map((ms) => ms / 1000)
   return `- **Interleaved**: ${s.reps} repetition(s); in each, every workload runs on every peer in turn, the peers' order rotated by one per repetition. Each peer runs alone, started afresh in its own temp dir for each workload. Figures are medians over the repetitions (the restart row: over all ${s.kills * s.reps} kills).
-- **Services**: idle services are \`${"sleep 3600"}\` (the same absolute path for every peer). Every peer restarts at once: Dockless \`restart = "always"\`, \`backoff.initial = 0\`; PM2 \`autorestart\`, \`restart_delay: 0\`, \`min_uptime: 0\` (never "errored" for restarting fast); supervisord \`autorestart=true\`, \`startsecs=0\` (it has no restart delay to set; its own main loop decides); the floor respawns in its exit handler. No peer rotates logs (Dockless \`[log] max_bytes = "1TiB"\`, supervisord \`stdout_logfile_maxbytes=0\`, PM2 without pm2-logrotate).
-- **How each is run**: Dockless \`node ${nodeFlags.join(" ")} dist/dockless.mjs run --config FILE\`; PM2 \`pm2 start ecosystem.config.cjs\` (fork mode, \`interpreter: "none"\`) with its own PM2_HOME, stopped by \`pm2 kill\` (what its systemd unit runs); supervisord \`supervisord -n -c supervisord.conf\` (Debian's unit), stopped by SIGTERM; the floor \`node ${nodeFlags.join(" ")} bench/peers/floor.mjs\` (spawn, respawn on exit, pipe stdout/stderr to a file; the same Node flags as Dockless), stopped by SIGTERM; Dockless too.
+- **Services**: idle services are \`${"sleep 3600"}\` (the same absolute path for every peer). Every peer restarts at once: Dockless \`restart = "always"\`, \`backoff.initial = 0\`; PM2 \`autorestart\`, \`restart_delay: 0\`, \`min_uptime: 0\` (never "errored" for restarting fast); supervisord \`autorestart=true\`, \`startsecs=0\` (it has no restart delay to set; its own main loop decides); the floor respawns in its exit handler. **Own cost**: Dockless's RSS with 1 service minus that of a bare \`node\` http server (\`http.createServer().listen()\`, the same Node and flags) measured in the same repetition. No peer rotates logs (Dockless \`[log] max_bytes = "1TiB"\`, supervisord \`stdout_logfile_maxbytes=0\`, PM2 without pm2-logrotate).
+- **How each is run**: Dockless \`node ${nodeFlags.join(" ")} dist/dockless.mjs run --config FILE\`; PM2 \`pm2 start ecosystem.config.cjs\` (fork mode, \`interpreter: "none"\`) with its own PM2_HOME, stopped by \`pm2 kill\` (what its systemd unit runs); supervisord \`supervisord -n -c supervisord.conf\` (Debian's unit), stopped by SIGTERM; the floor \`node ${nodeFlags.join(" ")} bench/peers/floor.mjs\` (an ordinary respawner: spawn with the service's log file, opened once, as stdout and stderr, respawn on exit; the same Node flags as Dockless), stopped by SIGTERM; Dockless too.
 - **The daemon** is the process whose children the services are: Dockless's and the floor's node process, PM2's God daemon, supervisord's python process. RSS is VmRSS from /proc/PID/status; CPU is utime + stime from /proc/PID/stat (10 ms ticks).
 - **Alive** means: a child of the daemon (/proc/PID/task/PID/children) whose argv (/proc/PID/cmdline) is the service's, i.e. it has exec'd; a fork not yet exec'd and a zombie do not count. Gone means no /proc entry or a zombie.
 - **SIGKILL → new process**: one service; ${s.kills} times per repetition, 200 ms after the last start, the bench SIGKILLs the child by pid and reads the daemon's children in a tight loop until a new one is alive.
@@ -159,9 +159,6 @@ const method = (s: Settings) => {
 - **API** (Dockless only; PM2 and supervisord have no comparable HTTP list): 200 idle services and the gated firehose; autocannon (its own process, ${s.apiConnections} connections, ${s.apiSeconds} s, on loopback) on \`GET /api/services\`, then again with the firehose released.
 - **Clean-up**: after each workload the peer's own stop, then every pid the bench saw (daemon and children) is checked gone, SIGKILLed if not; temp dirs removed. Ctrl-C does the same by pid.`
 }
-
-/** What the profiles say about the targets still missed: prose kept beside the bench, updated by hand. */
-const whyMissed = readFileSync(join(ROOT, "bench/peers/why-missed.md"), "utf8").trim()
 
 export const render = (run: Run): string => {
   const s = run.settings
@@ -175,9 +172,9 @@ export const render = (run: Run): string => {
       ? `> **Busy machine**: load average ${m.loadAverage.toFixed(2)} on ${m.cores} cores at the start. Other work shared the CPUs, so the timings are inflated and noisy; run again on an idle machine before quoting them.\n\n`
       : ""
   const versions = run.results.map((r) => `- ${r.peer.version}`).join("\n")
-  return `# Benchmarks: Dockless beside PM2, supervisord and a bare Node floor
+  return `# Node ${m.node}
 
-${quick}${busy}Written by \`npm run bench -- --peers${s.quick ? " --quick" : ""}\` on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
+${quick}${busy}Written by \`npm run bench -- --peers${s.quick ? " --quick" : ""} --node PATH\` with Node ${m.node} on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
 
 ## Machine
 
@@ -193,11 +190,9 @@ ${table(run)}
 
 ${apiTable(run)}
 
-## Issue 10's targets
+## Targets
 
-${targets(run)}
-
-${whyMissed}
+${targetTable(targets(run))}
 
 ## Method
 
@@ -206,13 +201,5 @@ ${method(s)}
 ## Every sample
 
 ${samples(run)}
-
-## Reproduce
-
-\`\`\`console
-npm ci && npm run bench -- --peers
-\`\`\`
-
-\`--quick\` runs the same code with fewer repetitions and smaller volumes, in under 5 minutes. PM2 is installed from the npm registry into a temp prefix; supervisord comes from Debian (\`apt-get install supervisor\`); without it the bench says so and goes on.
 `
 }

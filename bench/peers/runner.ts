@@ -1,11 +1,9 @@
 // `npm run bench -- --peers [--quick]`: Dockless side by side with PM2, supervisord and a bare
 // Node floor, on the same workloads in one run. Interleaved: each repetition runs every workload
 // on every peer in turn, the peers' order rotated per repetition, so the machine's noise falls
-// on all of them alike. Writes BENCHMARKS.md at the repo root and prints the results as JSON.
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
+// on all of them alike. Writes bench/results/node-MAJOR.md (and .json), gathers every Node's run
+// into BENCHMARKS.md at the repo root, and prints the results as JSON.
 import { performance } from "node:perf_hooks"
-import { ROOT } from "../support.ts"
 import { dockless } from "./dockless.ts"
 import { floor } from "./floor.ts"
 import type { Peer } from "./Peer.ts"
@@ -14,7 +12,8 @@ import { machine, render } from "./report.ts"
 import type { ApiResult, PeerResults } from "./Results.ts"
 import { cleanUpOnInterrupt } from "./Session.ts"
 import { SUPERVISORD_MISSING, supervisord } from "./supervisord.ts"
-import { api, capture, idle200, idleRss, MiB, respawn, type Settings } from "./workloads.ts"
+import { saveRun } from "./gather.ts"
+import { api, bareHttpRss, capture, idle200, idleRss, MiB, respawn, type Settings } from "./workloads.ts"
 
 const FULL: Settings = {
   quick: false,
@@ -71,6 +70,7 @@ export const peersBench = async (quick: boolean) => {
     capture: [],
   }))
   const apiRuns: Array<ApiResult> = []
+  const bareHttpMiB: Array<number> = []
   const at = machine()
   const f = (x: number) => x.toFixed(1)
   for (let rep = 0; rep < s.reps; rep++) {
@@ -89,6 +89,8 @@ export const peersBench = async (quick: boolean) => {
       return `${f(mib)} MiB`
     }
     for (const count of s.idleCounts.filter((n) => n < 200)) await each(`${count} idle`, rss(count))
+    bareHttpMiB.push(await bareHttpRss(s))
+    log(`rep ${rep + 1}/${s.reps} bare node http server: ${f(bareHttpMiB.at(-1) ?? NaN)} MiB`)
     await each("200 idle", async (r) => {
       const run = await idle200(r.peer, s)
       r.coldMs.push(run.coldMs)
@@ -111,9 +113,9 @@ export const peersBench = async (quick: boolean) => {
     )
   }
   const seconds = (performance.now() - t0) / 1000
-  const markdown = render({ settings: s, machine: at, results, api: apiRuns, seconds })
-  writeFileSync(join(ROOT, "BENCHMARKS.md"), markdown)
-  log(`wrote BENCHMARKS.md (${seconds.toFixed(0)} s)`)
+  const run = { settings: s, machine: at, results, api: apiRuns, bareHttpMiB, seconds }
+  const file = saveRun(run, render(run))
+  log(`wrote ${file} and BENCHMARKS.md (${seconds.toFixed(0)} s)`)
   console.log(
     JSON.stringify({
       bench: "peers",

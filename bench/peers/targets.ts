@@ -1,17 +1,32 @@
-// Issue 10's targets for Dockless, each checked against this run's medians and written as met
-// or missed with its numbers, so BENCHMARKS.md says where Dockless stands without arithmetic.
+// Issues 10's and 21's targets for Dockless, each checked against this run's medians and written
+// as met or missed with its numbers, so BENCHMARKS.md says where Dockless stands without
+// arithmetic, on each Node it was run on.
 import { counts, med, type ApiResult, type PeerResults, type Run } from "./Results.ts"
 
-/** Issue 10's targets, each as met or missed with the numbers of this run. */
+/** One target: what it asks, whether this run met it, and the run's numbers. */
+export interface Target {
+  readonly what: string
+  readonly met: boolean
+  readonly numbers: string
+}
+
+/** The targets as a markdown table. */
+export const targetTable = (rows: ReadonlyArray<Target>) =>
+  [
+    "| target | | this run |",
+    "|---|---|---|",
+    ...rows.map((t) => `| ${t.what} | ${t.met ? "met" : "**missed**"} | ${t.numbers} |`),
+  ].join("\n")
+
 const signed = (x: number, digits: number) => `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`
 
-export const targets = (run: Run) => {
+/** The targets, each as met or missed with the numbers of this run; empty without Dockless, PM2 and the floor. */
+export const targets = (run: Run): ReadonlyArray<Target> => {
   const by = (name: string) => run.results.find((r) => r.peer.name === name)
   const d = by("Dockless")
   const floor = by("bare Node floor")
   const pm2 = by("PM2")
-  if (d === undefined || floor === undefined || pm2 === undefined)
-    return "(needs Dockless, PM2 and the floor)"
+  if (d === undefined || floor === undefined || pm2 === undefined) return []
   const m = (r: PeerResults, f: (r: PeerResults) => ReadonlyArray<number>) => med(f(r)) ?? NaN
   const mibS = (r: PeerResults) => r.capture.map((c) => c.mibS)
   // Every peer logs the same volume, so the ratio of CPU is the ratio of CPU per MiB.
@@ -19,12 +34,15 @@ export const targets = (run: Run) => {
   const growth = (r: PeerResults) => r.capture.map((c) => c.peakRssMiB - c.idleRssMiB)
   const rss = (n: number) => (r: PeerResults) => r.rssMiB.get(n) ?? []
   const apiMed = (f: (a: ApiResult) => number) => med(run.api.map(f)) ?? NaN
-  const check = (what: string, ok: boolean, numbers: string) =>
-    `| ${what} | ${ok ? "met" : "**missed**"} | ${numbers} |`
+  const check = (what: string, met: boolean, numbers: string): Target => ({ what, met, numbers })
   const x = (a: number, b: number) => `${(a / b).toFixed(2)} ×`
+  const ownCost = m(d, rss(1)) - (med(run.bareHttpMiB) ?? NaN)
   return [
-    "| target | | this run |",
-    "|---|---|---|",
+    check(
+      "Dockless's own cost (RSS with 1 service − a bare node http server's) ≤ 16 MiB",
+      ownCost <= 16,
+      `${ownCost.toFixed(1)} MiB (${m(d, rss(1)).toFixed(1)} − ${(med(run.bareHttpMiB) ?? NaN).toFixed(1)})`,
+    ),
     check("log MiB/s ≥ 1.0 × the floor", m(d, mibS) >= m(floor, mibS), x(m(d, mibS), m(floor, mibS))),
     check("log MiB/s ≥ 3 × PM2", m(d, mibS) >= 3 * m(pm2, mibS), x(m(d, mibS), m(pm2, mibS))),
     check(
@@ -53,6 +71,15 @@ export const targets = (run: Run) => {
         .map((n) => `${n}: ${x(m(d, rss(n)), m(pm2, rss(n)))}`)
         .join(", "),
     ),
+    ...counts(run.settings)
+      .filter((n) => n === 1000)
+      .map((n) =>
+        check(
+          `daemon RSS ≤ floor + 40 MiB at ${n}`,
+          m(d, rss(n)) <= m(floor, rss(n)) + 40,
+          `floor + ${(m(d, rss(n)) - m(floor, rss(n))).toFixed(1)} MiB`,
+        ),
+      ),
     check(
       "daemon RSS ≤ floor + 12 MiB at 200",
       m(d, rss(200)) <= m(floor, rss(200)) + 12,
@@ -86,5 +113,5 @@ export const targets = (run: Run) => {
         0,
       )} ms`,
     ),
-  ].join("\n")
+  ]
 }

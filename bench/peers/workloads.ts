@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { Schema } from "effect"
 import { argvOf, childrenOf, cpuSeconds, isGone, median, ROOT, rssBytes, sleep, waitFor } from "../support.ts"
+import { nodeFlags } from "../../src/version.ts"
 import { exitOf, type Peer, type Running, type ServiceDef } from "./Peer.ts"
 import { withPeer, type Session } from "./Session.ts"
 
@@ -127,6 +128,30 @@ export const idleRss = (peer: Peer, count: number, s: Settings) =>
       return (await window(pid, s.rssWindowMs, 250)).rssMiB
     },
   )
+
+/**
+ * RSS (MiB, median over the window) of a bare `node` http server with Dockless's Node flags,
+ * `settleMs` after it listens: what Node itself costs, so Dockless's RSS minus this is its own.
+ */
+export const bareHttpRss = async (s: Settings) => {
+  const server = "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('up'))"
+  const child = spawn(process.execPath, [...nodeFlags, "-e", server], {
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+  try {
+    await new Promise<void>((listening, failed) => {
+      child.stdout.once("data", () => listening())
+      child.once("exit", (code) => failed(new Error(`the bare http server exited (${code})`)))
+    })
+    const pid = child.pid
+    if (pid === undefined) throw new Error("the bare http server has no pid")
+    await sleep(s.settleMs)
+    return (await window(pid, s.rssWindowMs, 250)).rssMiB
+  } finally {
+    child.kill("SIGKILL")
+    await exitOf(child)
+  }
+}
 
 /**
  * 200 idle services: cold start (peer started → all 200 alive), RSS and CPU in the two windows,
