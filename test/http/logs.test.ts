@@ -13,12 +13,13 @@ const LINES = 3000
 const MiB = 1024 * 1024
 
 // Writes LINES numbered lines at once (the first one a needle), then sleeps: with 64 KiB files
-// they fill the current log and four rotations, far more than the 16 KiB kept in memory.
+// they fill the current log and four rotations, far more than the 16 KiB kept in memory; a second
+// run (after a restart) rotates as many times again, and `keep` holds both.
 const CHATTY = `
 [services.chatty]
 command = "/bin/sh"
 args = ["-c", "echo 'Early NEEDLE <script>x</script>'; i=1; while [ $i -lt ${LINES} ]; do echo \\"line $i of the chatty service, padded to be longer\\"; i=$((i+1)); done; exec sleep 600"]
-log = { max_bytes = "64KiB", keep = 8 }
+log = { max_bytes = "64KiB", keep = 16 }
 `
 
 // A service whose log directory holds 70 MiB before it starts, a needle only in the oldest file.
@@ -198,5 +199,25 @@ describe("GET /api/services/:name/logs/download", () => {
     expect(withCookie.status).toBe(200)
     expect(await withCookie.text()).toBe(onDisk("chatty"))
     expect((await fetch(`${d.url}/api/services/chatty/logs/download`)).status).toBe(401)
+  })
+})
+
+describe("a cursor across a rotation between two pages", () => {
+  it("goes on exactly where the page before it ended, after the service wrote enough to rotate it four times", async () => {
+    const first = await get("/api/services/chatty/logs?lines=100")
+    const current = readFileSync(join(logs, "chatty.log"), "utf8")
+    // The service runs its script again: 3,000 more lines rotate the file the cursor points into.
+    expect((await d.api("POST", "/api/services/chatty/restart")).status).toBe(202)
+    await waitFor("the second run's last line on disk", () =>
+      onDisk("chatty").split(`line ${LINES - 1} of`).length === 3 ? true : undefined,
+    )
+    expect(readFileSync(join(logs, "chatty.log"), "utf8")).not.toBe(current)
+    const pages: Array<Page> = [first]
+    for (let older = first.older; older !== undefined; older = pages.at(-1)?.older)
+      pages.push(await get(`/api/services/chatty/logs?lines=300&before=${encodeURIComponent(older)}`))
+    const texts = pages.toReversed().flatMap((p) => p.lines.map((l) => l.text))
+    const firstRun = texts.filter((t) => t.startsWith("line ")).map((t) => Number(t.split(" ")[1]))
+    expect(firstRun).toEqual(Array.from({ length: LINES - 1 }, (_, i) => i + 1))
+    expect(texts.filter((t) => t.includes("NEEDLE"))).toHaveLength(1)
   })
 })
