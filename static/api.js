@@ -60,13 +60,12 @@ export const register = (table) => request("POST", "/api/services", table)
 export const update = (name, table) => request("PUT", servicePath(name), table)
 export const remove = (name) => request("DELETE", servicePath(name))
 export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
-export const logs = (name, lines = 200, range = {}) =>
-  request(
-    "GET",
-    `${servicePath(name)}/logs?lines=${enc(lines)}` +
-      (range.since ? `&since=${enc(range.since)}` : "") +
-      (range.until ? `&until=${enc(range.until)}` : ""),
-  )
+/** `query`: `since`/`until` (ISO times), `search` (plain text), `before` (an earlier answer's `older`). */
+export const logs = (name, lines = 200, query = {}) => {
+  const params = new URLSearchParams({ lines: String(lines) })
+  for (const key of ["since", "until", "search", "before"]) if (query[key]) params.set(key, query[key])
+  return request("GET", `${servicePath(name)}/logs?${params}`)
+}
 export const run = (name) => request("POST", `${servicePath(name)}/run`)
 export const history = (name) => request("GET", `${servicePath(name)}/history`)
 export const groups = () => request("GET", "/api/groups")
@@ -79,3 +78,5 @@ export const notifyTest = (target) =>
   request("POST", target === undefined ? "/api/notify/test" : `/api/notify/test?target=${enc(target)}`)
 export const eventsUrl = () => "/api/events"
 export const logStreamUrl = (name) => `${servicePath(name)}/logs/stream`
+/** The log file and its rotations as one text download; a plain link works (the session cookie rides along). */
+export const logDownloadUrl = (name) => `${servicePath(name)}/logs/download`

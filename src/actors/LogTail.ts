@@ -1,7 +1,8 @@
-// The newest lines of a rotated log on disk (NAME.log, then NAME.log.1 .. NAME.log.K), for a
-// request that asks for more lines than the in-memory ring holds: each file is read backwards a
-// chunk at a time, newest file first, until enough lines are found or MAX_TAIL_BYTES are read.
-// Only whole lines are answered: a last line still being written is left for the next request.
+// The newest lines of a rotated log on disk (NAME.log, then NAME.log.1 .. NAME.log.K), read at
+// once, for priming the in-memory ring when a service's capture starts (synchronously, in its
+// constructor; requests page through the files with LogPage, asynchronously): each file is read
+// backwards a chunk at a time, newest file first, until enough lines are found or MAX_TAIL_BYTES
+// are read. Only whole lines are answered: a last line still being written is left out.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
 
 const NEWLINE = 0x0a

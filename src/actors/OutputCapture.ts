@@ -20,6 +20,14 @@ export interface LogLine {
   readonly text: string
 }
 
+/** A log file and its rotations (`path`.1 .. `path`.keep), as `logOnDisk` finds them. */
+export interface LogOnDisk {
+  readonly path: string
+  readonly keep: number
+  /** Every line captured so far is in the file. */
+  readonly complete: boolean
+}
+
 export interface CaptureOptions {
   /** undefined when logging to disk is disabled for the service: the ring and subscribers still work. */
   readonly file: { readonly path: string; readonly maxBytes: number; readonly keep: number } | undefined
@@ -162,18 +170,17 @@ export class OutputCapture {
   }
 
   /**
-   * The newest `count` lines, oldest first: from memory when the ring holds that many, else
-   * from the log on disk once what was captured has reached it. The ring answers when the file
-   * cannot (logging disabled, a failing disk, a write that takes more than CATCH_UP_MS).
+   * The log on disk, for reading lines older than the ring holds, once what was captured so far
+   * has reached it: `complete` is false when it misses some (a failing disk, a write that takes
+   * more than CATCH_UP_MS), and then only the ring has the newest lines. Undefined when logging
+   * to disk is off for the service: the ring is all there is.
    */
-  async recent(count: number): Promise<ReadonlyArray<LogLine>> {
-    const held = this.tail(count)
+  async logOnDisk(): Promise<LogOnDisk | undefined> {
     const file = this.file
     const onDisk = this.onDisk
-    if (held.length >= count || file === undefined || onDisk === undefined) return held
-    if (!(await file.caughtUp(CATCH_UP_MS)) || file.error !== null) return held
-    const read = parseLines(readBack(onDisk.path, onDisk.keep, count))
-    return read.length > held.length ? read : held
+    if (file === undefined || onDisk === undefined) return undefined
+    const caughtUp = await file.caughtUp(CATCH_UP_MS)
+    return { path: onDisk.path, keep: onDisk.keep, complete: caughtUp && file.error === null }
   }
 
   subscribe(subscriber: Subscriber): () => void {
@@ -188,14 +195,14 @@ export class OutputCapture {
   /** Starts the ring with the end of an existing log, so history survives a restart of Dockless. */
   private primeFrom(path: string, limit: number): void {
     // No log yet, or one that cannot be read: nothing to remember, and writing will say why.
-    this.ring.remember(readBack(path, 0, Number.POSITIVE_INFINITY, limit))
+    this.ring.remember(readBack(path, limit))
   }
 }
 
-/** The newest lines on disk, framed; none when the disk refuses the read (EIO): the ring answers then. */
-const readBack = (path: string, keep: number, count: number, maxBytes?: number): Buffer => {
+/** The newest `maxBytes` of whole lines in `path`, framed; none when the disk refuses the read (EIO). */
+const readBack = (path: string, maxBytes: number): Buffer => {
   try {
-    return readTail(path, keep, count, maxBytes)
+    return readTail(path, 0, Number.POSITIVE_INFINITY, maxBytes)
   } catch {
     return Buffer.alloc(0)
   }
@@ -207,16 +214,17 @@ const LINE = /^(\S+) (stdout|stderr|dockless) (.*)$/s
 export const parseLines = (framed: Buffer): Array<LogLine> => {
   const lines: Array<LogLine> = []
   for (const raw of framed.toString("utf8").split("\n")) {
-    const match = LINE.exec(raw)
-    if (match?.[1] !== undefined && match[3] !== undefined) {
-      lines.push({
-        ts: match[1],
-        stream: match[2] === undefined ? "stdout" : toStream(match[2]),
-        text: match[3],
-      })
-    }
+    const line = parseLine(raw)
+    if (line !== undefined) lines.push(line)
   }
   return lines
+}
+
+/** One framed line (without its newline) as a LogLine; undefined when it is not one. */
+export const parseLine = (raw: string): LogLine | undefined => {
+  const match = LINE.exec(raw)
+  if (match?.[1] === undefined || match[3] === undefined) return undefined
+  return { ts: match[1], stream: match[2] === undefined ? "stdout" : toStream(match[2]), text: match[3] }
 }
 
 const toStream = (name: string): LogStream =>

@@ -205,7 +205,23 @@ export const LogLine = Schema.Struct({
   text: Schema.String,
 }).annotations({ identifier: "LogLine" })
 
-export const LogsAnswer = Schema.Struct({ lines: Schema.Array(LogLine) })
+export const LogsAnswer = Schema.Struct({
+  lines: Schema.Array(LogLine).annotations({ description: "oldest first" }),
+  older: Schema.optionalWith(Schema.String, { exact: true }).annotations({
+    description:
+      "a cursor for the lines before these (pass it as ?before=, with the same search and time range); " +
+      "absent when there are none, or when the lines came from memory because the log file could not answer",
+  }),
+  scanned_bytes: Schema.optionalWith(Count, { exact: true }).annotations({
+    description:
+      "how many bytes of the log file and its rotations were read for this answer (absent: from memory)",
+  }),
+  scan_limit_reached: Schema.optionalWith(Schema.Boolean, { exact: true }).annotations({
+    description:
+      "true when the read stopped at its bound of bytes before finding `lines` lines or the oldest line: " +
+      "the answer covers the last scanned_bytes only, and `older` goes on from there",
+  }),
+}).annotations({ identifier: "LogsAnswer" })
 
 export const HistoryAnswer = Schema.Struct({
   running: Schema.NullOr(Schema.Struct({ started_at: Time, pid: Count })),

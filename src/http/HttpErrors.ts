@@ -22,6 +22,7 @@ import type {
   SpecConflict,
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
+import type { LogCursorStale, LogNotKept, LogUnreadable } from "../actors/LogErrors.ts"
 
 export class BadRequest extends Data.TaggedError("BadRequest")<{
   readonly reason: string
@@ -65,6 +66,9 @@ export type HttpFailure =
   | NoConfigFile
   | ConfigInvalid
   | StateFileUnwritable
+  | LogCursorStale
+  | LogNotKept
+  | LogUnreadable
 
 export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
 
@@ -142,6 +146,12 @@ export const failureResponse = (failure: HttpFailure): Response => {
     case "ServiceUnresponsive":
     case "ServiceBusy":
       return errorAnswer(503, failure.message, [], { "retry-after": "1" })
+    case "LogCursorStale":
+      return errorAnswer(400, failure.message)
+    case "LogNotKept":
+      return errorAnswer(404, failure.message)
+    case "LogUnreadable":
+      return errorAnswer(503, failure.message)
     case "StateFileUnwritable":
       // Nothing was changed: the write that would have made it durable failed.
       return errorAnswer(507, `nothing was changed: ${failure.message}`)

@@ -1,6 +1,7 @@
 // Every HTTP route Dockless serves, in one list: method, path, who may call it, handler, and what
 // the OpenAPI document says about it. Reading this file tells you the whole API surface (SPEC
 // section 5); GET /api/openapi.json is generated from it and ApiSchema.ts.
+import { MAX_SCAN_BYTES } from "../actors/LogPage.ts"
 import {
   commandService,
   deleteService,
@@ -16,7 +17,7 @@ import { commandGroup, getGroup, listGroups } from "./groups.ts"
 import { reloadConfig } from "./reload.ts"
 import { serviceEvents } from "./events.ts"
 import { health } from "./health.ts"
-import { logStream, MAX_LINES, recentLogs } from "./logs.ts"
+import { logDownload, logStream, MAX_LINES, MAX_SEARCH, recentLogs } from "./logs.ts"
 import { metrics } from "./metrics.ts"
 import { notifyTargets, notifyTest } from "./notify.ts"
 import { openApi } from "./openapi.ts"
@@ -215,7 +216,9 @@ export const routes: ReadonlyArray<Route> = [
     access: "token",
     handler: recentLogs,
     doc: {
-      summary: "The newest captured lines of a service",
+      summary:
+        "The newest captured lines of a service, or a page of older ones, read back from its log file and its " +
+        `rotations (at most ${MAX_SCAN_BYTES / 1024 / 1024} MiB of them per request)`,
       query: {
         lines: {
           description: `how many lines, newest last (default 100; more than ${MAX_LINES} gives ${MAX_LINES})`,
@@ -229,8 +232,43 @@ export const routes: ReadonlyArray<Route> = [
           description: "only lines captured at or before this ISO time (a job run's ended_at)",
           schema: { type: "string", format: "date-time" },
         },
+        search: {
+          description:
+            "only lines whose text holds this, in any case (plain text, not a pattern; colour codes ignored), " +
+            "searched newest first through the log file and its rotations",
+          schema: { type: "string", maxLength: MAX_SEARCH },
+        },
+        before: {
+          description:
+            "only lines before this cursor: an earlier answer's `older`; it stays valid while its file is kept",
+          schema: { type: "string", pattern: "^[0-9]+:[0-9]+$" },
+        },
       },
       answer: { status: 200, json: Api.LogsAnswer },
+      failures: {
+        400: "a malformed query, or a cursor whose log file was rotated away or changed",
+        503: "the log file exists but cannot be read",
+      },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/services/:name/logs/download",
+    access: "token",
+    handler: logDownload,
+    doc: {
+      summary:
+        "The log file and its rotations as one text file, oldest line first, one `ISO-TIME STREAM TEXT` " +
+        "line each (as `dockless logs` prints them)",
+      answer: {
+        status: 200,
+        media: "text/plain",
+        description: 'sent as it is read; Content-Disposition: attachment; filename="NAME.log"',
+      },
+      failures: {
+        404: "no such service, or it keeps no log file ([log] enabled = false)",
+        503: "the log file exists but cannot be read",
+      },
     },
   },
   {

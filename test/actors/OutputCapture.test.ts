@@ -16,6 +16,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PassThrough } from "node:stream"
 import { afterEach, describe, expect, it } from "vitest"
+import { readPage } from "../../src/actors/LogPage.ts"
+import { LogFilter } from "../../src/actors/LogQuery.ts"
 import { OutputCapture, parseLines } from "../../src/actors/OutputCapture.ts"
 import { FIXTURES, waitFor } from "../support/daemon.ts"
 import { openFiles, ticksIn } from "../support/logs.ts"
@@ -81,25 +83,29 @@ describe("OutputCapture", () => {
     await after.close()
   })
 
-  it("answers more lines than memory holds from the log file, across a rotation", async () => {
+  it("writes more lines than memory holds to the log file, where a page reads them back across a rotation", async () => {
     const path = join(dir(), "svc.log")
     const capture = new OutputCapture({ file: { path, maxBytes: 64 * 1024, keep: 3 }, ringBytes: 4096 })
     for (let i = 0; i < 5000; i++) capture.note(`line ${i}`)
     expect(capture.tail(3000).length).toBeLessThan(100)
-    const recent = await capture.recent(3000)
+    const disk = await capture.logOnDisk()
+    expect(disk).toEqual({ path, keep: 3, complete: true })
+    if (disk === undefined) return
+    const page = await readPage(disk, { count: 3000, before: undefined, filter: new LogFilter({}) })
     expect(existsSync(`${path}.2`)).toBe(true)
-    expect(recent).toHaveLength(3000)
-    expect(recent.every((l, i) => l.text === `line ${2000 + i}` && l.stream === "dockless")).toBe(true)
-    expect((await capture.recent(2)).map((l) => l.text)).toEqual(["line 4998", "line 4999"])
+    if ("_tag" in page) throw page
+    expect(page.lines).toHaveLength(3000)
+    expect(page.lines.every((l, i) => l.text === `line ${2000 + i}` && l.stream === "dockless")).toBe(true)
     await capture.close()
   })
 
-  it("answers from memory alone when there is no log file", async () => {
+  it("has only memory when there is no log file", async () => {
     const capture = new OutputCapture({ file: undefined, ringBytes: 4096 })
     for (let i = 0; i < 5000; i++) capture.note(`line ${i}`)
-    const recent = await capture.recent(3000)
-    expect(recent.length).toBeLessThan(100)
-    expect(recent.at(-1)?.text).toBe("line 4999")
+    expect(await capture.logOnDisk()).toBeUndefined()
+    const held = capture.tail(3000)
+    expect(held.length).toBeLessThan(100)
+    expect(held.at(-1)?.text).toBe("line 4999")
   })
 
   it("keeps only the newest lines in memory", () => {
