@@ -2,7 +2,7 @@
 // `npm run build` first, `npm run bench` does), runs the named benchmarks one after another and prints JSON results.
 // `npm run bench -- --peers [--quick]`: Dockless beside PM2, supervisord and a bare Node floor
 // (bench/peers/), written to bench/results/node-MAJOR.md and gathered into BENCHMARKS.md.
-// `--node PATH` runs any of them on another Node binary (every peer's daemon is started with
+// `--reps N` sets the repetitions of a peers run. `--node PATH` runs any of them on another Node binary (every peer's daemon is started with
 // the Node that runs the bench), e.g. one from scripts/node-runtime.sh.
 import { spawnSync } from "node:child_process"
 import { boot } from "./boot.ts"
@@ -40,7 +40,9 @@ const benches: Record<string, () => Promise<unknown>> = {
     storm(100, Number(process.env["STORM_SECONDS"] ?? 300), Number(process.env["STORM_SAMPLE_MS"] ?? 5000)),
   shutdown: () => shutdown(100, 100, 3),
 }
-if (args.includes("--peers")) await peersBench(args.includes("--quick"))
+const repsAt = args.indexOf("--reps")
+if (args.includes("--peers"))
+  await peersBench(args.includes("--quick"), repsAt >= 0 ? Number(args[repsAt + 1]) : undefined)
 else {
   const which = args[0] ?? "all"
   for (const [name, bench] of Object.entries(benches)) {

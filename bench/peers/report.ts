@@ -174,7 +174,7 @@ export const render = (run: Run): string => {
   const versions = run.results.map((r) => `- ${r.peer.version}`).join("\n")
   return `# Node ${m.node}
 
-${quick}${busy}Written by \`npm run bench -- --peers${s.quick ? " --quick" : ""} --node PATH\` with Node ${m.node} on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
+${quick}${busy}Written by \`npm run bench -- --peers${s.quick ? " --quick" : s.reps === 3 ? "" : " --reps " + s.reps} --node PATH\` with Node ${m.node} on ${m.date}, in ${run.seconds.toFixed(0)} s, Dockless at commit ${m.commit}.
 
 ## Machine
 

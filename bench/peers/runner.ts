@@ -50,9 +50,9 @@ const QUICK: Settings = {
 const rotate = <A>(xs: ReadonlyArray<A>, by: number): Array<A> =>
   xs.map((_, i) => xs[(i + by) % xs.length]).filter((x): x is A => x !== undefined)
 
-export const peersBench = async (quick: boolean) => {
+export const peersBench = async (quick: boolean, reps?: number) => {
   cleanUpOnInterrupt()
-  const s = quick ? QUICK : FULL
+  const s = { ...(quick ? QUICK : FULL), ...(reps !== undefined && reps > 0 ? { reps } : {}) }
   const t0 = performance.now()
   const log = (message: string) =>
     console.error(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${message}`)

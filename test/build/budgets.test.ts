@@ -86,8 +86,8 @@ const FORBIDDEN = [
 ]
 
 /**
- * What `dockless run` loads before it serves: the entry, the `run` command's chunk (commands are
- * imported when they run) and every chunk they import statically (esbuild writes them as
+ * What `dockless run` loads before it serves: the entry, the command line it imports once glibc is
+ * tuned (Program), the `run` command's chunk (commands are imported when they run) and every chunk they import statically (esbuild writes them as
  * `from"./chunk.js"`).
  */
 const startupFiles = (entry: string): Array<string> => {
@@ -95,7 +95,7 @@ const startupFiles = (entry: string): Array<string> => {
   const files = [
     entry,
     ...readdirSync(chunks)
-      .filter((f) => /^run-.*\.mjs$/.test(f))
+      .filter((f) => /^(run|Program)-.*\.mjs$/.test(f))
       .map((f) => join(chunks, f)),
   ]
   for (let i = 0; i < files.length; i++) {
