@@ -81,12 +81,7 @@ afterAll(async () => {
   await daemon?.stop()
 })
 
-// Skipped for now: after merging into main, the first test (the keyboard walk) times out
-// waiting for the logs dialog every time, and the tests after it share its page and fail
-// behind it; on its own branch it passed 6 of 6 but failed 3 of ~10 runs. Until the cause
-// is found (issue 20 stays open for it), a test that fails for reasons not yet understood
-// must not decide whether CI passes.
-describe.skip("the dashboard, trouble first and honest", () => {
+describe("the dashboard, trouble first and honest", () => {
   it("walks login → find → logs → restart with the keyboard only", async () => {
     await page.goto(daemon.url + "/")
     await page.locator("form.login").waitFor()
@@ -109,10 +104,10 @@ describe.skip("the dashboard, trouble first and honest", () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("search")
     await page.keyboard.type("web")
     await until("only web to be listed", async () => (await page.locator("tbody.svc").count()) === 1)
+    // "web⏎l" at typing speed, with no wait between: `l` must reach the selected row, not the
+    // search box (the row used to be focused on Alpine's next tick, a timer that Chromium runs
+    // after pending input, so on a busy page `l` was typed into the box and the logs never opened).
     await page.keyboard.press("Enter")
-    await until("web to be selected", async () =>
-      (await row("web").getAttribute("class"))?.includes("selected"),
-    )
     await page.keyboard.press("l")
     const logs = page.locator("dialog.logs-panel[open]")
     await logs.waitFor()

@@ -171,13 +171,17 @@ export const serviceTable = () => ({
   },
   select(name) {
     this.selected = name
-    this.$nextTick(() => {
-      const row = this.$root.querySelector(`tbody[data-service="${CSS.escape(name)}"] .c-name .name-link`)
-      if (row) {
-        row.focus()
-        row.scrollIntoView({ block: "nearest" })
-      }
-    })
+    // Focused now, not on $nextTick: Alpine's next tick is a timer, and Chromium runs input
+    // before timers, so a key pressed right after Enter in the search box (the `l` of
+    // "web⏎l") was typed into the box. The row is already on screen: rows() is what is shown.
+    if (!this.focusLink(name)) this.$nextTick(() => this.focusLink(name))
+  },
+  focusLink(name) {
+    const link = this.$root.querySelector(`tbody[data-service="${CSS.escape(name)}"] .c-name .name-link`)
+    if (link === null) return false
+    link.focus()
+    link.scrollIntoView({ block: "nearest" })
+    return true
   },
   onSearchKey(event) {
     if (event.key === "Escape") {
