@@ -5,6 +5,7 @@
 // crash-looping on top by default); `/` `j` `k` `l` `r` `Enter` `?` work from the keyboard.
 
 import { DASH, formatDateTime, formatDuration, formatMiB, formatPercent, msUntil } from "../format.js"
+import { returnFocus } from "../focus.js"
 import { HEALTH_KINDS } from "../form.js"
 import { portItems } from "../ports.js"
 import { sparklinePoints, sparklineSummary } from "../sparkline.js"
@@ -375,17 +376,9 @@ export const serviceTable = () => ({
     return !services().isPending(s.name) && s.state !== "stopping"
   },
   act(s, action) {
-    // Focus stays where it was: the button is disabled while pending, so it is given back after.
-    const used = document.activeElement
+    returnFocus(document.activeElement)
     this.selected = s.name
-    services()
-      .act(s.name, action)
-      .then(() =>
-        this.$nextTick(() => {
-          if (used instanceof HTMLElement && used.isConnected && document.activeElement === document.body)
-            used.focus()
-        }),
-      )
+    services().act(s.name, action)
   },
   canWrite() {
     return session().canWrite()
