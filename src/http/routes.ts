@@ -253,7 +253,8 @@ export const routes: ReadonlyArray<Route> = [
     access: "token",
     handler: allUsage,
     doc: {
-      summary: "CPU and memory of every service over the last minutes, by name: one call for a whole dashboard",
+      summary:
+        "CPU and memory of every service over the last minutes, by name: one call for a whole dashboard",
       answer: { status: 200, json: Api.AllUsageAnswer },
     },
   },

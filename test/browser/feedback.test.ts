@@ -286,6 +286,8 @@ describe("the dashboard says how things turned out", () => {
     expect(await page.evaluate(() => location.hash)).toBe("#/services/quitter2")
     expect(await axeSerious(page)).toEqual([])
     await page.keyboard.press("Escape")
+    await page.locator("dialog.detail-panel[open]").waitFor({ state: "detached" })
+    await until("the page's own address again", () => page.evaluate(() => location.hash === ""))
 
     // Remembered across a reload; off means no more notifications.
     await page.reload()
