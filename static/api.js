@@ -59,6 +59,7 @@ export const restart = (name) => request("POST", `${servicePath(name)}/restart`)
 export const register = (table) => request("POST", "/api/services", table)
 export const update = (name, table) => request("PUT", servicePath(name), table)
 export const remove = (name) => request("DELETE", servicePath(name))
+export const allUsage = () => request("GET", "/api/usage")
 export const usage = (name) => request("GET", `${servicePath(name)}/usage`)
 /** `query`: `since`/`until` (ISO times), `search` (plain text), `before` (an earlier answer's `older`). */
 export const logs = (name, lines = 200, query = {}) => {

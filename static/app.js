@@ -21,6 +21,7 @@ import { serviceDetail } from "./js/components/serviceDetail.js"
 import { serviceForm } from "./js/components/serviceForm.js"
 import { serviceTable } from "./js/components/serviceTable.js"
 import { sessionsPanel } from "./js/components/sessionsPanel.js"
+import { notificationsStore } from "./js/stores/notifications.js"
 import { servicesStore } from "./js/stores/services.js"
 import { sessionStore } from "./js/stores/session.js"
 import { toastsStore } from "./js/stores/toasts.js"
@@ -32,6 +33,7 @@ document.addEventListener("alpine:init", () => {
   Alpine.store("session", sessionStore())
   Alpine.store("services", servicesStore())
   Alpine.store("usage", usageStore())
+  Alpine.store("notifications", notificationsStore())
 
   Alpine.data("app", app)
   Alpine.data("loginPanel", loginPanel)

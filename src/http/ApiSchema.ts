@@ -245,7 +245,13 @@ export const UsageAnswer = Schema.Struct({
   history: Schema.Array(
     Schema.Struct({ at: Time, cpu_percent: Schema.NullOr(Schema.Number), rss_bytes: Schema.Number }),
   ),
-})
+}).annotations({ identifier: "UsageAnswer" })
+
+export const AllUsageAnswer = Schema.Struct({
+  services: Schema.Record({ key: Schema.String, value: UsageAnswer }).annotations({
+    description: "every service by name, with its history (empty when it was not measured lately)",
+  }),
+}).annotations({ identifier: "AllUsageAnswer" })
 
 // ---- event stream payloads (GET /api/events) ----
 

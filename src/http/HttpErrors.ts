@@ -125,6 +125,10 @@ export const failureResponse = (failure: HttpFailure): Response => {
     case "GroupNotFound":
       return errorAnswer(404, failure.message)
     case "ServiceExists":
+      // Named as a field problem too, so a form can put it beside its Name field.
+      return errorAnswer(409, failure.message, [
+        { path: "name", message: `"${failure.name}" is taken by another service; choose another name` },
+      ])
     case "ServiceFromConfig":
       return errorAnswer(409, failure.message)
     case "SpecInvalid":

@@ -23,7 +23,7 @@ import { notifyTargets, notifyTest } from "./notify.ts"
 import { openApi } from "./openapi.ts"
 import { listSessions, login, logout, revokeSession } from "./session.ts"
 import { staticFile } from "./static.ts"
-import { serviceUsage } from "./usage.ts"
+import { allUsage, serviceUsage } from "./usage.ts"
 import type { Route, RouteDoc } from "./HttpContext.ts"
 
 const persisted = { 500: "the change could not be written to data_dir; nothing changed" }
@@ -283,6 +283,17 @@ export const routes: ReadonlyArray<Route> = [
         media: "text/event-stream",
         description: "Server-Sent Events: `event: log`, data a LogLine (components/schemas/LogLine)",
       },
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/usage",
+    access: "token",
+    handler: allUsage,
+    doc: {
+      summary:
+        "CPU and memory of every service over the last minutes, by name: one call for a whole dashboard",
+      answer: { status: 200, json: Api.AllUsageAnswer },
     },
   },
   {

@@ -1,7 +1,7 @@
 // The register/edit form's model: the fields a validation detail can point at, the empty form and
 // error set, the text parsers (ports, KEY=VALUE env, names, argument lines), the mapping from an API
-// error path to a form field, the config keys an edit carries over untouched, and the check of a
-// built table against the daemon's own rules (its OpenAPI document's schemas).
+// error path (and from a control) to a form field, the config keys an edit carries over untouched,
+// and the check of a built table against the daemon's own rules (its OpenAPI document's schemas).
 
 import { check } from "./jsonSchema.js"
 
@@ -45,6 +45,11 @@ export function fieldOfPath(path) {
   if (segs[0] === "health") return HEALTH_FIELDS[segs[1]] ?? "health"
   return segs.find((s) => FORM_FIELDS.includes(s)) ?? null
 }
+
+// The form field a control's problems are shown at, by the control's name.
+const CONTROL_FIELDS = { port_auto: "port", health_type: "health", health_exec: "health_target" }
+
+export const fieldOfControl = (name) => CONTROL_FIELDS[name] ?? name
 
 /** Digits become a number; anything else stays text for the rules to judge. */
 export const numberOrText = (text) => (/^\d+$/.test(text) ? Number(text) : text)

@@ -449,13 +449,13 @@ describe("dashboard", () => {
     expect(await cellText("hello", "c-mem")).toMatch(/^\d+\.\d MiB$/)
   })
 
-  it("draws a memory sparkline seeded from /usage after a reload, and switches it to CPU", async () => {
+  it("draws a memory sparkline seeded from /api/usage after a reload, and switches it to CPU", async () => {
     const seeded = page.waitForResponse(
-      (res) => new URL(res.url()).pathname === "/api/services/hello/usage" && res.status() === 200,
+      (res) => new URL(res.url()).pathname === "/api/usage" && res.status() === 200,
     )
     await page.reload()
     await row("hello").waitFor()
-    const history: unknown[] = (await (await seeded).json()).history
+    const history: unknown[] = (await (await seeded).json()).services.hello.history
     expect(Array.isArray(history)).toBe(true)
     expect(history.length).toBeGreaterThan(1)
     // Every sample of the seed is drawn, before the next usage events could have delivered them.

@@ -1,11 +1,12 @@
 // Helpers for the dashboard's end-to-end tests: a real daemon from dist/ on a free port, a real
 // Chromium through playwright-core, and polling with deadlines (never fixed sleeps).
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { chromium, type BrowserContext } from "playwright-core"
+import { chromium, type BrowserContext, type Page } from "playwright-core"
 
 export const TOKEN = "test-token-123"
 
@@ -226,4 +227,43 @@ export async function launchBrowser(
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+// Evaluated through the DevTools protocol: the page's CSP (script-src 'self') refuses a script tag.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
+
+interface AxeViolation {
+  readonly id: string
+  readonly impact?: string | null
+  readonly nodes: ReadonlyArray<{ readonly target: unknown }>
+}
+
+declare global {
+  interface Window {
+    /** axe-core, once axeSerious has injected it. */
+    axe?: { run(context: Document, options: object): Promise<{ violations: Array<AxeViolation> }> }
+  }
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is now, one line each ("id
+ * targets"), printed too so a failure shows where. axe is injected once per document.
+ */
+export async function axeSerious(page: Page): Promise<Array<string>> {
+  if (!(await page.evaluate(() => window.axe !== undefined))) await page.evaluate(AXE)
+  const violations = await page.evaluate(async () => {
+    if (window.axe === undefined) throw new Error("axe-core did not load")
+    return (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+  })
+  const serious = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.id} ${v.nodes
+          .slice(0, 3)
+          .map((n) => JSON.stringify(n.target))
+          .join(" ")}`,
+    )
+  if (serious.length > 0) console.error("AXE", serious.join("\n"))
+  return serious
 }

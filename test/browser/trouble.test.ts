@@ -3,15 +3,11 @@
 // the sibling's history on its own page (#/services/NAME), ANSI colours rendered as classes
 // with `<script>` shown as text, a keyboard-only walk (login → find → logs → restart), an
 // axe-core check of the main views, and the screenshots of docs/ at desktop and phone width.
-import { readFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+import { axeSerious, launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
 
-const require = createRequire(import.meta.url)
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8")
 const DOCS = join(process.cwd(), "docs")
 
 const SERVICES = `
@@ -46,24 +42,6 @@ const pageErrors: Array<string> = []
 
 const row = (name: string) => page.locator(`tbody.svc[data-service="${name}"]`)
 
-async function axeSerious(): Promise<Array<string>> {
-  await page.evaluate(AXE)
-  const violations = await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above
-    const result = await window.axe.run(document, { resultTypes: ["violations"] })
-    return result.violations.map((v: { id: string; impact: string; nodes: Array<{ target: unknown }> }) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    }))
-  })
-  const serious = violations
-    .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-    .map((v: { id: string; targets: Array<string> }) => `${v.id} ${v.targets.join(" ")}`)
-  if (serious.length > 0) console.error("AXE", serious.join("\n"))
-  return serious
-}
-
 beforeAll(async () => {
   daemon = await startDaemon({ extraToml: SERVICES })
   browser = await launchBrowser()
@@ -81,12 +59,7 @@ afterAll(async () => {
   await daemon?.stop()
 })
 
-// Skipped for now: after merging into main, the first test (the keyboard walk) times out
-// waiting for the logs dialog every time, and the tests after it share its page and fail
-// behind it; on its own branch it passed 6 of 6 but failed 3 of ~10 runs. Until the cause
-// is found (issue 20 stays open for it), a test that fails for reasons not yet understood
-// must not decide whether CI passes.
-describe.skip("the dashboard, trouble first and honest", () => {
+describe("the dashboard, trouble first and honest", () => {
   it("walks login → find → logs → restart with the keyboard only", async () => {
     await page.goto(daemon.url + "/")
     await page.locator("form.login").waitFor()
@@ -109,10 +82,10 @@ describe.skip("the dashboard, trouble first and honest", () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("search")
     await page.keyboard.type("web")
     await until("only web to be listed", async () => (await page.locator("tbody.svc").count()) === 1)
+    // "web⏎l" at typing speed, with no wait between: `l` must reach the selected row, not the
+    // search box (the row used to be focused on Alpine's next tick, a timer that Chromium runs
+    // after pending input, so on a busy page `l` was typed into the box and the logs never opened).
     await page.keyboard.press("Enter")
-    await until("web to be selected", async () =>
-      (await row("web").getAttribute("class"))?.includes("selected"),
-    )
     await page.keyboard.press("l")
     const logs = page.locator("dialog.logs-panel[open]")
     await logs.waitFor()
@@ -177,7 +150,7 @@ describe.skip("the dashboard, trouble first and honest", () => {
     expect(await detail.locator(".d-restarts").textContent()).toContain("restarted by its group")
     const history = (await daemon.api("GET", "/api/services/api/history")).body
     expect(history.ends[0].reason).toBe("group")
-    expect(await axeSerious()).toEqual([])
+    expect(await axeSerious(page)).toEqual([])
     await page.screenshot({ path: join(DOCS, "dashboard-detail.png") })
     await page.keyboard.press("Escape")
     await detail.waitFor({ state: "hidden" })
@@ -185,11 +158,11 @@ describe.skip("the dashboard, trouble first and honest", () => {
 
   it("passes axe-core on the table, and is photographed at desktop and phone width", async () => {
     await row("web").waitFor()
-    expect(await axeSerious()).toEqual([])
+    expect(await axeSerious(page)).toEqual([])
     await page.screenshot({ path: join(DOCS, "dashboard-1366.png") })
     await page.setViewportSize({ width: 390, height: 844 })
     await page.screenshot({ path: join(DOCS, "dashboard-390.png") })
-    expect(await axeSerious()).toEqual([])
+    expect(await axeSerious(page)).toEqual([])
     await page.setViewportSize({ width: 1366, height: 850 })
   })
 

@@ -162,6 +162,10 @@ describe("registration", () => {
       409,
     )
     expect(error.error).toContain("reg1")
+    // Named as the name field's problem too, for a form to show it there.
+    expect(error.details).toEqual([
+      { path: "name", message: '"reg1" is taken by another service; choose another name' },
+    ])
   })
 
   it("refuses a port already reserved with 409 naming both services", async () => {

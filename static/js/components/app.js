@@ -1,8 +1,9 @@
 // The `app` component on <body>: probes the session once Alpine is up, and owns the top bar
-// (event-stream status, the services summary line, Sessions, Reload config, Register and Log out).
+// (event-stream status, the services summary line, Sessions, Reload config, Register, the theme,
+// browser notifications and Log out).
 
 import * as api from "../../api.js"
-import { services, session, tick, toasts } from "../stores/access.js"
+import { notifications, services, session, tick, toasts } from "../stores/access.js"
 import { inTrouble } from "../verdict.js"
 
 const THEME_KEY = "dockless.theme"
@@ -99,6 +100,18 @@ export const app = () => ({
       this.theme === "dark" ||
       (this.theme === "" && window.matchMedia("(prefers-color-scheme: dark)").matches)
     return dark ? "Light" : "Dark"
+  },
+  canNotify() {
+    return notifications().supported
+  },
+  notifyLabel() {
+    return notifications().enabled ? "Notify: on" : "Notify: off"
+  },
+  notifyPressed() {
+    return notifications().enabled ? "true" : "false"
+  },
+  toggleNotifications() {
+    notifications().toggle()
   },
   openSessions() {
     this.$dispatch("open-sessions")

@@ -10,6 +10,7 @@ import {
   emptyErrors,
   emptyForm,
   FORM_FIELDS,
+  fieldOfControl,
   fieldOfPath,
   HEALTH_KINDS,
   numberOrText,
@@ -19,7 +20,9 @@ import {
   parsePorts,
   tableProblems,
 } from "../form.js"
+import { awaitOutcome, OUTCOME_DEADLINE_MS } from "../outcome.js"
 import { services, session, toasts } from "../stores/access.js"
+import { isDone } from "../verdict.js"
 
 // The daemon's rules, fetched on the first submit; without them the daemon still checks.
 let rules
@@ -29,6 +32,24 @@ const loadRules = () => {
     return undefined
   })
   return rules
+}
+
+/** Wanted running but ended for good: only a start runs it again. */
+const startsAfresh = (view) =>
+  Boolean(view) && view.desired === "running" && ["failed", "exited"].includes(view.state) && !isDone(view)
+
+/** The sentence (and toast kind) for how a registration or a save turned out. */
+function toastOf(mode, name, outcome) {
+  const saved = mode === "edit" ? `Saved ${name} and applied it` : `Registered ${name}`
+  if (outcome.kind === "failed") return [`${saved}, but it does not run: ${outcome.reason}.`, "error"]
+  const state = outcome.view ? outcome.view.state : "starting"
+  const how = {
+    running: ": running.",
+    done: ": its run succeeded.",
+    stopped: mode === "edit" ? "; it stays stopped." : " (not started).",
+    undecided: `; still ${state} after ${OUTCOME_DEADLINE_MS / 1000} s.`,
+  }[outcome.kind]
+  return [`${saved}${how}`, "ok"]
 }
 
 export const serviceForm = () => ({
@@ -45,13 +66,20 @@ export const serviceForm = () => ({
   title() {
     return this.mode === "edit" ? `Edit ${this.original}` : "Register a service"
   },
+  // "" | "sending" | "starting": what the busy submit button says it is waiting for.
+  phase: "",
+  // Counts openings: an outcome that arrives after the form was closed or opened again is toasted.
+  opened: 0,
   submitLabel() {
+    if (this.phase === "starting") return "Starting…"
     if (this.busy) return this.mode === "edit" ? "Saving…" : "Registering…"
     return this.mode === "edit" ? "Save and apply" : "Register"
   },
   show(detail) {
     this.clearErrors()
     this.busy = false
+    this.phase = ""
+    this.opened++
     this.carried = {}
     this.healthCarried = {}
     if (detail && detail.mode === "edit") {
@@ -183,27 +211,82 @@ export const serviceForm = () => ({
     if (this.busy) return
     this.clearErrors()
     this.busy = true
+    this.phase = "sending"
     const table = this.build()
     this.place(tableProblems(await loadRules(), this.mode, table))
     if (FORM_FIELDS.some((k) => this.errors[k] !== "") || this.other.length > 0) {
-      this.formError = "Fix the marked fields."
-      this.busy = false
+      this.refused("Fix the marked fields.")
       return
     }
+    const name = this.mode === "edit" ? this.original : table.name
+    const before = services().list.find((s) => s.name === name)
+    let view
     try {
-      const view = this.mode === "edit" ? await api.update(this.original, table) : await api.register(table)
+      view = this.mode === "edit" ? await api.update(name, table) : await api.register(table)
       services().accept(view)
-      toasts().push(
-        this.mode === "edit" ? `Saved ${this.original}.` : `Registered ${view ? view.name : table.name}.`,
-        "ok",
-      )
-      this.close()
+      // "Save and apply": a service that had failed (or exited while wanted running) is started
+      // afresh with its new spec; PUT alone only restarts one that is running.
+      if (this.mode === "edit" && startsAfresh(view)) {
+        view = await api.start(name)
+        services().accept(view)
+      }
     } catch (e) {
       if (e.status === 401) session().expired()
-      this.formError = e.message
       this.place(e.details || [])
-    } finally {
-      this.busy = false
+      this.refused(e.message)
+      return
     }
+    this.phase = "starting"
+    const opened = this.opened
+    const mode = this.mode
+    const outcome = await awaitOutcome(name, view, before)
+    // Closed (or opened for another service) meanwhile: the corner is the place left to say it.
+    if (opened === this.opened && this.$refs.dialog.open) this.told(name, outcome)
+    else toasts().push(...toastOf(mode, name, outcome))
+  },
+  /** The form stays open with the problems beside their fields, the first of them focused. */
+  refused(sentence) {
+    this.formError = sentence
+    this.busy = false
+    this.phase = ""
+    this.$nextTick(() => this.focusFirstProblem())
+  },
+  focusFirstProblem() {
+    const controls = this.$refs.dialog.querySelectorAll("input[name], select[name], textarea[name]")
+    for (const control of controls) {
+      const field = fieldOfControl(control.name)
+      if (control.offsetParent !== null && FORM_FIELDS.includes(field) && this.invalid(field)) {
+        control.focus()
+        return
+      }
+    }
+    this.$refs.formError.focus()
+  },
+  /**
+   * Says how it turned out, and only then: running (or stopped, or done) closes the form with a
+   * confirmation; a service that fails at once keeps it open with the reason, as an edit of what
+   * was saved, so the fix is one "Save and apply" away.
+   */
+  told(name, outcome) {
+    this.busy = false
+    this.phase = ""
+    const [sentence, kind] = toastOf(this.mode, name, outcome)
+    if (kind === "ok") {
+      toasts().push(sentence, kind)
+      this.close()
+      return
+    }
+    if (this.mode === "register") this.editSaved(name, outcome.view)
+    this.refused(sentence)
+  },
+  /** A registration that was saved is edited from now on (its name is taken). */
+  editSaved(name, view) {
+    this.mode = "edit"
+    this.original = name
+    const spec = view && view.spec ? view.spec : {}
+    for (const key of CARRIED_KEYS) {
+      if (spec[key] !== undefined && spec[key] !== null) this.carried[key] = spec[key]
+    }
+    if (typeof this.carried.port !== "number") delete this.carried.port
   },
 })

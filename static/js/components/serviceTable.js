@@ -5,6 +5,7 @@
 // crash-looping on top by default); `/` `j` `k` `l` `r` `Enter` `?` work from the keyboard.
 
 import { DASH, formatDateTime, formatDuration, formatMiB, formatPercent, msUntil } from "../format.js"
+import { returnFocus } from "../focus.js"
 import { HEALTH_KINDS } from "../form.js"
 import { portItems } from "../ports.js"
 import { sparklinePoints, sparklineSummary } from "../sparkline.js"
@@ -171,13 +172,17 @@ export const serviceTable = () => ({
   },
   select(name) {
     this.selected = name
-    this.$nextTick(() => {
-      const row = this.$root.querySelector(`tbody[data-service="${CSS.escape(name)}"] .c-name .name-link`)
-      if (row) {
-        row.focus()
-        row.scrollIntoView({ block: "nearest" })
-      }
-    })
+    // Focused now, not on $nextTick: Alpine's next tick is a timer, and Chromium runs input
+    // before timers, so a key pressed right after Enter in the search box (the `l` of
+    // "web⏎l") was typed into the box. The row is already on screen: rows() is what is shown.
+    if (!this.focusLink(name)) this.$nextTick(() => this.focusLink(name))
+  },
+  focusLink(name) {
+    const link = this.$root.querySelector(`tbody[data-service="${CSS.escape(name)}"] .c-name .name-link`)
+    if (link === null) return false
+    link.focus()
+    link.scrollIntoView({ block: "nearest" })
+    return true
   },
   onSearchKey(event) {
     if (event.key === "Escape") {
@@ -371,17 +376,9 @@ export const serviceTable = () => ({
     return !services().isPending(s.name) && s.state !== "stopping"
   },
   act(s, action) {
-    // Focus stays where it was: the button is disabled while pending, so it is given back after.
-    const used = document.activeElement
+    returnFocus(document.activeElement)
     this.selected = s.name
-    services()
-      .act(s.name, action)
-      .then(() =>
-        this.$nextTick(() => {
-          if (used instanceof HTMLElement && used.isConnected && document.activeElement === document.body)
-            used.focus()
-        }),
-      )
+    services().act(s.name, action)
   },
   canWrite() {
     return session().canWrite()

@@ -5,6 +5,7 @@ export const services = () => window.Alpine.store("services")
 export const session = () => window.Alpine.store("session")
 export const toasts = () => window.Alpine.store("toasts")
 export const usage = () => window.Alpine.store("usage")
+export const notifications = () => window.Alpine.store("notifications")
 
 // The current time for live counters: reading the store's `now` makes Alpine re-render them
 // every second; the value itself is taken fresh so a countdown is never a second behind.

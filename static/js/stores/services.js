@@ -5,8 +5,9 @@
 
 import * as api from "../../api.js"
 import { safeParse } from "../json.js"
+import { awaitOutcome } from "../outcome.js"
 import { toSample } from "../sparkline.js"
-import { services, session, toasts, usage } from "./access.js"
+import { notifications, services, session, toasts, usage } from "./access.js"
 
 export function servicesStore() {
   let events = null // the EventSource of /api/events, kept out of reactive state
@@ -27,9 +28,11 @@ export function servicesStore() {
     },
     replace(list) {
       this.list = Array.isArray(list) ? list : []
+      for (const view of this.list) notifications().saw(view)
     },
     upsert(view) {
       if (!view || typeof view.name !== "string") return
+      notifications().saw(view)
       const i = this.list.findIndex((s) => s.name === view.name)
       if (i === -1) this.list.push(view)
       else this.list[i] = view
@@ -45,6 +48,7 @@ export function servicesStore() {
       const known = this.list.some((s) => s.name === name)
       this.list = this.list.filter((s) => s.name !== name)
       usage().forget(name)
+      notifications().forget(name)
       if (known) window.dispatchEvent(new CustomEvent("service-removed", { detail: { name } }))
     },
     async resync() {
@@ -133,21 +137,26 @@ export function servicesStore() {
       // While Dockless does not answer no action can be carried out: every button says so by being disabled.
       return Boolean(this.pending[name]) || this.downSince !== null
     },
+    /** Resolves when the request is answered (the buttons are free again); its outcome is told after. */
     async act(name, action) {
       if (this.pending[name]) return
       this.pending[name] = action
+      const before = this.list.find((s) => s.name === name)
       try {
         const view = await api[action](name)
         services().accept(view)
-        // A start that fails at once says why now, not after a quiet 202.
-        if (view && view.error && ["failed", "backoff"].includes(view.state))
-          toasts().push(`${action} ${name}: ${view.state}: ${view.error}`)
+        if (action !== "stop") services().tellOutcome(name, action, view, before)
       } catch (e) {
         if (e.status === 401) session().expired()
         toasts().push(`${action} ${name}: ${e.message}`)
       } finally {
         delete services().pending[name]
       }
+    },
+    /** A start that fails at once, or falls over in its first second, says why: not a quiet 202. */
+    async tellOutcome(name, action, view, before) {
+      const outcome = await awaitOutcome(name, view, before)
+      if (outcome.kind === "failed") toasts().push(`${action} ${name}: ${outcome.reason}`)
     },
   }
 }

@@ -1,16 +1,15 @@
-// The `usage` store: per-service cpu/memory history for the sparklines, seeded from `GET /usage`
-// for services the daemon has measured, then one sample per `usage` event; and which metric the
-// sparklines draw ("rss" or "cpu"), remembered in localStorage.
+// The `usage` store: per-service cpu/memory history for the sparklines, seeded from one
+// `GET /api/usage` once the daemon has measured something, then one sample per `usage` event;
+// and which metric the sparklines draw ("rss" or "cpu"), remembered in localStorage.
 
 import * as api from "../../api.js"
 import { mergeSamples, toSample } from "../sparkline.js"
 import { services, session } from "./access.js"
 
 export function usageStore() {
-  // Per-service cpu/memory history for the sparklines: seeded from `GET /usage` for services the
-  // daemon has measured, then one sample per `usage` event. Histories are frozen arrays replaced
-  // whole, so a row's sparkline re-renders when its own history changes and nothing else does.
-  const seeding = new Set()
+  // Histories are frozen arrays replaced whole, so a row's sparkline re-renders when its own
+  // history changes and nothing else does.
+  let seeding = false
   const METRIC_KEY = "dockless.sparkline"
   return {
     history: {},
@@ -28,27 +27,31 @@ export function usageStore() {
       if (!sample) return
       this.history[name] = mergeSamples(this.history[name] || [], [sample])
     },
-    // Only services with a measurement are asked for: a stopped one has nothing recent, and a
-    // daemon without usage monitoring reports none, so it is never asked.
+    // One `GET /api/usage` for every service (it used to be one call per service: 22 requests
+    // at login with 22 services). Only when something was measured: a daemon without usage
+    // monitoring, or with everything stopped, has no history to give.
     seed(list) {
-      for (const view of Array.isArray(list) ? list : []) {
-        const measured = typeof view.rss_bytes === "number" || typeof view.cpu_percent === "number"
-        if (measured && !seeding.has(view.name)) this.load(view.name)
-      }
+      const measured = (Array.isArray(list) ? list : []).some(
+        (view) => typeof view.rss_bytes === "number" || typeof view.cpu_percent === "number",
+      )
+      if (measured && !seeding) this.load()
     },
-    async load(name) {
-      seeding.add(name)
+    async load() {
+      seeding = true
       try {
-        const res = await api.usage(name)
-        const samples = (res && Array.isArray(res.history) ? res.history : []).map(toSample)
-        // Samples from events that arrived meanwhile are kept; the merge orders and caps them.
-        if (services().list.some((s) => s.name === name))
-          this.history[name] = mergeSamples(this.history[name] || [], samples)
+        const res = await api.allUsage()
+        const all = res && res.services && typeof res.services === "object" ? res.services : {}
+        for (const [name, answer] of Object.entries(all)) {
+          const samples = (answer && Array.isArray(answer.history) ? answer.history : []).map(toSample)
+          // Samples from events that arrived meanwhile are kept; the merge orders and caps them.
+          if (samples.length > 0 && services().list.some((s) => s.name === name))
+            this.history[name] = mergeSamples(this.history[name] || [], samples)
+        }
       } catch (e) {
         if (e.status === 401) session().expired()
-        // Anything else: the sparkline starts from the live samples instead.
+        // Anything else: the sparklines start from the live samples instead.
       } finally {
-        seeding.delete(name)
+        seeding = false
       }
     },
     forget(name) {
