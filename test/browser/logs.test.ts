@@ -4,14 +4,12 @@
 // before, without a gap; a time range; the download equal to the files on disk; copy as one
 // "time text" line per line; a 3,000-character line folded behind an expander.
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+import { axeSerious, launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
 const LINES = 3000
 const NEEDLE = "Early NEEDLE <script>alert(1)</script>"
 
@@ -115,14 +113,7 @@ describe("the logs dialog", () => {
     await panel().locator("input[name=log-search]").fill("OF CHATTY")
     await panel().locator("form.log-find button[type=submit]").click()
     await until("matches and Load older", async () => await panel().locator("button.load-older").isVisible())
-    await page.evaluate(AXE)
-    const serious = await page.evaluate(async () => {
-      // @ts-expect-error axe is injected above
-      const result = await window.axe.run(document.querySelector("dialog.logs-panel"))
-      return result.violations
-        .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-        .map((v: { id: string }) => v.id)
-    })
+    const serious = await axeSerious(page, "dialog.logs-panel")
     expect(serious).toEqual([])
     await panel().locator(".log-clear").click()
     await until("the newest lines again", async () => (await lineTexts()).some((t) => t.endsWith("coloured")))

@@ -241,20 +241,22 @@ interface AxeViolation {
 declare global {
   interface Window {
     /** axe-core, once axeSerious has injected it. */
-    axe?: { run(context: Document, options: object): Promise<{ violations: Array<AxeViolation> }> }
+    axe?: { run(context: Document | Element, options: object): Promise<{ violations: Array<AxeViolation> }> }
   }
 }
 
 /**
- * axe-core's serious and critical violations on the page as it is now, one line each ("id
- * targets"), printed too so a failure shows where. axe is injected once per document.
+ * axe-core's serious and critical violations on the page as it is now (or in the element
+ * `within` selects), one line each ("id targets"), printed too so a failure shows where. axe is
+ * injected once per document.
  */
-export async function axeSerious(page: Page): Promise<Array<string>> {
+export async function axeSerious(page: Page, within?: string): Promise<Array<string>> {
   if (!(await page.evaluate(() => window.axe !== undefined))) await page.evaluate(AXE)
-  const violations = await page.evaluate(async () => {
+  const violations = await page.evaluate(async (selector) => {
     if (window.axe === undefined) throw new Error("axe-core did not load")
-    return (await window.axe.run(document, { resultTypes: ["violations"] })).violations
-  })
+    const context = selector === undefined ? document : (document.querySelector(selector) ?? document)
+    return (await window.axe.run(context, { resultTypes: ["violations"] })).violations
+  }, within)
   const serious = violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map(
