@@ -29,8 +29,6 @@ export const targets = (run: Run): ReadonlyArray<Target> => {
   if (d === undefined || floor === undefined || pm2 === undefined) return []
   const m = (r: PeerResults, f: (r: PeerResults) => ReadonlyArray<number>) => med(f(r)) ?? NaN
   const mibS = (r: PeerResults) => r.capture.map((c) => c.mibS)
-  // Every peer logs the same volume, so the ratio of CPU is the ratio of CPU per MiB.
-  const cpuLog = (r: PeerResults) => r.capture.map((c) => c.cpuMs)
   const growth = (r: PeerResults) => r.capture.map((c) => c.peakRssMiB - c.idleRssMiB)
   const rss = (n: number) => (r: PeerResults) => r.rssMiB.get(n) ?? []
   const apiMed = (f: (a: ApiResult) => number) => med(run.api.map(f)) ?? NaN
@@ -43,13 +41,10 @@ export const targets = (run: Run): ReadonlyArray<Target> => {
       ownCost <= 16,
       `${ownCost.toFixed(1)} MiB (${m(d, rss(1)).toFixed(1)} − ${(med(run.bareHttpMiB) ?? NaN).toFixed(1)})`,
     ),
-    check("log MiB/s ≥ 1.0 × the floor", m(d, mibS) >= m(floor, mibS), x(m(d, mibS), m(floor, mibS))),
+    // Issue 10's "log MiB/s ≥ 1.0 × the floor" and "CPU per MiB ≤ 1.5 × the floor's" compared
+    // Dockless with a floor that piped output; since issue 21 the floor hands each child its log
+    // file and touches no byte, so those two no longer compare like with like and are left out.
     check("log MiB/s ≥ 3 × PM2", m(d, mibS) >= 3 * m(pm2, mibS), x(m(d, mibS), m(pm2, mibS))),
-    check(
-      "daemon CPU per MiB logged ≤ 1.5 × the floor's",
-      m(d, cpuLog) <= 1.5 * m(floor, cpuLog),
-      x(m(d, cpuLog), m(floor, cpuLog)),
-    ),
     check("peak RSS while logging ≤ idle + 20 MiB", m(d, growth) <= 20, `${signed(m(d, growth), 1)} MiB`),
     check(
       "every line in the log",
