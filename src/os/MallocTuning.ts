@@ -6,7 +6,9 @@
 // as the process starts, so `dockless run` sets it by re-executing itself once, before anything
 // big is loaded: process.execve (Node 22.15+) keeps the pid, so systemd's main PID, NOTIFY_SOCKET
 // and the open stdio stay as they were. The services never see the variable: it is taken out of
-// the environment they inherit, unless the person who started Dockless set it.
+// the environment they inherit, unless the person who started Dockless set it. Whoever starts
+// Dockless with the variable already set (a launcher, or qemu-user's -E in the arm64 tests, where
+// the kernel cannot exec an arm64 binary and Node aborts on a failed execve) skips the re-execution.
 import { isSea } from "node:sea"
 
 export const MALLOC_VARIABLE = "MALLOC_MMAP_THRESHOLD_"

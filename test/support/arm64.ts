@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { MALLOC_THRESHOLD, MALLOC_VARIABLE } from "../../src/os/MallocTuning.ts"
 
 const cache = join(homedir(), ".cache/dockless-node")
 export const qemu = ["/usr/bin/qemu-aarch64-static", "/usr/bin/qemu-aarch64"].find((p) => existsSync(p))
@@ -28,5 +29,17 @@ export const skipsArm64 = (what: string): boolean => {
   return true
 }
 
-/** The command prefix that runs a script on arm64 Node. */
-export const arm64Node = (): ReadonlyArray<string> => [qemu ?? "qemu-aarch64-static", "-L", sysroot, armNode]
+/**
+ * The command prefix that runs a script on arm64 Node. glibc's mmap threshold is set for the
+ * guest (-E) as a launcher would set it, so `dockless run` does not re-execute itself to set it
+ * (src/os/MallocTuning.ts): under qemu-user without binfmt_misc the kernel cannot exec an arm64
+ * binary, and Node aborts on a failed process.execve.
+ */
+export const arm64Node = (): ReadonlyArray<string> => [
+  qemu ?? "qemu-aarch64-static",
+  "-L",
+  sysroot,
+  "-E",
+  `${MALLOC_VARIABLE}=${MALLOC_THRESHOLD}`,
+  armNode,
+]
