@@ -189,10 +189,12 @@ describe("alerts", () => {
       `[[notify]]\ntype = "command"\ncommand = "${process.execPath}"\nargs = ["${FIXTURES}/alert-sink.mjs", "${out}"]\n` +
         `events = ["failed"]\n\n${failing("bad")}`,
     )
-    const line = await waitFor("the command's record", () =>
-      existsSync(out) ? readFileSync(out, "utf8").split("\n")[0] : undefined,
-    )
-    const { env, stdin } = JSON.parse(line ?? "{}")
+    // The sink's append creates the file before it writes: a record counts once its line ends.
+    const line = await waitFor("the command's record", () => {
+      const text = existsSync(out) ? readFileSync(out, "utf8") : ""
+      return text.includes("\n") ? text.slice(0, text.indexOf("\n")) : undefined
+    })
+    const { env, stdin } = JSON.parse(line)
     expect(env).toMatchObject({
       DOCKLESS_EVENT: "failed",
       DOCKLESS_SERVICE: "bad",
