@@ -100,7 +100,7 @@ describe("the dashboard, trouble first and honest", () => {
     })
     // Focus stays on the table (the row's link), not on <body>.
     expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe("BODY")
-    await page.locator("input[type=search]").fill("")
+    await page.getByRole("searchbox", { name: "Search services" }).fill("")
   })
 
   it("shows a crash-looping service as one, on top, not green", async () => {
