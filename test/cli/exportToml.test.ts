@@ -20,6 +20,8 @@ describe("dockless export toml", () => {
   it("prints a registered service's table, which check accepts and which decodes to the same spec", async () => {
     const d = daemons.track(await startDaemon())
     const dir = tempDir()
+    // Port 31977 is below Linux's ephemeral range (32768–60999), where freePort() finds the
+    // daemon's listen_port: the two once met in CI, and the registration was refused as a clash.
     const spec = {
       name: "web.v2",
       command: `${FIXTURES}/sleeper.sh`,
@@ -32,9 +34,9 @@ describe("dockless export toml", () => {
       intensity: { max_restarts: 3, period: "30s" },
       stop_signal: "SIGINT",
       stop_timeout: "2s",
-      ports: [41977],
+      ports: [31977],
       memory_max: "64MiB",
-      health: { tcp: 41977, interval: "5s", timeout: "1s", retries: 2, start_period: "1s" },
+      health: { tcp: 31977, interval: "5s", timeout: "1s", retries: 2, start_period: "1s" },
       log: { max_bytes: "1MiB", keep: 2 },
       autostart: false,
     }
