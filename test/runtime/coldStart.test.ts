@@ -5,10 +5,11 @@
 // runs it on 20, 22 and 24). A ratio of medians taken side by side, so a loaded machine slows
 // both; bench/ has the figures to quote, this only catches a regression like issue 21's.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { afterEach, describe, expect, it } from "vitest"
+import { argvOf, childrenOf } from "../../bench/support.ts"
 import { nodeFlags } from "../../src/version.ts"
 import { BUNDLE, freePort, ROOT, tempDir } from "../support/daemon.ts"
 import { figure } from "../support/figures.ts"
@@ -47,25 +48,11 @@ const stop = async (child: ChildProcess) => {
 }
 
 /** The daemon's children that have exec'd the service's program (a fork not yet exec'd is not). */
-const alive = (pid: number) => {
-  let list = ""
-  try {
-    list = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-  } catch {
-    return 0
-  }
-  return list
-    .trim()
-    .split(" ")
-    .filter((kid) => {
-      try {
-        const argv = readFileSync(`/proc/${kid}/cmdline`, "utf8").split("\0")
-        return argv[0] === SLEEP && argv[1] === ARG
-      } catch {
-        return false
-      }
-    }).length
-}
+const alive = (pid: number) =>
+  childrenOf(pid).filter((kid) => {
+    const [program, arg] = argvOf(kid)
+    return program === SLEEP && arg === ARG
+  }).length
 
 /** Spawns node with `args` in `dir`; ms until COUNT children are alive; then stops it. */
 const coldStart = async (dir: string, args: ReadonlyArray<string>) => {
