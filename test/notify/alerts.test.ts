@@ -3,13 +3,15 @@
 import { spawn } from "node:child_process"
 import { createHmac } from "node:crypto"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
-import { existsSync, readFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { nodeFlags } from "../../src/version.ts"
 import {
   BUNDLE,
   FIXTURES,
+  freePort,
   isAlive,
   tempDir,
   useDaemons,
@@ -21,6 +23,8 @@ import {
 const daemons = useDaemons()
 
 interface Received {
+  readonly method: string
+  readonly path: string
   readonly headers: IncomingHttpHeaders
   readonly body: string
   readonly at: number
@@ -54,7 +58,13 @@ const endpoint = async (answer: number | "hang" = 200): Promise<Endpoint> => {
     req.setEncoding("utf8")
     req.on("data", (c: string) => (body += c))
     req.on("end", () => {
-      received.push({ headers: req.headers, body, at: Date.now() })
+      received.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body,
+        at: Date.now(),
+      })
       if (ep.answer === "hang") return
       res.writeHead(ep.answer, { "content-type": "text/plain" })
       res.end(ep.answer >= 300 ? "endpoint says no" : "ok")
@@ -246,6 +256,148 @@ describe("alerts", () => {
     const none = await notifyTest(d.configPath)
     expect(none.code).toBe(1)
     expect(none.err).toMatch(/has no \[\[notify\]\] targets/)
-    void view
+  })
+  it("an ntfy topic gets the message as its body, with Title, Priority and Tags headers and the token", async () => {
+    const topic = await endpoint()
+    await daemons.start(
+      `[[notify]]\ntype = "ntfy"\nurl = "${topic.url}"\ntoken = "tk_0123"\n` +
+        `events = ["failed", "dockless_started"]\n\n${failing("bad")}`,
+    )
+    const [started, failed] = await waitFor("both alerts at the topic", () => {
+      const s = topic.received.find((r) => r.body.startsWith("Dockless started"))
+      const f = topic.received.find((r) => r.body.startsWith("bad failed"))
+      return s !== undefined && f !== undefined ? ([s, f] as const) : undefined
+    })
+    const host = hostname()
+    expect(failed).toMatchObject({ method: "POST", path: "/hook/path" })
+    expect(failed.body).toBe(
+      "bad failed and will not be restarted: more than 1 restarts in 1m; last exited with code 3",
+    )
+    expect(failed.headers).toMatchObject({
+      "content-type": "text/plain; charset=utf-8",
+      title: `${host}: bad failed`,
+      priority: "5",
+      tags: "rotating_light,bad",
+      authorization: "Bearer tk_0123",
+    })
+    // Dockless's own event names no service: its emoji tag alone.
+    expect(started.body).toBe("Dockless started, supervising 1 service")
+    expect(started.headers).toMatchObject({
+      title: `${host}: Dockless started`,
+      priority: "2",
+      tags: "arrow_forward",
+    })
+    expect(topic.received).toHaveLength(2)
+  })
+
+  it("a real http health check that fails for several checks then passes is health_failing then health_recovered, once each", async () => {
+    const hook = await endpoint()
+    const port = await freePort()
+    const sick = join(tempDir(), "sick")
+    const d = await daemons.start(
+      `[[notify]]\ntype = "webhook"\nurl = "${hook.url}"\nevents = ["health_failing", "health_recovered"]\n` +
+        `dedupe = 0\n\n[services.web]\ncommand = "${process.execPath}"\nargs = ["${FIXTURES}/health-server.mjs"]\n` +
+        `port = ${port}\nenv = { SICK_FILE = "${sick}" }\n` +
+        // Never restarted for failing: the same process turns healthy again.
+        `health = { http = "http://127.0.0.1:${port}/healthz", interval = "200ms", timeout = "1s", retries = 1000 }\n`,
+    )
+    const healthy = await waitForView(d, "web", "healthy", (v) => v.health?.status === "healthy")
+    writeFileSync(sick, "")
+    // Every failed check publishes a new view: three of them must still be one alert.
+    await waitForView(d, "web", "three failed checks", (v) => v.health?.failures >= 3)
+    rmSync(sick)
+    const recovered = await waitForView(d, "web", "healthy again", (v) => v.health?.status === "healthy")
+    const kinds = () => hook.json().map((p) => p["event"])
+    await waitFor("the recovered alert", () => (kinds().includes("health_recovered") ? true : undefined))
+    // Three more passing checks (each a new view) bring no second alert of either kind.
+    const since = Date.parse(recovered.health.checked_at)
+    await waitForView(d, "web", "three more checks", (v) => Date.parse(v.health?.checked_at) >= since + 600)
+    expect(kinds()).toEqual(["health_failing", "health_recovered"])
+    const [failing, back] = hook.json()
+    expect(failing).toMatchObject({
+      service: "web",
+      title: "web is unhealthy",
+      details: { failures: 1 },
+    })
+    expect(String(failing?.["message"])).toMatch(/^web's health check failed 1 time in a row: .*500/)
+    expect(back).toMatchObject({
+      service: "web",
+      title: "web is healthy again",
+      message: "web's health check passes again",
+    })
+    const after = await view(d, "web")
+    expect(after).toMatchObject({ pid: healthy.pid, restarts: 0 })
+  })
+
+  it("a service above its memory_max is a memory_max alert saying how far over, and it is restarted", async () => {
+    const hook = await endpoint()
+    const d = await daemons.start(
+      `[[notify]]\ntype = "webhook"\nurl = "${hook.url}"\nevents = ["memory_max"]\n\n` +
+        `[services.hog]\ncommand = "${process.execPath}"\nargs = ["${FIXTURES}/hog.mjs"]\n` +
+        `env = { HOG_MIB = "100" }\nmemory_max = "64MiB"\nrestart = "always"\n` +
+        `backoff = { initial = "100ms", max = "200ms" }\nintensity = { max_restarts = 100, period = "60s" }\n` +
+        `stop_timeout = "2s"\n`,
+    )
+    // Sampled every 2 s, two samples over: a few seconds; the bound leaves room for a loaded host.
+    const [alert] = await waitFor(
+      "the memory_max alert",
+      () => {
+        const got = events(hook, "memory_max")
+        return got.length > 0 ? got : undefined
+      },
+      20_000,
+    )
+    expect(alert).toMatchObject({ service: "hog", title: "hog went over memory_max" })
+    const reason = /^hog: (memory \d+(\.\d)? MiB above memory_max 64 MiB for two samples; restarting)$/.exec(
+      String(alert?.["message"]),
+    )?.[1]
+    expect(reason).toBeDefined()
+    expect(alert?.["details"]).toEqual({ reason })
+    const restarted = await waitForView(d, "hog", "restarted", (v) => v.restarts >= 1)
+    expect(restarted.last_restart_reason).toBe("memory_max")
+  })
+
+  it("a service that cannot spawn fails with a failed alert naming why: its binary removed, or made non-executable", async () => {
+    const hook = await endpoint()
+    const dir = tempDir()
+    const script = (name: string) => {
+      const path = join(dir, name)
+      writeFileSync(path, "#!/bin/sh\nexec sleep 600\n")
+      chmodSync(path, 0o755)
+      return path
+    }
+    const gone = script("gone.sh")
+    const revoked = script("revoked.sh")
+    const d = await daemons.start(
+      `[[notify]]\ntype = "webhook"\nurl = "${hook.url}"\nevents = ["failed"]\n\n` +
+        `[services.gone]\ncommand = "${gone}"\nrestart = "never"\nautostart = false\n\n` +
+        `[services.revoked]\ncommand = "${revoked}"\nrestart = "on-failure"\n` +
+        `backoff = { initial = "20ms", factor = 1 }\nintensity = { max_restarts = 1, period = "1m" }\n`,
+    )
+    // Both binaries were there when the config was read; now one goes and one loses its x bits.
+    rmSync(gone)
+    expect((await d.api("POST", "/api/services/gone/start")).status).toBeLessThan(300)
+    const running = await waitForView(d, "revoked", "running", (v) => v.state === "running")
+    chmodSync(revoked, 0o644)
+    process.kill(running.pid, "SIGKILL")
+    const failed = await waitFor("two failed alerts", () => {
+      const got = events(hook, "failed")
+      return got.length >= 2 ? got : undefined
+    })
+    const about = (service: string) => failed.find((p) => p["service"] === service)
+    expect(about("gone")).toMatchObject({
+      title: "gone failed",
+      message: `gone failed and will not be restarted: cannot start: ${gone} does not exist`,
+      details: { error: `cannot start: ${gone} does not exist` },
+    })
+    expect(about("revoked")).toMatchObject({
+      title: "revoked failed",
+      message:
+        `revoked failed and will not be restarted: more than 1 restarts in 1m; ` +
+        `last cannot start: ${revoked} is not executable (permission denied)`,
+    })
+    expect(failed).toHaveLength(2)
+    expect(await view(d, "gone")).toMatchObject({ state: "failed" })
+    expect(await view(d, "revoked")).toMatchObject({ state: "failed", pid: null })
   })
 })
