@@ -3,7 +3,7 @@
 // changes nothing and says why), and the Alerts panel's "Send test" reaches a loopback webhook
 // and says so, and names the reason for a target that refused. The tests share one page and run
 // in order.
-import { appendFileSync } from "node:fs"
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
@@ -132,6 +132,21 @@ describe("Reload config", () => {
     await until("the button enabled again", () =>
       page.getByRole("button", { name: "Reload config" }).isEnabled(),
     )
+  })
+
+  it("a changed service a person stopped is updated, not started, and the toast says so", async () => {
+    const file = join(daemon.dir, "config.toml")
+    const valid = readFileSync(file, "utf8").split("\n[services.third]")[0] ?? ""
+    expect((await daemon.api("POST", "/api/services/first/stop")).status).toBe(202)
+    await until("first stopped", async () => (await viewOf("first")).state === "stopped")
+    writeFileSync(file, valid.replace("[services.first]\n", '[services.first]\nenv = { CHANGED = "1" }\n'))
+    const shown = (await toastsSeen()).length
+    await page.getByRole("button", { name: "Reload config" }).click()
+    const said = await until("the reload's toast", async () => (await toastsSeen()).slice(shown)[0])
+    expect(said).toBe("ok: Config reloaded: 0 added · 0 removed · 0 restarted · 1 updated: first · 1 kept")
+    const first = await viewOf("first")
+    expect(first.state).toBe("stopped")
+    expect(first.spec.env).toEqual({ CHANGED: "1" })
   })
 })
 

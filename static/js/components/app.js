@@ -71,6 +71,8 @@ export const app = () => ({
         `${done.added.length} added${names(done.added)}`,
         `${done.removed.length} removed${names(done.removed)}`,
         `${done.restarted.length} restarted${names(done.restarted)}`,
+        // A changed service that is not running (a person stopped it) takes its new spec without a restart.
+        ...(done.updated.length > 0 ? [`${done.updated.length} updated${names(done.updated)}`] : []),
         `${done.kept.length} kept`,
       ]
       if (done.needs_restart.length > 0) parts.push(`restart Dockless for ${done.needs_restart.join(", ")}`)
