@@ -62,23 +62,27 @@ export const listenForNotify = (
     const run = Runtime.runFork(yield* Effect.runtime<never>())
     let leader: number | undefined
     let pending: Array<Arrival> = []
-    let warned = false
+    // One note per kind and run: a foreign sender and a foreign MAINPID= are different mistakes.
+    const warned = new Set<"sender" | "main">()
 
-    const outsider = (pid: number, what: string) => {
-      if (warned) return
-      warned = true
-      reports.note(
-        `ignored ${what} from pid ${pid}, which is not in its process group (${leader}); ` +
-          "further ones from outside the group are ignored without a note",
-      )
+    const outsider = (kind: "sender" | "main", sentence: string) => {
+      if (warned.has(kind)) return
+      warned.add(kind)
+      reports.note(`${sentence}; further ones from outside the group are ignored without a note`)
     }
 
     const handle = ({ datagram, group }: Arrival, own: number) => {
-      if (datagram.pid !== own && group !== own) return outsider(datagram.pid, "a notification")
+      if (datagram.pid !== own && group !== own)
+        return outsider(
+          "sender",
+          `ignored a notification from pid ${datagram.pid}, which is not in its process group (${own})`,
+        )
       const said = parseNotice(datagram.text)
       const mainPid = said.mainPid
       const foreignMain = mainPid !== undefined && mainPid !== own && groupOf(mainPid) !== own
-      if (foreignMain) outsider(mainPid, `MAINPID=${mainPid}`)
+      // Only the pid it names is outside: the rest of the datagram (READY=1, STATUS=) still counts.
+      if (foreignMain)
+        outsider("main", `ignored MAINPID=${mainPid}: pid ${mainPid} is not in its process group (${own})`)
       const notice: Notice = foreignMain ? { ...said, mainPid: undefined } : said
       if (isNews(notice)) run(reports.notified(notice))
       if (notice.ready && options.acceptReady) run(reports.readied("it sent READY=1"))

@@ -19,6 +19,7 @@ import type {
   ServiceNotOneshot,
   GroupNotFound,
   NoConfigFile,
+  ReloadConflict,
   SpecConflict,
   SpecInvalid,
 } from "../supervisors/SupervisorErrors.ts"
@@ -57,6 +58,7 @@ export type HttpFailure =
   | ServiceFromConfig
   | SpecInvalid
   | SpecConflict
+  | ReloadConflict
   | ServiceClosing
   | RootClosing
   | ServiceUnresponsive
@@ -134,6 +136,7 @@ export const failureResponse = (failure: HttpFailure): Response => {
     case "SpecInvalid":
       return errorAnswer(400, failure.message, failure.issues)
     case "SpecConflict":
+    case "ReloadConflict":
       return errorAnswer(409, failure.message, failure.issues)
     case "ServiceClosing":
     case "RootClosing":

@@ -1,9 +1,12 @@
 // What the root checks before it adds or changes a service: the spec decodes with the same
 // decoder as config.toml (and its user exists on this host), it collides with no other service (ports, dependencies, names), and
-// its `port = "auto"` gets a port from ports.auto_range. Pure: the root passes the services it
-// has and the ports taken on the host.
+// its `port = "auto"` gets a port from ports.auto_range; and what a reloaded config.toml must
+// not do to the registered services. Pure: the root passes the services it has and the ports
+// taken on the host.
 import { Either } from "effect"
 import { checkServices, type Config } from "../config/Config.ts"
+import type { ConfigIssue } from "../config/ConfigError.ts"
+import { joinPath } from "../config/Decoding.ts"
 import { checkHost } from "../config/HostChecks.ts"
 import { checkIdentity } from "../config/IdentityChecks.ts"
 import { decodeServiceSpec, type ServiceSpec } from "../config/ServiceSpec.ts"
@@ -62,6 +65,27 @@ export const conflictsOf = (
     }
   }
   return issues.length === 0 ? undefined : new SpecConflict({ issues })
+}
+
+/**
+ * What a reloaded config.toml must not do to the services registered through the API, which stay
+ * across a reload: take one's name (said as such, with what to do), or collide with one (ports,
+ * dependencies) as the config's cross-checks say.
+ */
+export const reloadConflicts = (
+  after: Config,
+  registered: ReadonlyArray<ServiceSpec>,
+): ReadonlyArray<ConfigIssue> => {
+  const apiNames = new Set(registered.map((s) => s.name))
+  const taken = after.services
+    .filter((s) => apiNames.has(s.name))
+    .map((s) => ({
+      path: joinPath("services", s.name),
+      message:
+        `service "${s.name}" in config.toml has the name of a service registered through the API; ` +
+        `rename it there, or delete the registered one (DELETE /api/services/${s.name}), and reload again`,
+    }))
+  return taken.length > 0 ? taken : checkServices(after, [...after.services, ...registered])
 }
 
 /** Ports no new auto port may take: listen_port, and every other service's ports and $PORT. */

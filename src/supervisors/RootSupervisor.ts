@@ -43,8 +43,7 @@ import { shutdownDeadline } from "./ShutdownDeadline.ts"
 import { applyReload, type ReloadAnswer, type TreeEdits } from "./Reload.ts"
 import type { ConfigInvalid } from "../config/ConfigError.ts"
 import { loadConfig } from "../config/ConfigFile.ts"
-import { checkServices } from "../config/Config.ts"
-import { conflictsOf, decodeSpec, nameOf, portOf, type Entry } from "./Registry.ts"
+import { conflictsOf, decodeSpec, nameOf, portOf, reloadConflicts, type Entry } from "./Registry.ts"
 import type { Command } from "./ServiceEvent.ts"
 import {
   COMMAND_BOUND_MS,
@@ -66,6 +65,7 @@ import {
   ServiceFromConfig,
   ServiceNotFound,
   ServiceUnresponsive,
+  ReloadConflict,
   SpecConflict,
   SpecInvalid,
 } from "./SupervisorErrors.ts"
@@ -74,7 +74,7 @@ export type RegisterFailure = SpecInvalid | SpecConflict | ServiceExists | Comma
 export type ReplaceFailure = SpecInvalid | SpecConflict | ServiceNotFound | ServiceFromConfig | CommandFailure
 export type UnregisterFailure = ServiceNotFound | ServiceFromConfig | ServiceClosing | StateFileUnwritable
 type Bounded<E> = E | RootClosing | ServiceUnresponsive | ServiceBusy
-export type ReloadFailure = ConfigInvalid | SpecConflict | NoConfigFile
+export type ReloadFailure = ConfigInvalid | ReloadConflict | NoConfigFile
 export type GroupCommandFailure = GroupNotFound | ServiceClosing | ServiceBusy | ServiceUnresponsive
 
 export interface RootSupervisorShape {
@@ -517,8 +517,8 @@ const makeRoot = (
       if (file === undefined) return yield* new NoConfigFile()
       const after = yield* loadConfig(file)
       // Services registered through the API stay: the new file must not collide with them.
-      const clash = checkServices(after, [...after.services, ...registeredSpecs()])
-      if (clash.length > 0) return yield* new SpecConflict({ issues: clash })
+      const clash = reloadConflicts(after, registeredSpecs())
+      if (clash.length > 0) return yield* new ReloadConflict({ issues: clash })
       const answer = yield* applyReload(edits, config, after)
       // The list keeps its order: config services as in the file, then registered ones.
       const bySource = [

@@ -46,6 +46,18 @@ export class SpecConflict extends Data.TaggedError("SpecConflict")<{
   }
 }
 
+/**
+ * A valid config.toml that clashes with the services registered through the API (409): those stay
+ * across a reload, so the reload is refused whole and nothing changes.
+ */
+export class ReloadConflict extends Data.TaggedError("ReloadConflict")<{
+  readonly issues: ReadonlyArray<ConfigIssue>
+}> {
+  override get message(): string {
+    return `config.toml was not reloaded, nothing changed: ${this.issues.map((i) => i.message).join("; ")}`
+  }
+}
+
 /** The service is being deleted, or Dockless is shutting down: it takes no more commands (409). */
 export class ServiceClosing extends Data.TaggedError("ServiceClosing")<{
   readonly name: string

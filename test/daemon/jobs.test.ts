@@ -1,8 +1,9 @@
 // Jobs through a real daemon and real processes: a oneshot that its dependant waits for, a
-// schedule that fires, Run now and its refusal for a long-running service, the history with
-// the log lines of each run, what a person's stop means for a schedule (PM2 never fires for a
-// stopped app, #1767 / #2622: here a stop pauses it on purpose, until a start), and a schedule
-// that survives kill -9 of the daemon (PM2 loses it on resurrect, #5443).
+// schedule that fires again after each run has exited (PM2's cron never runs an app again once
+// its run exited with autorestart off, #1767 / #2622), Run now and its refusal for a
+// long-running service, the history with the log lines of each run, a person's stop pausing
+// the schedule on purpose until a start, and a schedule that survives kill -9 of the daemon
+// (PM2 loses it on resurrect, #5443).
 import { describe, expect, it } from "vitest"
 import { launch, useDaemons, view, waitForView } from "../support/daemon.ts"
 
@@ -115,11 +116,14 @@ type = "oneshot"
 schedule = "every 2s"
 `
 
-  it("fire on their schedule; a person's stop pauses the schedule until a start", async () => {
+  it("fire on their schedule again after a run exited; a person's stop pauses the schedule until a start", async () => {
     const d = await daemons.start(every2s)
     const first = await waitForView(d, "tick", "a run", (v) => v.last_run !== null, 8000)
     expect(first.last_run).toMatchObject({ outcome: "success", trigger: "schedule" })
     expect(first.next_run_at).not.toBeNull()
+    // The run has exited, and the schedule runs the job again (PM2 #1767 / #2622 never does).
+    const two = await waitFor(d, (h) => h.runs.length >= 2, 6000)
+    expect(two.runs.every((r) => r.trigger === "schedule" && r.outcome === "success")).toBe(true)
     const stopped = await d.json("POST", "/api/services/tick/stop")
     expect(stopped.next_run_at).toBeNull()
     const runsAtStop = (await d.json("GET", "/api/services/tick/history")).runs.length

@@ -1,9 +1,11 @@
 // `ready = "notify"` and `watchdog` through a real daemon, real processes and Debian's
 // systemd-notify: STATUS= shows in the view while the service starts, it is running only after
-// READY=1, a datagram from outside its process group is ignored (with one note), a service
-// that stops pinging WATCHDOG=1 is restarted after `watchdog`, and the socket is gone after.
+// READY=1, a datagram from outside its process group is ignored (with one note), a forked
+// worker named with MAINPID= is its main_pid while a MAINPID= outside the group is not,
+// STOPPING=1 reads in its status, a service that stops pinging WATCHDOG=1 is restarted after
+// `watchdog`, and the socket is gone after.
 import { execFile } from "node:child_process"
-import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
@@ -25,11 +27,16 @@ import { notPackage } from "../support/packages.ts"
 const run = promisify(execFile)
 const daemons = useDaemons()
 const PINGER = join(FIXTURES, "notify-pinger.sh")
+const FORKER = join(FIXTURES, "notify-mainpid.sh")
 
 const logsOf = async (d: Daemon, name: string): Promise<ReadonlyArray<string>> =>
   (await d.json<{ lines: Array<{ text: string }> }>("GET", `/api/services/${name}/logs?lines=100`)).lines.map(
     (l) => l.text,
   )
+
+/** A process's group, from /proc/PID/stat (the fifth field, after the parenthesised name). */
+const pgidOf = (pid: number): number =>
+  Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[2])
 
 /** Where the daemon puts a service's socket: /run/dockless/INSTANCE as root, else data_dir/run. */
 const socketOf = (d: Daemon, name: string) =>
@@ -101,6 +108,52 @@ describe('ready = "notify"', () => {
     const v = await view(d, "quiet")
     expect(v.state).toBe("starting")
     expect(v.status).toBeNull()
+  }, 30_000)
+})
+
+describe("MAINPID= and STOPPING=1", () => {
+  it("shows a forked worker as main_pid, ignores a MAINPID= outside its process group, shows STOPPING=1 in its status", async () => {
+    const steps = tempDir()
+    const d = await daemons.start(
+      `[services.forker]\ncommand = "${FORKER}"\nready = "notify"\n` +
+        `env = { STEPS = "${steps}", FOREIGN_PID = "${process.pid}" }\n`,
+    )
+    const running = await waitForView(d, "forker", "running", (v) => v.state === "running")
+    const worker = await waitFor("the worker's pid in its log", async () => {
+      const line = (await logsOf(d, "forker")).find((l) => l.startsWith("worker "))
+      return line === undefined ? undefined : Number(line.slice("worker ".length))
+    })
+    // A child of the process Dockless started, in its process group: not the same pid.
+    expect(worker).not.toBe(running.pid)
+    expect(pgidOf(worker)).toBe(running.pid)
+    const named = await waitForView(d, "forker", "its main pid", (v) => v.main_pid !== null)
+    expect(named).toMatchObject({ state: "running", pid: running.pid, main_pid: worker, status: "serving" })
+    expect(await logsOf(d, "forker")).toContain(
+      `its main process is pid ${worker} (MAINPID=); a stop still signals its whole process group`,
+    )
+
+    // The test's own process is outside the group: that MAINPID= is ignored, its STATUS= is not.
+    writeFileSync(join(steps, "foreign"), "")
+    const stranger = await waitForView(
+      d,
+      "forker",
+      "a stranger named",
+      (v) => v.status === "named a stranger",
+    )
+    expect(stranger.main_pid).toBe(worker)
+    expect(await logsOf(d, "forker")).toContain(
+      `ignored MAINPID=${process.pid}: pid ${process.pid} is not in its process group (${running.pid}); ` +
+        "further ones from outside the group are ignored without a note",
+    )
+
+    writeFileSync(join(steps, "stopping"), "")
+    const stopping = await waitForView(d, "forker", "stopping", (v) => v.status === "stopping: draining")
+    // STOPPING=1 is what the service says of itself; Dockless still runs it until it exits.
+    expect(stopping).toMatchObject({ state: "running", pid: running.pid, main_pid: worker })
+    expect(await logsOf(d, "forker")).toContain("it sent STOPPING=1: it is shutting down by itself")
+    const status = await run(process.execPath, [BUNDLE, "status", "forker", "--config", d.configPath])
+    expect(status.stdout).toContain("status  stopping: draining")
+    expect(status.stdout).toContain(`main    pid ${worker} (MAINPID)`)
   }, 30_000)
 })
 

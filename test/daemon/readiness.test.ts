@@ -1,6 +1,7 @@
 // Readiness through a real daemon and real processes: a service is `starting` until its output
-// matches, its port accepts or its URL answers 2xx; its dependant starts only once it is ready;
-// one that is never ready within start_timeout is restarted by its policy and never shown running.
+// matches, its port accepts or its URL answers 2xx; its dependant starts only once it is ready,
+// and so does the next member of a group restart; one that is never ready within start_timeout
+// is restarted by its policy and never shown running.
 import { describe, expect, it } from "vitest"
 import { FIXTURES, freePort, useDaemons, view, waitFor, waitForView, type Daemon } from "../support/daemon.ts"
 import { useSampling } from "../support/sampling.ts"
@@ -9,10 +10,12 @@ const daemons = useDaemons()
 
 const sampling = useSampling()
 
+const linesOf = async (d: Daemon, name: string): Promise<ReadonlyArray<{ ts: string; text: string }>> =>
+  (await d.json<{ lines: Array<{ ts: string; text: string }> }>("GET", `/api/services/${name}/logs?lines=50`))
+    .lines
+
 const logsOf = async (d: Daemon, name: string): Promise<ReadonlyArray<string>> =>
-  (await d.json<{ lines: Array<{ text: string }> }>("GET", `/api/services/${name}/logs?lines=50`)).lines.map(
-    (l) => l.text,
-  )
+  (await linesOf(d, name)).map((l) => l.text)
 
 const service = (name: string, lines: ReadonlyArray<string>) =>
   `[services.${name}]\ncommand = "node"\nargs = ["${FIXTURES}/ready-later.mjs"]\n${lines.join("\n")}\n`
@@ -64,6 +67,46 @@ describe("readiness", () => {
       `ready (GET http://127.0.0.1:${port}/ready answered 2xx); running`,
     )
   }, 30_000)
+
+  it.each(["one_for_all", "rest_for_one"])(
+    "starts the next member of a %s group restart only once the first is ready again",
+    async (strategy) => {
+      const d = await daemons.start(
+        service("db", [`ready = { log = "^ready to serve" }`, `env = { DELAY_MS = "1500" }`]) +
+          `[services.app]\ncommand = "${FIXTURES}/sleeper.sh"\n` +
+          `[supervisors.pair]\nstrategy = "${strategy}"\nchildren = ["db", "app"]\n`,
+      )
+      const first = await waitForView(d, "app", "running", (v) => v.state === "running")
+      const before = { db: (await view(d, "db")).pid, app: first.pid }
+      const s = sampling(d, ["db", "app"])
+      process.kill(before.db, "SIGKILL")
+      const db = await waitForView(
+        d,
+        "db",
+        "ready again",
+        (v) => v.state === "running" && v.pid !== before.db,
+      )
+      const app = await waitForView(
+        d,
+        "app",
+        "restarted",
+        (v) => v.state === "running" && v.pid !== before.app,
+      )
+      await s.stop()
+      // The new db's ready line, as captured (the lines carry the time Dockless read them).
+      const lines = await linesOf(d, "db")
+      const born = lines.findIndex((l) => l.text === `warming up as ${db.pid}`)
+      const ready = lines.slice(born).find((l) => l.text === "ready to serve")
+      expect(born).toBeGreaterThanOrEqual(0)
+      expect(Date.parse(app.started_at)).toBeGreaterThanOrEqual(Date.parse(ready?.ts ?? ""))
+      expect(Date.parse(app.started_at) - Date.parse(db.started_at)).toBeGreaterThanOrEqual(1400)
+      // While the new db was starting, no app ran: the group had stopped it and waited.
+      const whileStarting = s.samples.filter((row) => row.db?.pid === db.pid && row.db?.state === "starting")
+      expect(whileStarting.length).toBeGreaterThan(5)
+      expect(whileStarting.every((row) => row.app?.pid === null)).toBe(true)
+    },
+    30_000,
+  )
 
   it("restarts a service never ready within start_timeout by its policy, never showing it running", async () => {
     const d = await daemons.start(

@@ -1,7 +1,8 @@
 // Reload that touches only what changed, through a real daemon: config.toml is rewritten and
 // POST /api/reload (or SIGHUP, or `dockless reload`) applies the difference. Unchanged services
 // keep their pid; a person's stop survives (supervisord #214); a change to one group member
-// restarts only what its strategy says (supervisord #1154); an invalid file changes nothing.
+// restarts only what its strategy says (supervisord #1154); an invalid file, or one that takes
+// the name of a service registered through the API, changes nothing.
 import { execFile } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { promisify } from "node:util"
@@ -128,6 +129,30 @@ describe("reload", () => {
       "services.keep.backoff.initial",
     ])
     expect((await pids(d, ["keep"]))["keep"]).toBe(before["keep"])
+  })
+
+  it("answers 409 and changes nothing when the file names a service registered through the API", async () => {
+    const d = await daemons.start(sleeper("keep"))
+    const created = await d.api("POST", "/api/services", {
+      name: "api-made",
+      command: `${FIXTURES}/sleeper.sh`,
+    })
+    expect(created.status).toBe(201)
+    const before = await pids(d, ["keep", "api-made"])
+    rewrite(d, sleeper("keep", `args = ["v2"]`) + sleeper("added") + sleeper("api-made"))
+    const response = await d.api("POST", "/api/reload")
+    expect(response.status).toBe(409)
+    const message =
+      'service "api-made" in config.toml has the name of a service registered through the API; ' +
+      "rename it there, or delete the registered one (DELETE /api/services/api-made), and reload again"
+    expect(await response.json()).toEqual({
+      error: `config.toml was not reloaded, nothing changed: ${message}`,
+      details: [{ path: "services.api-made", message }],
+    })
+    expect(await pids(d, ["keep", "api-made"])).toEqual(before)
+    expect((await view(d, "keep")).spec.args).toEqual([])
+    expect((await d.api("GET", "/api/services/added")).status).toBe(404)
+    expect((await view(d, "api-made")).source).toBe("api")
   })
 
   it("reports listen_port and data_dir as needing a restart, and applies the rest", async () => {

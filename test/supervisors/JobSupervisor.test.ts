@@ -1,7 +1,8 @@
 // A scheduled oneshot's supervisor under Effect's TestClock with real child processes: the
-// firing times to the millisecond, each overlap mode against a run that is still going, and a
-// boot after a simulated downtime with and without catch_up (the saved next_run_at in
-// state.json). The run itself is a real process; only the time is simulated.
+// firing times to the millisecond, the next firing after a run that exited 0 or 1 (restart =
+// "never"), each overlap mode against a run that is still going, and a boot after a simulated
+// downtime with and without catch_up (the saved next_run_at in state.json). The run itself is
+// a real process; only the time is simulated.
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -57,7 +58,7 @@ const sleeper = { command: "./sleeper.sh" }
 const at = (ms: number) => new Date(ms).toISOString()
 
 describe("a scheduled job under TestClock", () => {
-  it.scoped("fires exactly on its cron times, and a run exiting 0 is a success", () =>
+  it.scoped("fires exactly on its cron times; after a run exiting 0 (a success) it fires again", () =>
     Effect.gen(function* () {
       const { actor, next } = yield* jobFor({ ...ok, schedule: "*/10 * * * *" })
       const armed = yield* actor.resume
@@ -74,6 +75,36 @@ describe("a scheduled job under TestClock", () => {
       const second = yield* next((v) => v.state === "exited" && v.last_run?.started_at === at(T0 + 20 * MIN))
       expect(second.next_run_at).toBe(at(T0 + 30 * MIN))
       expect((yield* actor.view).state).toBe("exited")
+    }).pipe(Effect.provide(layer(dataDir()))),
+  )
+
+  // PM2 #1767, #2622: with autorestart off, a cron app whose run exited never ran again. Here a
+  // run's end, failed or not, leaves the schedule armed; restart = "never" only means no retry.
+  it.scoped('a run exiting 1 with restart = "never" still fires at the next scheduled time', () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* jobFor({
+        command: "./exit-with-code.sh",
+        args: ["1"],
+        schedule: "every 10m",
+      })
+      yield* actor.resume
+      yield* TestClock.adjust(10 * MIN)
+      const failed = yield* next((v) => v.state === "exited")
+      expect(failed.exit?.code).toBe(1)
+      expect(failed.last_run).toMatchObject({
+        outcome: "failure",
+        exit_code: 1,
+        started_at: at(T0 + 10 * MIN),
+      })
+      expect(failed.next_run_at).toBe(at(T0 + 20 * MIN))
+      // No retry in between: restart = "never" is kept.
+      yield* TestClock.adjust(10 * MIN - 1)
+      expect((yield* actor.view).last_run?.started_at).toBe(at(T0 + 10 * MIN))
+      expect((yield* actor.view).pid).toBeNull()
+      yield* TestClock.adjust(1)
+      const again = yield* next((v) => v.state === "exited" && v.last_run?.started_at === at(T0 + 20 * MIN))
+      expect(again.last_run).toMatchObject({ outcome: "failure", exit_code: 1, trigger: "schedule" })
+      expect(again.next_run_at).toBe(at(T0 + 30 * MIN))
     }).pipe(Effect.provide(layer(dataDir()))),
   )
 

@@ -1,7 +1,8 @@
 // The job cells of the transition table: a scheduled oneshot's start, stop, resume at boot
 // (with and without catch_up, a firing ahead or missed), each overlap mode when a firing finds
-// a run still going, the queued run, Run now, and a oneshot's exit 0 as a success. Pure: the
-// time is an argument, so every delay is exact.
+// a run still going, the queued run, Run now, a oneshot's exit 0 as a success, and a scheduled
+// run's end (0 or not) leaving its next firing armed. Pure: the time is an argument, so every
+// delay is exact.
 import { Deferred, FiberId } from "effect"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -58,7 +59,7 @@ describe("a scheduled oneshot's start and stop", () => {
     expect(viewOf(t.model).next_run_at).toBe(new Date(NOW + TEN_MIN).toISOString())
   })
 
-  it("a person's stop pauses the schedule: no next run until started again (PM2 #1767, #2622)", () => {
+  it("a person's stop pauses the schedule on purpose: no next run until started again", () => {
     const t = transition(
       armed(job(), ServiceState.Exited({ exit: { code: 0, signal: null } })),
       ServiceEvent.Stop({ reply: reply() }),
@@ -249,6 +250,23 @@ describe("a oneshot's end", () => {
     )
     expect(t.model.state._tag).toBe("Backoff")
     expect(t.model.job.runs[0]?.outcome).toBe("failure")
+  })
+
+  // PM2 #1767, #2622: with autorestart off, a cron app whose run exited was never run again.
+  it('a scheduled run\'s end, exit 0 or 1 with restart = "never", leaves the next firing armed', () => {
+    for (const code of [0, 1]) {
+      const ended = transition(
+        armed(job(), ServiceState.Running(live), NOW + TEN_MIN),
+        ServiceEvent.Exited({ run: 3, exit: { code, signal: null }, unit: 0.5 }),
+        NOW,
+      )
+      expect(ended.model.state).toEqual(ServiceState.Exited({ exit: { code, signal: null } }))
+      expect(tags(ended)).not.toContain("CancelFiring")
+      expect(ended.model.job.nextAt).toBe(NOW + TEN_MIN)
+      const fired = transition(ended.model, ServiceEvent.Fired({ epoch: 7 }), NOW + TEN_MIN)
+      expect(tags(fired)).toContain("Spawn(free)")
+      expect(fired.model.job.trigger).toBe("schedule")
+    }
   })
 
   it("a long-running service's exit 0 is judged as before, and keeps no runs", () => {
