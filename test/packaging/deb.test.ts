@@ -1,6 +1,7 @@
 // The Debian packages as `npm run package` builds them from dist/: what each holds and where,
-// their control data and maintainer scripts, a man page written from the CLI's own commands, and
-// lintian (Debian's) finding no errors and exactly the warnings docs/packaging.md lists.
+// their control data and maintainer scripts, a man page written from the CLI's own commands, a
+// debian/copyright crediting every package in the bundle, and lintian (Debian's) finding no errors
+// and exactly the warnings docs/packaging.md lists.
 // Installing them into a real systemd: test/systemd/deb.test.ts.
 import { execFile, spawnSync } from "node:child_process"
 import { readFile, rm } from "node:fs/promises"
@@ -10,7 +11,7 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { commands } from "../../src/cli/commands.ts"
 import { ROOT, tempDir } from "../support/daemon.ts"
-import { buildDeb } from "../support/packages.ts"
+import { buildDeb, bundledPackages } from "../support/packages.ts"
 import pkg from "../../package.json" with { type: "json" }
 
 const run = promisify(execFile)
@@ -161,5 +162,30 @@ describe.skipIf(missing.length > 0 && !required)("npm run package", { timeout: 1
     // All three packages get the same ones, so each line comes three times.
     expect(tags).toHaveLength(3 * new Set(tags).size)
     expect([...new Set(tags)].sort(), result.stdout).toEqual([...(await documentedWarnings())].sort())
+  })
+
+  it("credits every npm package in the bundle, and Alpine, in debian/copyright with its license text", async () => {
+    const dir = tempDir("dockless-deb-copyright-")
+    try {
+      await run("dpkg-deb", ["-x", debs.all ?? "", dir])
+      const copyright = await readFile(join(dir, "usr/share/doc/dockless/copyright"), "utf8")
+      const stanzas = copyright.split(/\n\n/)
+      const stanza = (name: string) => stanzas.find((s) => s.startsWith(`Files: node_modules/${name}/*\n`))
+      const bundled = await bundledPackages(join(ROOT, "dist"))
+      expect(bundled.length).toBeGreaterThan(5)
+      for (const { name, version } of bundled) {
+        expect(stanza(name), name).toMatch(/^Copyright: \S/m)
+        expect(stanza(name), name).toMatch(/^License: \S+.*\n (\S.*|\.)\n/m)
+        expect(stanza(name), name).toContain(`Comment: ${name} ${version}, bundled into usr/lib/dockless/`)
+      }
+      expect(stanza("node-forge")).toMatch(/^License: BSD-3-clause or GPL-2$/m)
+      expect(stanza("node-forge")).toContain(" /usr/share/common-licenses/GPL-2.")
+      expect(stanza("node-forge")).not.toContain("GNU GENERAL PUBLIC LICENSE")
+      expect(stanza("smol-toml")).toMatch(/^License: BSD-3-clause$/m)
+      expect(stanza("yaml")).toMatch(/^License: ISC$/m)
+      expect(stanza("@alpinejs/csp")).toContain("installed as usr/lib/dockless/static/vendor/alpine.min.js")
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
