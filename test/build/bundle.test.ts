@@ -1,15 +1,15 @@
 // The single-file build: dist/ holds everything Dockless needs (bundle, source map, dashboard,
-// Alpine, unit, default config), and a copy of dist/ alone, far from any node_modules, answers
+// Alpine, unit, default config) and the licenses of the code it bundles, and a copy of dist/ alone, far from any node_modules, answers
 // --version, validates the shipped config, and runs as a daemon until SIGTERM stops it with 0.
 import { execFile, spawn } from "node:child_process"
 import { nodeFlags } from "../../src/version.ts"
-import { cp, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { existsSync } from "node:fs"
 import { dirname, join, parse } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort, ROOT, tempDir, waitFor } from "../support/daemon.ts"
-import { notPackage } from "../support/packages.ts"
+import { bundledPackages, notPackage } from "../support/packages.ts"
 
 const dist = join(ROOT, "dist")
 const pkg: { version: string } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"))
@@ -44,6 +44,25 @@ describe("dist/", () => {
     expect(await readFile(join(dist, "config.default.toml"), "utf8")).toBe(
       await readFile(join(ROOT, "examples/config.default.toml"), "utf8"),
     )
+  })
+})
+
+describe("dist/THIRD_PARTY_LICENSES", () => {
+  it("names every npm package the source maps show in the bundle, and Alpine, each with its license in full", async () => {
+    const notices = await readFile(join(dist, "THIRD_PARTY_LICENSES"), "utf8")
+    const bundled = await bundledPackages(dist)
+    // These at least: the list is the bundle's, not empty.
+    expect(bundled.map((p) => p.name)).toEqual(expect.arrayContaining(["effect", "node-forge", "smol-toml"]))
+    for (const { name, version, dir } of bundled) {
+      expect(notices, name).toMatch(new RegExp(`^  ${name.replaceAll(".", "\\.")} ${version}: `, "m"))
+      const file = (await readdir(dir)).find((f) => /^(licen[cs]e|copying)([.-]|$)/i.test(f))
+      expect(file, `${name} has a license file`).toBeDefined()
+      expect(notices, `${name}'s ${file}`).toContain(
+        (await readFile(join(dir, file ?? ""), "utf8")).trimEnd(),
+      )
+    }
+    expect(notices).toMatch(/^ {2}@alpinejs\/csp \S+: MIT, as static\/vendor\/alpine\.min\.js$/m)
+    expect(notices).toContain("Copyright © 2019-2021 Caleb Porzio and contributors")
   })
 })
 

@@ -1,6 +1,6 @@
 // The npm package: `npm pack` gives a tarball with only what runs (the bundle, the dashboard, the
-// notify addons, the unit and config templates, README, LICENSE, CHANGELOG; no sources, tests or
-// dev files) and no dependencies; installed globally into a temp prefix (offline: it needs
+// notify addons, the unit and config templates, README, LICENSE, CHANGELOG, THIRD_PARTY_LICENSES;
+// no sources, tests or dev files) and no dependencies; installed globally into a temp prefix (offline: it needs
 // nothing else), its `dockless` runs with the production Node flags, checks a config, runs a daemon
 // and installs from that global copy.
 import { execFile, spawn } from "node:child_process"
@@ -54,6 +54,9 @@ describe("npm pack, npm i -g", { timeout: 120_000 }, () => {
     expect(listed).toContain("bin/dockless.mjs")
     expect(listed).toContain("README.md")
     expect(listed).toContain("LICENSE")
+    // Whose code the bundle holds (test/build/bundle.test.ts checks it names all of it).
+    expect(listed).toContain("dist/THIRD_PARTY_LICENSES")
+    expect(listed).not.toContain("dist/licenses.json")
     const foreign = listed.filter(
       (p) =>
         /^(src|test|bench|scripts|native|static|examples|docs|packaging)\//.test(p) ||
@@ -119,5 +122,6 @@ describe("npm pack, npm i -g", { timeout: 120_000 }, () => {
       await readFile(join(prefix, "lib/node_modules/dockless/dist/dockless.mjs")),
     )
     expect(stdout).toContain(`install: wrote ${join(root, "etc/systemd/system/dockless.service")}\n`)
+    expect(stdout).toContain(`install: wrote ${join(root, "usr/local/lib/dockless/THIRD_PARTY_LICENSES")}\n`)
   })
 })

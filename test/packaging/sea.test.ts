@@ -3,6 +3,7 @@
 // 0), offers ready = "notify" with the addon beside it and says plainly that it cannot without,
 // and installs itself as /usr/local/bin/dockless; the arm64 file starts, answers /api/health and
 // stops under qemu-user-static with an arm64 sysroot (scripts/arm64-qemu-setup.sh makes one).
+// Beside the files, the licenses of all they hold.
 // Installing into a real systemd: test/systemd/sea.test.ts.
 import { execFile, spawn, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
@@ -167,6 +168,23 @@ describe("npm run package:sea", { timeout: 180_000 }, () => {
       expect(again.stdout).not.toMatch(/install: (wrote|created|removed) /)
     },
   )
+
+  it("puts beside the files the licenses of Dockless, of every package in its bundle, and of Node", async () => {
+    const notices = await readFile(join(out, "dockless-linux-THIRD_PARTY_LICENSES"), "utf8")
+    expect(notices).toContain((await readFile(join(ROOT, "LICENSE"), "utf8")).trimEnd())
+    const bundled: ReadonlyArray<{ name: string; version: string; text: string }> = JSON.parse(
+      await readFile(join(ROOT, "dist/licenses.json"), "utf8"),
+    )
+    for (const { name, version, text } of bundled) {
+      expect(notices, name).toContain(`  ${name} ${version}: `)
+      expect(notices, name).toContain(text.trimEnd())
+    }
+    expect(notices).toMatch(/^Node\.js \d+\.\d+\.\d+: MIT \(and the licenses below\)$/m)
+    expect(notices).toContain("Node.js is licensed for use as follows:")
+    // Node's LICENSE lists what is inside Node, OpenSSL and V8 among it.
+    expect(notices).toMatch(/^- OpenSSL, located at /m)
+    expect(notices).toMatch(/^- V8, located at /m)
+  })
 
   it.skipIf(noQemu !== undefined && !required)(
     "the arm64 file starts, answers /api/health and stops under qemu-user-static",

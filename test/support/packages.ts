@@ -2,7 +2,8 @@
 // file's build may be replacing): a bundle reporting any version (DOCKLESS_VERSION), .deb packages
 // of it, single executables of it. Each runs the project's own scripts, as `npm run package` does.
 import { execFile } from "node:child_process"
-import { join } from "node:path"
+import { readdir, readFile } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { ROOT } from "./daemon.ts"
 
@@ -47,3 +48,36 @@ export const debArch = process.arch === "arm64" ? "arm64" : "amd64"
 /** Whether a path is a package built into dist/ (not part of the bundle): copies of dist/ leave them out. */
 export const notPackage = (path: string): boolean =>
   !/\/dockless_[^/]*\.deb$|\/dockless-linux-[^/]*$/.test(path)
+
+export interface BundledPackage {
+  readonly name: string
+  readonly version: string
+  /** Its folder in node_modules. */
+  readonly dir: string
+}
+
+/**
+ * The npm packages whose code the bundle in `dist` holds, read from its source maps (every input
+ * esbuild put into dockless.mjs and chunks/), not from the build's own list of them.
+ */
+export const bundledPackages = async (dist: string): Promise<ReadonlyArray<BundledPackage>> => {
+  const maps = (await readdir(dist, { recursive: true }))
+    .filter((file) => file.endsWith(".mjs.map"))
+    .map((file) => join(dist, file))
+  const dirs = new Set<string>()
+  for (const map of maps) {
+    const { sources }: { sources: ReadonlyArray<string> } = JSON.parse(await readFile(map, "utf8"))
+    for (const source of sources) {
+      const at = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1]
+      if (at !== undefined) dirs.add(resolve(dirname(map), at))
+    }
+  }
+  return Promise.all(
+    [...dirs].sort().map(async (dir) => {
+      const { name, version }: { name: string; version: string } = JSON.parse(
+        await readFile(join(dir, "package.json"), "utf8"),
+      )
+      return { name, version, dir }
+    }),
+  )
+}

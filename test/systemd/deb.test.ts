@@ -4,6 +4,7 @@
 // API; `dockless install` refuses while the package is there; an upgrade to a higher version
 // restarts it on the new code with the same desired states and the edited config kept;
 // `apt remove` → no Dockless process, config and data kept; `apt purge` → /etc/dockless gone.
+// Then once more without init-system-helpers, where the maintainer scripts use plain systemctl.
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -210,5 +211,46 @@ describe.skipIf(skip)("the .deb under a real systemd", { timeout: 90_000 }, () =
     expect(await present("/etc/dockless")).toBe(false)
     expect((await sandbox.exec(["dpkg", "-s", "dockless"])).code).not.toBe(0)
     expect(await systemctl("list-units", "--failed", "--no-legend", "--plain")).not.toContain("dockless")
+  })
+
+  it("without deb-systemd-helper and deb-systemd-invoke, plain systemctl enables and starts it, stops it, and purge forgets it", async () => {
+    // A system without init-system-helpers: both moved aside (in the sandbox's /usr overlay only),
+    // so the maintainer scripts take their plain-systemctl branches.
+    for (const helper of ["deb-systemd-helper", "deb-systemd-invoke"])
+      await sandbox.run([
+        "dpkg-divert",
+        "--local",
+        "--rename",
+        "--divert",
+        `/usr/bin/${helper}.hidden`,
+        "--add",
+        `/usr/bin/${helper}`,
+      ])
+    expect(
+      (await sandbox.exec(["sh", "-c", "command -v deb-systemd-helper deb-systemd-invoke"])).stdout,
+    ).toBe("")
+    const wants = "/etc/systemd/system/multi-user.target.wants/dockless.service"
+    await sandbox.writeFile(
+      "/etc/dockless/config.toml",
+      `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n`,
+    )
+    const installed = await apt("install", first)
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0)
+    expect(await systemctl("is-enabled", "dockless")).toBe("enabled")
+    expect(await systemctl("is-active", "dockless")).toBe("active")
+    expect(await present(wants)).toBe(true)
+    expect(await waitFor("the dashboard to answer", health)).toMatchObject({ version: pkg.version })
+    expect(daemons()).toHaveLength(1)
+
+    const removed = await apt("remove", "dockless")
+    expect(removed.code, removed.stdout + removed.stderr).toBe(0)
+    expect(await systemctl("is-active", "dockless")).not.toBe("active")
+    expect(daemons()).toEqual([])
+    expect(await present("/etc/dockless/config.toml")).toBe(true)
+
+    const purged = await apt("purge", "dockless")
+    expect(purged.code, purged.stdout + purged.stderr).toBe(0)
+    expect(await present(wants)).toBe(false)
+    expect(await present("/etc/dockless")).toBe(false)
   })
 })

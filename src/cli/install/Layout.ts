@@ -53,6 +53,7 @@ export const bundleEntries: ReadonlyArray<string> = [
   "dockless.service",
   "config.default.toml",
   "config.schema.json",
+  "THIRD_PARTY_LICENSES",
 ]
 
 export const launcherScript = `#!/bin/sh\nexec node ${nodeFlags.join(" ")} ${layout.bundle} "$@"\n`
