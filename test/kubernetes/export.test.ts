@@ -1,5 +1,6 @@
 // `dockless export kubernetes`'s mapping (issue 23), row by row as docs/kubernetes.md lists them,
-// on a config using every key (test/fixtures/kubernetes/every-row.toml) and on examples/config.toml:
+// on a config using every key of a service and of a group (test/fixtures/kubernetes/every-row.toml)
+// and on examples/config.toml:
 // golden files (UPDATE_GOLDEN=1 rewrites them), every object validated against the Kubernetes
 // OpenAPI schemas (kubernetes-models), the YAML read back to the same objects by a YAML 1.1
 // reader (kubectl's), and what cannot be exported refused with a sentence each.
@@ -43,6 +44,7 @@ const host: MadeUpHost = {
     "/opt/sync/sync": elf("/opt/sync/sync", true),
     "/opt/cache/cache": elf("/opt/cache/cache", false),
     "/opt/cache/helper": { _tag: "Script", path: "/opt/cache/helper", interpreter: "python3" },
+    "/opt/notifier/notifier": elf("/opt/notifier/notifier", true),
   },
   envFiles: { "/etc/dockless/db.env": { DB_USER: "app", DB_PASSWORD: "hunter2", DB_MODE: "on" } },
   ids: { nobody: { uid: 65534, gid: 65534 } },
@@ -64,7 +66,7 @@ const everyRow = (options: Parameters<typeof exportedOf>[2] = {}) =>
   exportedOf(EVERY_ROW, host, { namespace: "home", ...options })
 
 describe("dockless export kubernetes: the whole output", () => {
-  it("writes the golden stream for a config using every key, the same bytes every time", async () => {
+  it("writes the golden stream for a config using every service and group key, the same bytes every time", async () => {
     const first = yamlStream(
       (await everyRow()).flatMap((s) => s.manifests),
       PREAMBLE,
@@ -173,6 +175,12 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     expect(sync.spec?.startingDeadlineSeconds).toBe(60)
     const text = notesOf(exported, "backup")
     expect(text).toContain('overlap = "queue" has no CronJob equivalent')
+    const report = objectOf(exported, "report", "CronJob")
+    expect(report.spec?.concurrencyPolicy).toBe("Forbid") // skip: the same thing, nothing to say
+    expect(report.spec?.schedule).toBe("0 */6 * * *")
+    const reportNotes = notesOf(exported, "report")
+    expect(reportNotes).toContain('overlap = "skip" → Forbid')
+    expect(reportNotes).not.toContain("no CronJob equivalent")
   })
 
   it.each([
@@ -233,7 +241,9 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     const pod = objectOf(exported, "api", "Deployment").spec?.template.spec
     expect(pod?.securityContext).toEqual({ runAsUser: 65534, runAsGroup: 65534, supplementalGroups: [65534] })
     const text = notesOf(exported, "api")
-    expect(text).toMatch(/not carried over: umask = "0027", nice = 5, limits.nofile = 65536/)
+    expect(text).toMatch(
+      /not carried over: umask = "0027", nice = 5, oom_score_adjust = -100, limits.nofile = 65536\. A Pod has no umask, nice, OOM score or rlimit fields/,
+    )
   })
 
   it("runs its own image, or the host's binary in a base image chosen per binary, mounted by hostPath on --node", async () => {
@@ -296,6 +306,13 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     ])
     const worker = objectOf(exported, "worker", "Job").spec?.template.spec?.containers[0]
     expect(worker?.env).toEqual([{ name: "PORT", value: "8080" }]) // port = "auto" in its own network
+    // port = N: $PORT is N, and N is a port as if in `ports`.
+    const notifier = objectOf(exported, "notifier", "Deployment").spec?.template.spec?.containers[0]
+    expect(notifier?.env).toEqual([{ name: "PORT", value: "9090" }])
+    expect(notifier?.ports).toEqual([{ containerPort: 9090, protocol: "TCP" }])
+    expect(objectOf(exported, "notifier", "Service").spec?.ports).toEqual([
+      { name: "tcp-9090", port: 9090, targetPort: 9090, protocol: "TCP" },
+    ])
     const file = writeConfig('[services.web]\ncommand = "/opt/web"\nrestart = "always"\nports = [8081]\n')
     const withHost = await exportedOf(
       file,
@@ -318,6 +335,9 @@ describe("dockless export kubernetes: each row of the mapping", () => {
         command: ["sh", "-c", 'until nc -z -w 2 db 5432; do echo "waiting for db:5432"; sleep 2; done'],
       },
     ])
+    expect(notesOf(exported, "api")).toContain(
+      "depends_on: Kubernetes has no start order; each init container waits until the dependency's Service accepts connections",
+    )
     const sync = notesOf(exported, "sync")
     expect(sync).toMatch(/depends_on "migrate" does not carry over: it has no port/)
   })
@@ -332,7 +352,7 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     expect(api?.terminationGracePeriodSeconds).toBe(20)
   })
 
-  it("makes a group a label, an annotation and a note of what Kubernetes does not do", async () => {
+  it("makes a group of each strategy a label, an annotation and a note of what Kubernetes does not do", async () => {
     const exported = await everyRow()
     const cache = objectOf(exported, "cache.v2", "Deployment")
     expect(cache.metadata?.name).toBe("cache-v2")
@@ -342,9 +362,47 @@ describe("dockless export kubernetes: each row of the mapping", () => {
       "dockless/strategy": "one_for_all",
     })
     const text = notesOf(exported, "cache.v2")
-    expect(text).toMatch(/Kubernetes restarts only the one that crashed/)
+    expect(text).toContain(
+      "when one member crashes, Dockless restarts all of them (cache.v2, cache_helper); Kubernetes restarts only the one that crashed",
+    )
+    for (const name of ["db", "api"]) {
+      const member = objectOf(exported, name, "Deployment")
+      expect(member.metadata?.labels?.["dockless/group"]).toBe("store")
+      expect(member.metadata?.annotations?.["dockless/strategy"]).toBe("rest_for_one")
+      const notes = notesOf(exported, name)
+      expect(notes).toContain(
+        "when one member crashes, Dockless restarts it and those after it (db, api, in that order); Kubernetes restarts only the one that crashed",
+      )
+      expect(notes).toContain("the group's intensity and backoff do not carry over")
+    }
+    expect(objectOf(exported, "notifier", "Deployment").metadata?.annotations?.["dockless/strategy"]).toBe(
+      "one_for_one",
+    )
+    expect(notesOf(exported, "notifier")).toContain("each member restarts by itself, as in Kubernetes")
     expect(kubeNameOf("Cache_Helper")).toBe("cache-helper")
     expect(kubeNameOf("9lives")).toBe("s-9lives")
+  })
+})
+
+describe("dockless export kubernetes: the keys with no place in a Pod", () => {
+  it('says that backoff, log, ready = "notify" and watchdog do not carry over, and writes nothing for them', async () => {
+    const exported = await everyRow()
+    expect(notesOf(exported, "worker")).toContain(
+      "backoff does not carry over: Kubernetes restarts a crashed container after its own back-off (10s, doubling to 5 minutes, reset after 10 minutes running)",
+    )
+    const notifier = notesOf(exported, "notifier")
+    expect(notifier).toContain(
+      "log does not carry over: the kubelet keeps the container's output (kubectl logs) and rotates it by its own settings",
+    )
+    expect(notifier).toContain("ready (READY=1 on its $NOTIFY_SOCKET) does not carry over")
+    expect(notifier).toContain("watchdog does not carry over (no notify socket in a Pod)")
+    const container = objectOf(exported, "notifier", "Deployment").spec?.template.spec?.containers[0]
+    expect(container?.readinessProbe).toBeUndefined()
+    expect(container?.startupProbe).toBeUndefined()
+    expect(container?.livenessProbe).toBeUndefined()
+    // The services with the default backoff and log get no such note.
+    expect(notesOf(exported, "api")).not.toContain("backoff does not carry over")
+    expect(notesOf(exported, "api")).not.toContain("log does not carry over")
   })
 })
 
