@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either } from "effect"
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec"
 import { afterAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
 import { cronOf } from "../../src/kubernetes/CronSchedule.ts"
@@ -113,20 +114,55 @@ describe("dockless export kubernetes: the whole output", () => {
   })
 
   it("validates every object against the Kubernetes OpenAPI schemas, with and without the options", async () => {
-    for (const options of [{}, { includeSecrets: true }, { hostPorts: true, namespace: undefined }]) {
-      const exported = await exportOf(
-        EVERY_ROW,
-        host,
-        options.hostPorts === true ? { ...options, nodeGiven: false } : options,
-      )
-      // --host-ports refuses the worker's port = "auto" (see below): the rest is checked without it.
-      const objects = Either.isRight(exported)
-        ? exported.right.flatMap((s) => s.manifests.map((m) => m.object))
-        : (await everyRow({ ...options, hostPorts: false })).flatMap((s) => s.manifests.map((m) => m.object))
+    for (const options of [{}, { includeSecrets: true }]) {
+      const objects = (await everyRow(options)).flatMap((s) => s.manifests.map((m) => m.object))
       expect(objects.length).toBeGreaterThan(10)
       for (const object of objects)
         expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow()
     }
+  })
+
+  it("validates an export with --host-ports, every containerPort bound as the same hostPort", async () => {
+    // every-row's worker has port = "auto", which --host-ports refuses (and only that):
+    expect(await exportOf(EVERY_ROW, host, { hostPorts: true })).toEqual(
+      Either.left([expect.stringMatching(/^services\.worker\.port: "auto" has no fixed port/)]),
+    )
+    const exported = await exportedOf(
+      join(FIXTURES, "host-ports.toml"),
+      {
+        programs: {
+          "/opt/web/web": elf("/opt/web/web", true),
+          "/opt/queue/queue": elf("/opt/queue/queue", false),
+          "/opt/queue/sweep": elf("/opt/queue/sweep", true),
+        },
+      },
+      { hostPorts: true, namespace: undefined, nodeGiven: false },
+    )
+    const objects = exported.flatMap((s) => s.manifests.map((m) => m.object))
+    expect(objects.map((o) => `${o.kind} ${o.metadata?.name}`).sort()).toEqual([
+      "CronJob sweep",
+      "Deployment web",
+      "Job queue",
+      "Service queue",
+      "Service sweep",
+      "Service web",
+    ])
+    for (const object of objects)
+      expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow()
+    const portsOf = (pod: IPodSpec | undefined) => pod?.containers.flatMap((c) => c.ports ?? [])
+    expect(portsOf(objectOf(exported, "web", "Deployment").spec?.template.spec)).toEqual([
+      { containerPort: 8081, protocol: "TCP", hostPort: 8081 },
+      { containerPort: 8443, protocol: "TCP", hostPort: 8443 },
+    ])
+    expect(portsOf(objectOf(exported, "queue", "Job").spec?.template.spec)).toEqual([
+      { containerPort: 9000, protocol: "TCP", hostPort: 9000 },
+    ])
+    expect(portsOf(objectOf(exported, "sweep", "CronJob").spec?.jobTemplate.spec?.template.spec)).toEqual([
+      { containerPort: 9100, protocol: "TCP", hostPort: 9100 },
+    ])
+    expect(notesOf(exported, "web")).toContain(
+      "hostPort binds the node's ports, as Dockless does (--host-ports)",
+    )
   })
 
   it("reads back, by a YAML 1.2 and a YAML 1.1 reader alike, as the objects it was made from", async () => {
@@ -444,6 +480,9 @@ describe("dockless export kubernetes: what only a comment can say", () => {
       includeSecrets: false,
     })
     if (Either.isLeft(exported)) throw new Error(exported.left.join("\n"))
+    const objects = exported.right.flatMap((e) => e.manifests.map((m) => m.object))
+    expect(objects.map((o) => o.kind)).toEqual(["Deployment"])
+    for (const object of objects) validate(object)
     const container = objectOf(exported.right, "n", "Deployment").spec?.template.spec?.containers[0]
     expect(container?.readinessProbe).toBeUndefined()
     expect(container?.lifecycle).toBeUndefined()
