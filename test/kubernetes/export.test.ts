@@ -1,11 +1,13 @@
 // `dockless export kubernetes`'s mapping (issue 23), row by row as docs/kubernetes.md lists them,
-// on a config using every key (test/fixtures/kubernetes/every-row.toml) and on examples/config.toml:
+// on a config using every key of a service and of a group (test/fixtures/kubernetes/every-row.toml)
+// and on examples/config.toml:
 // golden files (UPDATE_GOLDEN=1 rewrites them), every object validated against the Kubernetes
 // OpenAPI schemas (kubernetes-models), the YAML read back to the same objects by a YAML 1.1
 // reader (kubectl's), and what cannot be exported refused with a sentence each.
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either } from "effect"
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec"
 import { afterAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
 import { cronOf } from "../../src/kubernetes/CronSchedule.ts"
@@ -43,6 +45,7 @@ const host: MadeUpHost = {
     "/opt/sync/sync": elf("/opt/sync/sync", true),
     "/opt/cache/cache": elf("/opt/cache/cache", false),
     "/opt/cache/helper": { _tag: "Script", path: "/opt/cache/helper", interpreter: "python3" },
+    "/opt/notifier/notifier": elf("/opt/notifier/notifier", true),
   },
   envFiles: { "/etc/dockless/db.env": { DB_USER: "app", DB_PASSWORD: "hunter2", DB_MODE: "on" } },
   ids: { nobody: { uid: 65534, gid: 65534 } },
@@ -64,7 +67,7 @@ const everyRow = (options: Parameters<typeof exportedOf>[2] = {}) =>
   exportedOf(EVERY_ROW, host, { namespace: "home", ...options })
 
 describe("dockless export kubernetes: the whole output", () => {
-  it("writes the golden stream for a config using every key, the same bytes every time", async () => {
+  it("writes the golden stream for a config using every service and group key, the same bytes every time", async () => {
     const first = yamlStream(
       (await everyRow()).flatMap((s) => s.manifests),
       PREAMBLE,
@@ -111,20 +114,55 @@ describe("dockless export kubernetes: the whole output", () => {
   })
 
   it("validates every object against the Kubernetes OpenAPI schemas, with and without the options", async () => {
-    for (const options of [{}, { includeSecrets: true }, { hostPorts: true, namespace: undefined }]) {
-      const exported = await exportOf(
-        EVERY_ROW,
-        host,
-        options.hostPorts === true ? { ...options, nodeGiven: false } : options,
-      )
-      // --host-ports refuses the worker's port = "auto" (see below): the rest is checked without it.
-      const objects = Either.isRight(exported)
-        ? exported.right.flatMap((s) => s.manifests.map((m) => m.object))
-        : (await everyRow({ ...options, hostPorts: false })).flatMap((s) => s.manifests.map((m) => m.object))
+    for (const options of [{}, { includeSecrets: true }]) {
+      const objects = (await everyRow(options)).flatMap((s) => s.manifests.map((m) => m.object))
       expect(objects.length).toBeGreaterThan(10)
       for (const object of objects)
         expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow()
     }
+  })
+
+  it("validates an export with --host-ports, every containerPort bound as the same hostPort", async () => {
+    // every-row's worker has port = "auto", which --host-ports refuses (and only that):
+    expect(await exportOf(EVERY_ROW, host, { hostPorts: true })).toEqual(
+      Either.left([expect.stringMatching(/^services\.worker\.port: "auto" has no fixed port/)]),
+    )
+    const exported = await exportedOf(
+      join(FIXTURES, "host-ports.toml"),
+      {
+        programs: {
+          "/opt/web/web": elf("/opt/web/web", true),
+          "/opt/queue/queue": elf("/opt/queue/queue", false),
+          "/opt/queue/sweep": elf("/opt/queue/sweep", true),
+        },
+      },
+      { hostPorts: true, namespace: undefined, nodeGiven: false },
+    )
+    const objects = exported.flatMap((s) => s.manifests.map((m) => m.object))
+    expect(objects.map((o) => `${o.kind} ${o.metadata?.name}`).sort()).toEqual([
+      "CronJob sweep",
+      "Deployment web",
+      "Job queue",
+      "Service queue",
+      "Service sweep",
+      "Service web",
+    ])
+    for (const object of objects)
+      expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow()
+    const portsOf = (pod: IPodSpec | undefined) => pod?.containers.flatMap((c) => c.ports ?? [])
+    expect(portsOf(objectOf(exported, "web", "Deployment").spec?.template.spec)).toEqual([
+      { containerPort: 8081, protocol: "TCP", hostPort: 8081 },
+      { containerPort: 8443, protocol: "TCP", hostPort: 8443 },
+    ])
+    expect(portsOf(objectOf(exported, "queue", "Job").spec?.template.spec)).toEqual([
+      { containerPort: 9000, protocol: "TCP", hostPort: 9000 },
+    ])
+    expect(portsOf(objectOf(exported, "sweep", "CronJob").spec?.jobTemplate.spec?.template.spec)).toEqual([
+      { containerPort: 9100, protocol: "TCP", hostPort: 9100 },
+    ])
+    expect(notesOf(exported, "web")).toContain(
+      "hostPort binds the node's ports, as Dockless does (--host-ports)",
+    )
   })
 
   it("reads back, by a YAML 1.2 and a YAML 1.1 reader alike, as the objects it was made from", async () => {
@@ -173,6 +211,12 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     expect(sync.spec?.startingDeadlineSeconds).toBe(60)
     const text = notesOf(exported, "backup")
     expect(text).toContain('overlap = "queue" has no CronJob equivalent')
+    const report = objectOf(exported, "report", "CronJob")
+    expect(report.spec?.concurrencyPolicy).toBe("Forbid") // skip: the same thing, nothing to say
+    expect(report.spec?.schedule).toBe("0 */6 * * *")
+    const reportNotes = notesOf(exported, "report")
+    expect(reportNotes).toContain('overlap = "skip" → Forbid')
+    expect(reportNotes).not.toContain("no CronJob equivalent")
   })
 
   it.each([
@@ -233,7 +277,9 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     const pod = objectOf(exported, "api", "Deployment").spec?.template.spec
     expect(pod?.securityContext).toEqual({ runAsUser: 65534, runAsGroup: 65534, supplementalGroups: [65534] })
     const text = notesOf(exported, "api")
-    expect(text).toMatch(/not carried over: umask = "0027", nice = 5, limits.nofile = 65536/)
+    expect(text).toMatch(
+      /not carried over: umask = "0027", nice = 5, oom_score_adjust = -100, limits.nofile = 65536\. A Pod has no umask, nice, OOM score or rlimit fields/,
+    )
   })
 
   it("runs its own image, or the host's binary in a base image chosen per binary, mounted by hostPath on --node", async () => {
@@ -296,6 +342,13 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     ])
     const worker = objectOf(exported, "worker", "Job").spec?.template.spec?.containers[0]
     expect(worker?.env).toEqual([{ name: "PORT", value: "8080" }]) // port = "auto" in its own network
+    // port = N: $PORT is N, and N is a port as if in `ports`.
+    const notifier = objectOf(exported, "notifier", "Deployment").spec?.template.spec?.containers[0]
+    expect(notifier?.env).toEqual([{ name: "PORT", value: "9090" }])
+    expect(notifier?.ports).toEqual([{ containerPort: 9090, protocol: "TCP" }])
+    expect(objectOf(exported, "notifier", "Service").spec?.ports).toEqual([
+      { name: "tcp-9090", port: 9090, targetPort: 9090, protocol: "TCP" },
+    ])
     const file = writeConfig('[services.web]\ncommand = "/opt/web"\nrestart = "always"\nports = [8081]\n')
     const withHost = await exportedOf(
       file,
@@ -318,6 +371,9 @@ describe("dockless export kubernetes: each row of the mapping", () => {
         command: ["sh", "-c", 'until nc -z -w 2 db 5432; do echo "waiting for db:5432"; sleep 2; done'],
       },
     ])
+    expect(notesOf(exported, "api")).toContain(
+      "depends_on: Kubernetes has no start order; each init container waits until the dependency's Service accepts connections",
+    )
     const sync = notesOf(exported, "sync")
     expect(sync).toMatch(/depends_on "migrate" does not carry over: it has no port/)
   })
@@ -332,7 +388,7 @@ describe("dockless export kubernetes: each row of the mapping", () => {
     expect(api?.terminationGracePeriodSeconds).toBe(20)
   })
 
-  it("makes a group a label, an annotation and a note of what Kubernetes does not do", async () => {
+  it("makes a group of each strategy a label, an annotation and a note of what Kubernetes does not do", async () => {
     const exported = await everyRow()
     const cache = objectOf(exported, "cache.v2", "Deployment")
     expect(cache.metadata?.name).toBe("cache-v2")
@@ -342,9 +398,47 @@ describe("dockless export kubernetes: each row of the mapping", () => {
       "dockless/strategy": "one_for_all",
     })
     const text = notesOf(exported, "cache.v2")
-    expect(text).toMatch(/Kubernetes restarts only the one that crashed/)
+    expect(text).toContain(
+      "when one member crashes, Dockless restarts all of them (cache.v2, cache_helper); Kubernetes restarts only the one that crashed",
+    )
+    for (const name of ["db", "api"]) {
+      const member = objectOf(exported, name, "Deployment")
+      expect(member.metadata?.labels?.["dockless/group"]).toBe("store")
+      expect(member.metadata?.annotations?.["dockless/strategy"]).toBe("rest_for_one")
+      const notes = notesOf(exported, name)
+      expect(notes).toContain(
+        "when one member crashes, Dockless restarts it and those after it (db, api, in that order); Kubernetes restarts only the one that crashed",
+      )
+      expect(notes).toContain("the group's intensity and backoff do not carry over")
+    }
+    expect(objectOf(exported, "notifier", "Deployment").metadata?.annotations?.["dockless/strategy"]).toBe(
+      "one_for_one",
+    )
+    expect(notesOf(exported, "notifier")).toContain("each member restarts by itself, as in Kubernetes")
     expect(kubeNameOf("Cache_Helper")).toBe("cache-helper")
     expect(kubeNameOf("9lives")).toBe("s-9lives")
+  })
+})
+
+describe("dockless export kubernetes: the keys with no place in a Pod", () => {
+  it('says that backoff, log, ready = "notify" and watchdog do not carry over, and writes nothing for them', async () => {
+    const exported = await everyRow()
+    expect(notesOf(exported, "worker")).toContain(
+      "backoff does not carry over: Kubernetes restarts a crashed container after its own back-off (10s, doubling to 5 minutes, reset after 10 minutes running)",
+    )
+    const notifier = notesOf(exported, "notifier")
+    expect(notifier).toContain(
+      "log does not carry over: the kubelet keeps the container's output (kubectl logs) and rotates it by its own settings",
+    )
+    expect(notifier).toContain("ready (READY=1 on its $NOTIFY_SOCKET) does not carry over")
+    expect(notifier).toContain("watchdog does not carry over (no notify socket in a Pod)")
+    const container = objectOf(exported, "notifier", "Deployment").spec?.template.spec?.containers[0]
+    expect(container?.readinessProbe).toBeUndefined()
+    expect(container?.startupProbe).toBeUndefined()
+    expect(container?.livenessProbe).toBeUndefined()
+    // The services with the default backoff and log get no such note.
+    expect(notesOf(exported, "api")).not.toContain("backoff does not carry over")
+    expect(notesOf(exported, "api")).not.toContain("log does not carry over")
   })
 })
 
@@ -386,6 +480,9 @@ describe("dockless export kubernetes: what only a comment can say", () => {
       includeSecrets: false,
     })
     if (Either.isLeft(exported)) throw new Error(exported.left.join("\n"))
+    const objects = exported.right.flatMap((e) => e.manifests.map((m) => m.object))
+    expect(objects.map((o) => o.kind)).toEqual(["Deployment"])
+    for (const object of objects) validate(object)
     const container = objectOf(exported.right, "n", "Deployment").spec?.template.spec?.containers[0]
     expect(container?.readinessProbe).toBeUndefined()
     expect(container?.lifecycle).toBeUndefined()

@@ -1,6 +1,7 @@
 // What the Kubernetes export tests share: host facts made up per command (so golden files do
 // not depend on this machine's programs), and every emitted object validated against the
-// Kubernetes OpenAPI schemas that kubernetes-models ships (its validate() throws on a mismatch).
+// Kubernetes OpenAPI schemas that kubernetes-models ships (types, required keys, formats, enums)
+// with the keys its kind does not have refused too (unknownFields.ts).
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap"
 import { Secret } from "kubernetes-models/v1/Secret"
 import { Service } from "kubernetes-models/v1/Service"
@@ -17,6 +18,7 @@ import type { ServiceSpec } from "../../src/config/ServiceSpec.ts"
 import type { HostFacts, Program } from "../../src/kubernetes/HostFacts.ts"
 import type { KubeObject, ServiceExport } from "../../src/kubernetes/Manifest.ts"
 import { exportServices, type ExportOptions } from "../../src/kubernetes/Workloads.ts"
+import { unknownFieldsOf } from "./unknownFields.ts"
 
 export interface MadeUpHost {
   readonly programs: Readonly<Record<string, Program>>
@@ -93,8 +95,8 @@ export const exportedOf = async (...args: Parameters<typeof exportOf>) => {
   return result.right
 }
 
-/** Validates one object against its kind's OpenAPI schema; throws with the schema's message. */
-export const validate = (object: KubeObject): void => {
+/** kubernetes-models' check of one object: types, required keys, formats and enums. */
+const checkSchema = (object: KubeObject): void => {
   switch (object.kind) {
     case "ConfigMap":
       return new ConfigMap(object).validate()
@@ -111,6 +113,18 @@ export const validate = (object: KubeObject): void => {
     default:
       throw new Error("the exporter wrote an unexpected kind")
   }
+}
+
+/**
+ * Validates one object against its kind's OpenAPI schema, strictly (as `kubectl apply
+ * --validate=strict`): a value of the wrong type or outside an enum, a missing required key,
+ * and a key the kind does not have all throw, with the path.
+ */
+export const validate = (object: KubeObject): void => {
+  checkSchema(object)
+  const unknown = unknownFieldsOf(object)
+  if (unknown.length > 0)
+    throw new Error(`${object.kind} has fields Kubernetes does not know: ${unknown.join(", ")}`)
 }
 
 /** The object of `kind` exported for the service `name`. */
