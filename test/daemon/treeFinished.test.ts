@@ -32,8 +32,10 @@ describe("a group's intensity", () => {
   it("gives up on the whole rest_for_one group when its first child crash-loops, and a group start brings all back in order", async () => {
     const dir = tempDir()
     const flag = join(dir, "db-broken")
+    // db is up only 1 s after it starts (its `ready` line), so "api after db" is measurable.
     const d = await daemons.start(
-      `[services.db]\n${crashWhile(flag)}\n${fast}\n` +
+      `[services.db]\ncommand = "/bin/sh"\nargs = ["-c", "test -e ${flag} && exit 1; sleep 1; echo db up; exec sleep 600"]\n` +
+        `ready = { log = "^db up$" }\n${fast}\n` +
         `[services.api]\ncommand = "${FIXTURES}/sleeper.sh"\n${fast}\n` +
         `[supervisors.backend]\nstrategy = "rest_for_one"\nchildren = ["db", "api"]\n`,
     )
@@ -62,12 +64,13 @@ describe("a group's intensity", () => {
     expect(started.status).toBe(202)
     const dbUp = await waitForView(d, "db", "running again", (v) => v.state === "running")
     const apiUp = await waitForView(d, "api", "running again", (v) => v.state === "running")
-    figure(
-      "group start: api started after db",
-      Date.parse(apiUp.started_at) - Date.parse(dbUp.started_at),
-      "ms",
+    const readyLines = (await d.json("GET", "/api/services/db/logs?lines=200")).lines.filter(
+      (l: { text: string }) => l.text === 'ready (its output printed "db up"); running',
     )
-    expect(Date.parse(apiUp.started_at)).toBeGreaterThanOrEqual(Date.parse(dbUp.started_at))
+    const dbReadyAt = Date.parse(readyLines[readyLines.length - 1].ts)
+    figure("group start: api started after db was up", Date.parse(apiUp.started_at) - dbReadyAt, "ms")
+    expect(dbReadyAt - Date.parse(dbUp.started_at)).toBeGreaterThanOrEqual(900)
+    expect(Date.parse(apiUp.started_at)).toBeGreaterThanOrEqual(dbReadyAt)
     await waitFor("the group to run", async () =>
       (await d.json("GET", "/api/groups/backend")).state === "running" ? true : undefined,
     )
