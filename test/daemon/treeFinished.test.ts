@@ -189,12 +189,18 @@ describe("a group restart", () => {
         `[supervisors.pair]\nstrategy = "one_for_all"\nchildren = ["slow", "next"]\n`,
     )
     const before = await waitForView(d, "next", "running", (v) => v.state === "running", 20_000)
-    process.kill((await view(d, "slow")).pid, "SIGKILL")
+    const killed = await view(d, "slow")
+    process.kill(killed.pid, "SIGKILL")
+    // Its new run, not the view from before the kill: another pid, started later.
     const slow = await waitForView(
       d,
       "slow",
       "healthy again",
-      (v) => v.state === "running" && v.started_at !== null,
+      (v) =>
+        v.state === "running" &&
+        v.pid !== killed.pid &&
+        v.started_at !== null &&
+        Date.parse(v.started_at) > Date.parse(killed.started_at),
       20_000,
     )
     const next = await waitForView(
