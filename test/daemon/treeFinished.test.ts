@@ -130,6 +130,36 @@ describe("dependencies, as systemd's BindsTo= means them", () => {
     expect(logs.lines.map((l: { text: string }) => l.text)).toContain("stopped because db was stopped")
   }, 60_000)
 
+  it("stops a dependant outside a group when the group its dependency is in gives up, and starts it with the group", async () => {
+    const dir = tempDir()
+    const flag = join(dir, "db-broken")
+    const d = await daemons.start(
+      `[services.db]\n${crashWhile(flag)}\n${fast}\n` +
+        `[services.api]\ncommand = "${FIXTURES}/sleeper.sh"\n${fast}\n` +
+        `[supervisors.backend]\nstrategy = "rest_for_one"\nchildren = ["db", "api"]\n` +
+        `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\ndepends_on = ["db"]\n`,
+    )
+    const first = await waitForView(d, "web", "running", (v) => v.state === "running")
+    writeFileSync(flag, "")
+    process.kill((await view(d, "db")).pid, "SIGKILL")
+    const db = await waitForView(d, "db", "failed with its group", (v) => v.state === "failed", 20_000)
+    expect(db.error).toMatch(/^group backend: more than 10 restarts in 1m/)
+    const stopped = await waitForView(d, "web", "stopped by its dependency", (v) => v.state === "stopped")
+    expect(stopped.error).toBe("stopped because db failed")
+    expect(stopped.desired).toBe("running")
+    expect(isAlive(first.pid)).toBe(false)
+    const logs = await d.json("GET", "/api/services/web/logs?lines=50")
+    expect(logs.lines.map((l: { text: string }) => l.text)).toContain("stopped because db failed")
+
+    rmSync(flag)
+    expect((await d.api("POST", "/api/groups/backend/start")).status).toBe(202)
+    const dbAgain = await waitForView(d, "db", "running again", (v) => v.state === "running")
+    const again = await waitForView(d, "web", "running again", (v) => v.state === "running")
+    expect(again.pid).not.toBe(first.pid)
+    expect(again.error).toBeNull()
+    expect(Date.parse(again.started_at)).toBeGreaterThanOrEqual(Date.parse(dbAgain.started_at))
+  }, 60_000)
+
   it("leaves a dependant running while its dependency restarts within its backoff", async () => {
     const d = await daemons.start(
       `[services.db]\ncommand = "${FIXTURES}/sleeper.sh"\n${fast}\n` +
