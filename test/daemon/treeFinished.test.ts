@@ -19,6 +19,7 @@ import {
   waitForView,
 } from "../support/daemon.ts"
 import { figure } from "../support/figures.ts"
+import { sdNotifyAddon, type NotifyDatagram } from "../../src/os/SdNotifyAddon.ts"
 
 const daemons = useDaemons()
 
@@ -278,6 +279,38 @@ describe("shutdown deadline", () => {
       reader.kill("SIGKILL")
     }
   }, 60_000)
+})
+
+describe("shutdown under systemd", () => {
+  it("tells systemd it is stopping and extends the stop timeout to its own deadline (STOPPING=1, EXTEND_TIMEOUT_USEC)", async () => {
+    const addon = sdNotifyAddon()
+    if (typeof addon === "string") throw new Error(addon)
+    const dir = tempDir()
+    // systemd's end of NOTIFY_SOCKET: a datagram socket that tells who sent each message.
+    const socket = join(dir, "systemd.notify")
+    const got: Array<NotifyDatagram> = []
+    const binding = addon.bind(socket, (message) => got.push(message))
+    try {
+      // The chain web -> db: (1 s + 5 s + 2 s) + (3 s + 5 s + 2 s), plus 5 s = 23 s.
+      const d = daemons.track(
+        await startDaemon({
+          dir,
+          env: { NOTIFY_SOCKET: socket },
+          body:
+            `[services.db]\ncommand = "${FIXTURES}/sleeper.sh"\nstop_timeout = "3s"\n` +
+            `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\nstop_timeout = "1s"\ndepends_on = ["db"]\n`,
+        }),
+      )
+      await waitFor("READY=1", () => (got.some((m) => m.text === "READY=1") ? true : undefined))
+      expect(await d.stop()).toBe(0)
+      const stopping = got.find((m) => m.text.split("\n").includes("STOPPING=1"))
+      expect(stopping?.text).toBe("STOPPING=1\nEXTEND_TIMEOUT_USEC=23000000")
+      // As root, systemd-notify speaks for its parent: NotifyAccess=main sees dockless itself.
+      if (process.getuid?.() === 0) expect(stopping?.pid).toBe(d.child.pid)
+    } finally {
+      binding.close()
+    }
+  }, 30_000)
 })
 
 describe("the root's intensity", () => {
