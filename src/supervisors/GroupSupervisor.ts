@@ -171,8 +171,12 @@ export const makeGroupSupervisor = (
         }
       })
 
-    /** A person's start: the group afresh (its failure and restart count forgotten), as boot starts it. */
-    const start = runSequence(startInOrder(children, startAfter(), (c) => c.launch))
+    /**
+     * A person's start: the group afresh (its failure and restart count forgotten), as boot starts
+     * it. The order is read when the start happens: the root's services are not known yet when
+     * the group is made, and a reload may change them.
+     */
+    const start = Effect.suspend(() => runSequence(startInOrder(children, startAfter(), (c) => c.launch)))
 
     const stop = runSequence(
       Effect.forEach(

@@ -547,19 +547,34 @@ const makeRoot = (
         Reload: ({ reply }) => Effect.exit(reload).pipe(Effect.flatMap((e) => Deferred.done(reply, e))),
       }).pipe(Effect.asVoid)
 
+    /** A request whose caller already had its answer (a timeout) is not carried out any more. */
+    const callerGaveUp: (request: RootRequest) => Effect.Effect<boolean> = RootRequest.$match({
+      Register: ({ reply }) => Deferred.isDone(reply),
+      Replace: ({ reply }) => Deferred.isDone(reply),
+      Unregister: ({ reply }) => Deferred.isDone(reply),
+      Reload: ({ reply }) => Deferred.isDone(reply),
+      Removed: () => Effect.succeed(false),
+      GaveUp: () => Effect.succeed(false),
+    })
+
     yield* Effect.forkIn(
       mailbox.take.pipe(
         Effect.flatMap((request) =>
-          handle(request).pipe(
-            Effect.catchAllCause((cause) => Effect.logError("root supervisor error", cause)),
-          ),
+          Effect.if(callerGaveUp(request), {
+            onTrue: () => Effect.logWarning(`dropped a ${request._tag} whose caller stopped waiting for it`),
+            onFalse: () => handle(request),
+          }).pipe(Effect.catchAllCause((cause) => Effect.logError("root supervisor error", cause))),
         ),
         Effect.forever,
       ),
       rootScope,
     )
 
-    /** Sends a request to the root fiber and waits for its answer, refused at once while shutting down. */
+    /**
+     * Sends a request to the root fiber and waits for its answer, refused at once while shutting
+     * down. A caller that times out (or is interrupted) interrupts its reply, so the request is
+     * dropped when its turn comes instead of being carried out after the person was told it failed.
+     */
     const call = <A, E>(make: (reply: Deferred.Deferred<A, E>) => RootRequest, bound: number | undefined) =>
       Effect.gen(function* () {
         const reply = yield* Deferred.make<A, E>()
@@ -569,14 +584,16 @@ const makeRoot = (
             ? new RootClosing({ reason: refused.reason })
             : new ServiceBusy({ name: "dockless", waiting: refused.capacity })
         const answer = Deferred.await(reply)
-        return yield* bound === undefined
-          ? answer
-          : answer.pipe(
-              Effect.timeoutFail({
-                duration: bound,
-                onTimeout: () => new ServiceUnresponsive({ name: "dockless", ms: bound }),
-              }),
-            )
+        return yield* (
+          bound === undefined
+            ? answer
+            : answer.pipe(
+                Effect.timeoutFail({
+                  duration: bound,
+                  onTimeout: () => new ServiceUnresponsive({ name: "dockless", ms: bound }),
+                }),
+              )
+        ).pipe(Effect.onError(() => Deferred.interrupt(reply)))
       })
 
     const shape: RootSupervisorShape = {

@@ -7,7 +7,9 @@
 // of a whole group. A dependency (depends_on) must be running; the sibling before it in its
 // group need only have had its turn: running, or not meant to run (a person stopped it, or it
 // ended for good), so one stopped member never holds back the rest of its group for ever. A
-// oneshot dependency is met once it has exited with code 0 (a migration before the app).
+// oneshot dependency is met once it has exited with code 0 (a migration before the app). A
+// service this sequence has still to start has not had its turn, whatever its view says: a
+// group start after the group gave up finds every member `failed`, and that view is stale.
 import { Effect, Queue } from "effect"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import type { ServiceView } from "../actors/ServiceView.ts"
@@ -43,13 +45,15 @@ export const startInOrder = (
       const said = new Set<string>()
       let waiting = services
       while (waiting.length > 0) {
+        const unstarted = new Set(waiting.map((s) => s.name))
         const ready: Array<ServiceSupervisor> = []
         const blocked: Array<ServiceSupervisor> = []
         for (const service of waiting) {
           const pending: Array<string> = []
           const dependsOn = service.spec().depends_on
           for (const name of startAfter.get(service.name) ?? []) {
-            if (!letsStart(yield* views.get(name), dependsOn.includes(name))) pending.push(name)
+            if (unstarted.has(name) || !letsStart(yield* views.get(name), dependsOn.includes(name)))
+              pending.push(name)
           }
           if (pending.length === 0) ready.push(service)
           else {

@@ -1,6 +1,7 @@
 // The client commands of SPEC section 2, run as a user runs them (`node dist/dockless.mjs ...`)
-// against a real daemon: status, start/stop/restart, logs (-n, -f), check, --version, --help,
-// and the exit codes for an unknown service (3), an unreachable daemon (1), a bad config (2).
+// against a real daemon: status, start/stop/restart (of a service, and of a group with --group:
+// members stopped in reverse order, started in order), logs (-n, -f), check, --version, --help,
+// and the exit codes for an unknown service or group (3), an unreachable daemon (1), a bad config (2).
 import { spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -132,6 +133,98 @@ describe("dockless start|stop|restart", () => {
     const r = await withConfig("stop")
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/needs a service name/)
+  })
+})
+
+describe("dockless start|stop|restart --group", () => {
+  // db is up 1 s after it starts (its ready line), so "api after db" is measurable.
+  let g: Daemon
+  const members = ["db", "api"] as const
+  const READY = 'ready (its output printed "db up"); running'
+
+  beforeAll(async () => {
+    g = await startDaemon({
+      body: [
+        `[services.db]`,
+        `command = "/bin/sh"`,
+        `args = ["-c", "sleep 1; echo db up; exec sleep 600"]`,
+        `ready = { log = "^db up$" }`,
+        `[services.api]`,
+        `command = "${FIXTURES}/sleeper.sh"`,
+        `[supervisors.backend]`,
+        `strategy = "one_for_all"`,
+        `children = ["db", "api"]`,
+      ].join("\n"),
+    })
+    daemons.push(g)
+    for (const name of members)
+      pids.push((await waitForView(g, name, "running", (v) => v.state === "running")).pid)
+  })
+
+  const group = (...args: ReadonlyArray<string>) => cli([...args, "--config", g.configPath])
+
+  /** When db was last up, by its log's "ready …; running" line. */
+  const dbReadyAt = async (): Promise<number> => {
+    const { lines } = await g.json("GET", "/api/services/db/logs?lines=200")
+    const ready = lines.filter((l: { text: string }) => l.text === READY)
+    return Date.parse(ready[ready.length - 1].ts)
+  }
+
+  const bothRunning = async (besides: ReadonlyArray<number>) => {
+    const [db, api] = await Promise.all(
+      members.map((name) =>
+        waitForView(g, name, "running again", (v) => v.state === "running" && !besides.includes(v.pid)),
+      ),
+    )
+    pids.push(db.pid, api.pid)
+    const readyAt = await dbReadyAt()
+    expect(readyAt - Date.parse(db.started_at)).toBeGreaterThanOrEqual(900)
+    expect(Date.parse(api.started_at)).toBeGreaterThanOrEqual(readyAt)
+    return [db, api]
+  }
+
+  it("stop --group: exit 0, every member stopped, api before db", async () => {
+    const before = await Promise.all(
+      members.map((name) => waitForView(g, name, "running", (v) => v.state === "running")),
+    )
+    const r = await group("stop", "--group", "backend")
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^group backend: stop sent \(now \w+\)\n$/)
+    const [db, api] = await Promise.all(
+      members.map((name) =>
+        waitForView(g, name, "stopped", (v) => v.state === "stopped" && v.desired === "stopped"),
+      ),
+    )
+    for (const v of before) expect(isAlive(v.pid)).toBe(false)
+    expect(Date.parse(api.exit.at)).toBeLessThanOrEqual(Date.parse(db.exit.at))
+    expect((await g.json("GET", "/api/groups/backend")).state).toBe("stopped")
+  })
+
+  it("start --group: exit 0, db first, api once db is up", async () => {
+    const r = await group("start", "--group", "backend")
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^group backend: start sent \(now \w+\)\n$/)
+    await bothRunning([])
+  })
+
+  it("restart --group: exit 0, both restarted (new pids), db first, api once db is up", async () => {
+    const before = await Promise.all(
+      members.map((name) => waitForView(g, name, "running", (v) => v.state === "running")),
+    )
+    const r = await group("restart", "--group", "backend")
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^group backend: restart sent \(now \w+\)\n$/)
+    await bothRunning(before.map((v) => v.pid))
+    for (const v of before) expect(isAlive(v.pid)).toBe(false)
+  })
+
+  it("exits 3 for an unknown group, and 2 for a NAME with --group", async () => {
+    const unknown = await group("restart", "--group", "nope")
+    expect(unknown.code).toBe(3)
+    expect(unknown.stderr).toContain("nope")
+    const both = await group("stop", "db", "--group", "backend")
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain("stop takes a service NAME or --group GROUP, not both")
   })
 })
 

@@ -2,8 +2,9 @@
 // test in a second group, its process has both groups, the user's HOME/USER/LOGNAME/SHELL, the
 // umask and open-files limit of its spec, all read back from /proc; the pid Dockless tracks is
 // the command itself (the exec chain leaves nothing in between), SIGTERM reaches it, and a stop
-// ends its whole group. The view and `dockless status NAME` show the same. What the host cannot
-// give is refused at registration with the key's path. Root only: it creates users and groups.
+// ends its whole group. The view and `dockless status NAME` show the same. A command missing at
+// spawn is a failed start its restart policy decides on. What the host cannot give is refused at
+// registration with the key's path. Root only: it creates users and groups.
 import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -174,6 +175,34 @@ describe.runIf(process.getuid?.() === 0)("a service with `user`", () => {
     const view = await waitForView(d, "own-home", "running", (v) => v.state === "running" && v.pid !== null)
     await waitFor("its environment", () => (environOf(view.pid).USER === USER ? true : undefined))
     expect(environOf(view.pid)).toMatchObject({ HOME: "/srv/own", USER, LOGNAME: USER })
+  })
+
+  it("treats a missing command as a failed start: its restart policy decides, and it runs once the command is there", async () => {
+    // A folder the user can reach (mkdtemp makes it 0700), where the command appears later.
+    const dir = tempDir()
+    chmodSync(dir, 0o755)
+    const app = join(dir, "app.sh")
+    const d = daemons.track(
+      await startDaemon({
+        body: [
+          `[services.late]`,
+          `command = "${app}"`,
+          `cwd = "/"`,
+          `user = "${USER}"`,
+          `restart = "always"`,
+          `backoff = { initial = "300ms", factor = 1, jitter = 0 }`,
+          `intensity = { max_restarts = 100, period = "1m" }`,
+        ].join("\n"),
+      }),
+    )
+    const waiting = await waitForView(d, "late", "restarted twice by its policy", (v) => v.restarts >= 2)
+    expect(waiting.state).toBe("backoff")
+    expect(waiting.error).toBe(`cannot start: ${app} does not exist`)
+    copyFileSync(join(FIXTURES, "sleeper.sh"), app)
+    chmodSync(app, 0o755)
+    const running = await waitForView(d, "late", "running", (v) => v.state === "running", 5_000)
+    expect(running.error).toBeNull()
+    expect(running.identity?.user.name).toBe(USER)
   })
 
   it("refuses at registration what the host cannot give, naming the key (400)", async () => {

@@ -19,6 +19,7 @@ import {
   waitForView,
 } from "../support/daemon.ts"
 import { figure } from "../support/figures.ts"
+import { sdNotifyAddon, type NotifyDatagram } from "../../src/os/SdNotifyAddon.ts"
 
 const daemons = useDaemons()
 
@@ -32,8 +33,10 @@ describe("a group's intensity", () => {
   it("gives up on the whole rest_for_one group when its first child crash-loops, and a group start brings all back in order", async () => {
     const dir = tempDir()
     const flag = join(dir, "db-broken")
+    // db is up only 1 s after it starts (its `ready` line), so "api after db" is measurable.
     const d = await daemons.start(
-      `[services.db]\n${crashWhile(flag)}\n${fast}\n` +
+      `[services.db]\ncommand = "/bin/sh"\nargs = ["-c", "test -e ${flag} && exit 1; sleep 1; echo db up; exec sleep 600"]\n` +
+        `ready = { log = "^db up$" }\n${fast}\n` +
         `[services.api]\ncommand = "${FIXTURES}/sleeper.sh"\n${fast}\n` +
         `[supervisors.backend]\nstrategy = "rest_for_one"\nchildren = ["db", "api"]\n`,
     )
@@ -62,12 +65,13 @@ describe("a group's intensity", () => {
     expect(started.status).toBe(202)
     const dbUp = await waitForView(d, "db", "running again", (v) => v.state === "running")
     const apiUp = await waitForView(d, "api", "running again", (v) => v.state === "running")
-    figure(
-      "group start: api started after db",
-      Date.parse(apiUp.started_at) - Date.parse(dbUp.started_at),
-      "ms",
+    const readyLines = (await d.json("GET", "/api/services/db/logs?lines=200")).lines.filter(
+      (l: { text: string }) => l.text === 'ready (its output printed "db up"); running',
     )
-    expect(Date.parse(apiUp.started_at)).toBeGreaterThanOrEqual(Date.parse(dbUp.started_at))
+    const dbReadyAt = Date.parse(readyLines[readyLines.length - 1].ts)
+    figure("group start: api started after db was up", Date.parse(apiUp.started_at) - dbReadyAt, "ms")
+    expect(dbReadyAt - Date.parse(dbUp.started_at)).toBeGreaterThanOrEqual(900)
+    expect(Date.parse(apiUp.started_at)).toBeGreaterThanOrEqual(dbReadyAt)
     await waitFor("the group to run", async () =>
       (await d.json("GET", "/api/groups/backend")).state === "running" ? true : undefined,
     )
@@ -125,6 +129,36 @@ describe("dependencies, as systemd's BindsTo= means them", () => {
     expect(held.error).toBe("stopped because db was stopped")
     const logs = await d.json("GET", "/api/services/web/logs?lines=50")
     expect(logs.lines.map((l: { text: string }) => l.text)).toContain("stopped because db was stopped")
+  }, 60_000)
+
+  it("stops a dependant outside a group when the group its dependency is in gives up, and starts it with the group", async () => {
+    const dir = tempDir()
+    const flag = join(dir, "db-broken")
+    const d = await daemons.start(
+      `[services.db]\n${crashWhile(flag)}\n${fast}\n` +
+        `[services.api]\ncommand = "${FIXTURES}/sleeper.sh"\n${fast}\n` +
+        `[supervisors.backend]\nstrategy = "rest_for_one"\nchildren = ["db", "api"]\n` +
+        `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\ndepends_on = ["db"]\n`,
+    )
+    const first = await waitForView(d, "web", "running", (v) => v.state === "running")
+    writeFileSync(flag, "")
+    process.kill((await view(d, "db")).pid, "SIGKILL")
+    const db = await waitForView(d, "db", "failed with its group", (v) => v.state === "failed", 20_000)
+    expect(db.error).toMatch(/^group backend: more than 10 restarts in 1m/)
+    const stopped = await waitForView(d, "web", "stopped by its dependency", (v) => v.state === "stopped")
+    expect(stopped.error).toBe("stopped because db failed")
+    expect(stopped.desired).toBe("running")
+    expect(isAlive(first.pid)).toBe(false)
+    const logs = await d.json("GET", "/api/services/web/logs?lines=50")
+    expect(logs.lines.map((l: { text: string }) => l.text)).toContain("stopped because db failed")
+
+    rmSync(flag)
+    expect((await d.api("POST", "/api/groups/backend/start")).status).toBe(202)
+    const dbAgain = await waitForView(d, "db", "running again", (v) => v.state === "running")
+    const again = await waitForView(d, "web", "running again", (v) => v.state === "running")
+    expect(again.pid).not.toBe(first.pid)
+    expect(again.error).toBeNull()
+    expect(Date.parse(again.started_at)).toBeGreaterThanOrEqual(Date.parse(dbAgain.started_at))
   }, 60_000)
 
   it("leaves a dependant running while its dependency restarts within its backoff", async () => {
@@ -186,12 +220,18 @@ describe("a group restart", () => {
         `[supervisors.pair]\nstrategy = "one_for_all"\nchildren = ["slow", "next"]\n`,
     )
     const before = await waitForView(d, "next", "running", (v) => v.state === "running", 20_000)
-    process.kill((await view(d, "slow")).pid, "SIGKILL")
+    const killed = await view(d, "slow")
+    process.kill(killed.pid, "SIGKILL")
+    // Its new run, not the view from before the kill: another pid, started later.
     const slow = await waitForView(
       d,
       "slow",
       "healthy again",
-      (v) => v.state === "running" && v.started_at !== null,
+      (v) =>
+        v.state === "running" &&
+        v.pid !== killed.pid &&
+        v.started_at !== null &&
+        Date.parse(v.started_at) > Date.parse(killed.started_at),
       20_000,
     )
     const next = await waitForView(
@@ -239,6 +279,38 @@ describe("shutdown deadline", () => {
       reader.kill("SIGKILL")
     }
   }, 60_000)
+})
+
+describe("shutdown under systemd", () => {
+  it("tells systemd it is stopping and extends the stop timeout to its own deadline (STOPPING=1, EXTEND_TIMEOUT_USEC)", async () => {
+    const addon = sdNotifyAddon()
+    if (typeof addon === "string") throw new Error(addon)
+    const dir = tempDir()
+    // systemd's end of NOTIFY_SOCKET: a datagram socket that tells who sent each message.
+    const socket = join(dir, "systemd.notify")
+    const got: Array<NotifyDatagram> = []
+    const binding = addon.bind(socket, (message) => got.push(message))
+    try {
+      // The chain web -> db: (1 s + 5 s + 2 s) + (3 s + 5 s + 2 s), plus 5 s = 23 s.
+      const d = daemons.track(
+        await startDaemon({
+          dir,
+          env: { NOTIFY_SOCKET: socket },
+          body:
+            `[services.db]\ncommand = "${FIXTURES}/sleeper.sh"\nstop_timeout = "3s"\n` +
+            `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\nstop_timeout = "1s"\ndepends_on = ["db"]\n`,
+        }),
+      )
+      await waitFor("READY=1", () => (got.some((m) => m.text === "READY=1") ? true : undefined))
+      expect(await d.stop()).toBe(0)
+      const stopping = got.find((m) => m.text.split("\n").includes("STOPPING=1"))
+      expect(stopping?.text).toBe("STOPPING=1\nEXTEND_TIMEOUT_USEC=23000000")
+      // As root, systemd-notify speaks for its parent: NotifyAccess=main sees dockless itself.
+      if (process.getuid?.() === 0) expect(stopping?.pid).toBe(d.child.pid)
+    } finally {
+      binding.close()
+    }
+  }, 30_000)
 })
 
 describe("the root's intensity", () => {

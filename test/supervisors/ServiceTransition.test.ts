@@ -3,18 +3,10 @@
 // event (current and stale: an exit of an earlier run, a cancelled timer, a late spawn result).
 // Each cell pins the next state, the desired state, the group hold and the actions in order.
 // Reading a row tells what a service does in that state; a changed cell is a changed behaviour.
+// The same table for a group member is MemberTransition.test.ts.
 import { describe, expect, it } from "vitest"
 import { transition } from "../../src/supervisors/ServiceTransition.ts"
-import {
-  EVENTS,
-  MEMBER_EVENTS,
-  MEMBER_STATES,
-  NOW,
-  render,
-  renderRestart,
-  restartCell,
-  STATES,
-} from "./transitionCells.ts"
+import { EVENTS, NOW, render, renderRestart, restartCell, STATES } from "./transitionCells.ts"
 
 const TABLE: Record<string, Record<string, string>> = {
   Stopped: {
@@ -566,69 +558,6 @@ const TABLE: Record<string, Record<string, string>> = {
   },
 }
 
-/**
- * A group member: its crashes are reported to its group, which counts them against the group's
- * intensity (a member never gives up on its own); a delegated member waits, held, for its group.
- */
-const MEMBER_TABLE: Record<string, Record<string, string>> = {
-  "Running/counted": {
-    Start: "Running running : CancelBackoff Reply",
-    SpawnRefused: "Running running : ",
-    Exited: "Backoff running : EndRun Note Report ArmBackoff Publish",
-    "HealthChecked/fail": "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
-    KillOverdue: "Running running : ",
-  },
-  "Running/counted/past intensity": {
-    Start: "Running running : CancelBackoff Reply",
-    SpawnRefused: "Running running : ",
-    Exited: "Backoff running : EndRun Note Report ArmBackoff Publish",
-    "HealthChecked/fail": "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
-    KillOverdue: "Running running : ",
-  },
-  "Stopping/fault/counted": {
-    Start: "Stopping/start-again running : CancelBackoff Reply",
-    SpawnRefused: "Stopping/fault running : ",
-    Exited: "Backoff running : EndRun Note Report ArmBackoff Publish",
-    "HealthChecked/fail": "Stopping/fault running : ",
-    KillOverdue: "Backoff running : Note EndRun Note Report ArmBackoff Publish",
-  },
-  "Stopped/counted": {
-    Start: "Stopped running : CancelBackoff Spawn(free) Reply",
-    SpawnRefused: "Backoff running : Note Report ArmBackoff Publish",
-    Exited: "Stopped running : ",
-    "HealthChecked/fail": "Stopped running : ",
-    KillOverdue: "Stopped running : ",
-  },
-  "Running/delegated": {
-    Start: "Running running : CancelBackoff Reply",
-    SpawnRefused: "Running running : ",
-    Exited: "Backoff running held : EndRun Note Report Publish",
-    "HealthChecked/fail": "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
-    KillOverdue: "Running running : ",
-  },
-  "Running/delegated/past intensity": {
-    Start: "Running running : CancelBackoff Reply",
-    SpawnRefused: "Running running : ",
-    Exited: "Backoff running held : EndRun Note Report Publish",
-    "HealthChecked/fail": "Stopping/fault running : Note Note Signal ArmStopOverdue Publish",
-    KillOverdue: "Running running : ",
-  },
-  "Stopping/fault/delegated": {
-    Start: "Stopping/start-again running : CancelBackoff Reply",
-    SpawnRefused: "Stopping/fault running : ",
-    Exited: "Backoff running held : EndRun Note Report Publish",
-    "HealthChecked/fail": "Stopping/fault running : ",
-    KillOverdue: "Backoff running held : Note EndRun Note Report Publish",
-  },
-  "Stopped/delegated": {
-    Start: "Stopped running : CancelBackoff Spawn(free) Reply",
-    SpawnRefused: "Backoff running held : Note Report Publish",
-    Exited: "Stopped running : ",
-    "HealthChecked/fail": "Stopped running : ",
-    KillOverdue: "Stopped running : ",
-  },
-}
-
 describe("ServiceTransition, every state × every event", () => {
   for (const [state, model] of STATES) {
     it(`from ${state}`, () => {
@@ -642,17 +571,6 @@ describe("ServiceTransition, every state × every event", () => {
   it("covers every state of the table", () => {
     expect(Object.keys(TABLE)).toEqual(STATES.map(([state]) => state))
   })
-})
-
-describe("ServiceTransition of a group member, every state × the events who counts restarts changes", () => {
-  for (const [state, model] of MEMBER_STATES) {
-    it(`from ${state}`, () => {
-      const row = MEMBER_TABLE[state] ?? {}
-      for (const [event, make] of EVENTS.filter(([e]) => MEMBER_EVENTS.includes(e))) {
-        expect.soft(render(transition(model, make(), NOW)), `${state} × ${event}`).toBe(row[event])
-      }
-    })
-  }
 })
 
 /**

@@ -63,11 +63,15 @@ export const STATES: ReadonlyArray<readonly [string, ServiceModel]> = [
   ["Stopped/dependency", { ...base, hold: { by: "dependency", why: "stopped because db failed" } }],
 ]
 
-/** The same service as a member of a one_for_one group (counted) and of a one_for_all or rest_for_one group (delegated). */
+/**
+ * Every state of STATES for a member of a one_for_one group (counted) and of a one_for_all or
+ * rest_for_one group (delegated), and a run past what the service's own intensity would allow
+ * (a member has none: its group counts).
+ */
 export const MEMBER_STATES: ReadonlyArray<readonly [string, ServiceModel]> = (
   ["counted", "delegated"] as const
 ).flatMap((membership) => [
-  [`Running/${membership}`, { ...base, membership, state: ServiceState.Running(live) }],
+  ...STATES.map(([name, model]) => [`${name}/${membership}`, { ...model, membership }] as const),
   [
     `Running/${membership}/past intensity`,
     {
@@ -77,12 +81,7 @@ export const MEMBER_STATES: ReadonlyArray<readonly [string, ServiceModel]> = (
       history: { failures: 10, window: Array.from({ length: 10 }, (_, i) => NOW - 1000 * i) },
     },
   ],
-  [`Stopping/fault/${membership}`, { ...stopping("fault"), membership }],
-  [`Stopped/${membership}`, { ...base, membership }],
 ])
-
-/** The events whose outcome depends on who counts restarts. */
-export const MEMBER_EVENTS = ["Exited", "SpawnRefused", "HealthChecked/fail", "KillOverdue", "Start"]
 
 const reply = (): Reply => Deferred.unsafeMake(FiberId.none)
 const down = () => Deferred.unsafeMake<void>(FiberId.none)

@@ -91,6 +91,8 @@ export const startDaemon = async (
     tls?: boolean
     /** What runs node (e.g. qemu-user and an arm64 Node); this test's own Node by default. */
     node?: ReadonlyArray<string>
+    /** Set in the daemon's environment beside this process's (e.g. NOTIFY_SOCKET, as systemd sets it). */
+    env?: Readonly<Record<string, string>>
   } = {},
 ): Promise<Daemon> => {
   const dir = options.dir ?? tempDir()
@@ -100,7 +102,7 @@ export const startDaemon = async (
     configPath,
     `listen_port = ${port}\nlisten_host = "127.0.0.1"\ndata_dir = "data"\n\n[auth]\ntoken = "${TOKEN}"\n${options.auth ?? ""}\n\n${options.body ?? ""}\n`,
   )
-  return launch(dir, configPath, port, options.readyMs, options.tls, options.node)
+  return launch(dir, configPath, port, options.readyMs, options.tls, options.node, options.env)
 }
 
 /** Starts the daemon on a config; `readyMs` bounds the wait for its API (a big boot takes longer). */
@@ -112,11 +114,13 @@ export const launch = async (
   /** Served over HTTPS: ready when it logs so (fetch cannot trust its certificate). */
   tls = false,
   node: ReadonlyArray<string> = [process.execPath],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<Daemon> => {
   const [program = process.execPath, ...prefix] = node
   const child = spawn(program, [...prefix, ...nodeFlags, BUNDLE, "run", "--config", configPath], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   })
   const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
