@@ -22,6 +22,12 @@ export interface SpawnRequest {
    * os/Credentials.ts): spawned first, with the command and args after them. Empty: none.
    */
   readonly via: ReadonlyArray<string>
+  /**
+   * The user and group Node's own spawn switches to, when that is all the identity takes
+   * (SpawnPlan.ts): no tool runs first then. Undefined: the daemon's own.
+   */
+  readonly uid?: number | undefined
+  readonly gid?: number | undefined
   readonly stopSignal: NodeJS.Signals
   readonly stopTimeoutMs: number
 }
@@ -117,6 +123,8 @@ const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
         detached: true,
         cwd: request.cwd,
         env: request.env,
+        ...(request.uid === undefined ? {} : { uid: request.uid }),
+        ...(request.gid === undefined ? {} : { gid: request.gid }),
       })
       child.once("error", (error: NodeJS.ErrnoException) => {
         if (child.pid === undefined) {

@@ -177,6 +177,57 @@ describe.runIf(process.getuid?.() === 0)("a service with `user`", () => {
     expect(environOf(view.pid)).toMatchObject({ HOME: "/srv/own", USER, LOGNAME: USER })
   })
 
+  it("switches a user in no other group by Node's own spawn, and one in a second group through setpriv, both with initgroups' groups", async () => {
+    const d = daemons.track(
+      await startDaemon({
+        body: [
+          `[services.plain]`,
+          `command = "${FIXTURES}/sleeper.sh"`,
+          `cwd = "/"`,
+          `user = "nobody"`,
+          `[services.grouped]`,
+          `command = "${FIXTURES}/sleeper.sh"`,
+          `cwd = "/"`,
+          `user = "${USER}"`,
+        ].join("\n"),
+      }),
+    )
+    const nobody = idOf("-u", "nobody")
+    const nogroup = idOf("-g", "nobody")
+    const plain = await waitForView(
+      d,
+      "plain",
+      "running as nobody",
+      (v) => v.identity?.user.name === "nobody",
+    )
+    expect(statusField(plain.pid, "Uid").split(/\s+/)).toEqual([nobody, nobody, nobody, nobody].map(String))
+    expect(statusField(plain.pid, "Gid").split(/\s+/)).toEqual(
+      [nogroup, nogroup, nogroup, nogroup].map(String),
+    )
+    // libuv's setgroups(0): no supplementary group, where initgroups would list nogroup, the gid itself.
+    expect(statusField(plain.pid, "Groups")).toBe("")
+    expect(environOf(plain.pid)["HOME"]).toBe("/nonexistent")
+
+    const grouped = await waitForView(
+      d,
+      "grouped",
+      "running as its user",
+      (v) => v.identity?.user.name === USER,
+    )
+    const groups = statusField(grouped.pid, "Groups").split(/\s+/).map(Number).sort()
+    expect(groups).toEqual([idOf("-g", USER), gidOf(EXTRA)].sort())
+
+    // A restart gives the same identity again.
+    process.kill(plain.pid, "SIGKILL")
+    const again = await waitForView(
+      d,
+      "plain",
+      "restarted as nobody",
+      (v) => v.pid !== plain.pid && v.identity?.user.name === "nobody",
+    )
+    expect(statusField(again.pid, "Uid").split(/\s+/)[0]).toBe(String(nobody))
+  })
+
   it("treats a missing command as a failed start: its restart policy decides, and it runs once the command is there", async () => {
     // A folder the user can reach (mkdtemp makes it 0700), where the command appears later.
     const dir = tempDir()
