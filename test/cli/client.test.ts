@@ -27,7 +27,7 @@ let d: Daemon
 
 beforeAll(async () => {
   d = await startDaemon({
-    body: [`[services.sl]`, `command = "${FIXTURES}/sleeper.sh"`, `ports = [41901]`].join("\n"),
+    body: [`[services.sl]`, `command = "${FIXTURES}/sleeper.sh"`, `ports = [31901]`].join("\n"),
   })
   daemons.push(d)
   pids.push((await waitForView(d, "sl", "running", (v) => v.state === "running")).pid)
@@ -73,14 +73,14 @@ describe("dockless status", () => {
     expect(lines[0]).toMatch(/^NAME\s+STATE/)
     const row = lines.find((l) => l.startsWith("sl "))
     expect(row).toMatch(/^sl\s+running\s+\d+/)
-    expect(row).toContain("41901")
+    expect(row).toContain("31901")
   })
 
   it("prints one service as JSON with --json", async () => {
     const r = await withConfig("status", "sl", "--json")
     expect(r.code, r.stderr).toBe(0)
     const view = JSON.parse(r.stdout)
-    expect(view).toMatchObject({ name: "sl", state: "running", source: "config", ports: [41901] })
+    expect(view).toMatchObject({ name: "sl", state: "running", source: "config", ports: [31901] })
   })
 
   it("prints every service as a JSON array with --json and no name", async () => {

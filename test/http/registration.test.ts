@@ -48,7 +48,7 @@ describe("persistence across a restart of Dockless", () => {
     const res = await d.api("POST", "/api/services", {
       name: "keeper",
       command: sleeper,
-      ports: [41801],
+      ports: [31801],
       env: { GREETING: "hi" },
     })
     expect(res.status).toBe(201)
@@ -60,7 +60,7 @@ describe("persistence across a restart of Dockless", () => {
     await waitFor("the old process to be gone", () => (isAlive(first.pid) ? undefined : true))
     const back = await waitForView(d2, "keeper", "running again", (v) => v.state === "running")
     pids.push(back.pid)
-    expect(back).toMatchObject({ source: "api", desired: "running", ports: [41801] })
+    expect(back).toMatchObject({ source: "api", desired: "running", ports: [31801] })
     expect(back.spec.env).toEqual({ GREETING: "hi" })
     const names = (await d2.json("GET", "/api/services")).map((v: { name: string }) => v.name)
     expect(names).toEqual(["cfg", "keeper"])

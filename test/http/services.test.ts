@@ -25,7 +25,7 @@ beforeAll(async () => {
     body: [
       `[services.web]`,
       `command = "${sleeper}"`,
-      `ports = [41711]`,
+      `ports = [31711]`,
       ``,
       `[services.idle]`,
       `command = "${sleeper}"`,
@@ -74,7 +74,7 @@ describe("reading services", () => {
       "spec",
     ])
       expect(web, key).toHaveProperty(key)
-    expect(web).toMatchObject({ source: "config", state: "running", desired: "running", ports: [41711] })
+    expect(web).toMatchObject({ source: "config", state: "running", desired: "running", ports: [31711] })
     expect(new Date(web.started_at).toISOString()).toBe(web.started_at)
     expect(views[1]).toMatchObject({ name: "idle", state: "stopped", desired: "stopped", pid: null })
   })
@@ -145,11 +145,11 @@ describe("start, stop, restart", () => {
 
 describe("registration", () => {
   it("registers a service with 201, a Location header and source api, and starts it", async () => {
-    const res = await d.api("POST", "/api/services", { name: "reg1", command: sleeper, ports: [41712] })
+    const res = await d.api("POST", "/api/services", { name: "reg1", command: sleeper, ports: [31712] })
     expect(res.status).toBe(201)
     expect(res.headers.get("location")).toBe("/api/services/reg1")
     const view = await res.json()
-    expect(view).toMatchObject({ name: "reg1", source: "api", desired: "running", ports: [41712] })
+    expect(view).toMatchObject({ name: "reg1", source: "api", desired: "running", ports: [31712] })
     const running = await waitForView(d, "reg1", "running", (v) => v.state === "running")
     pids.push(running.pid)
     const names = (await d.json("GET", "/api/services")).map((v: { name: string }) => v.name)
@@ -170,10 +170,10 @@ describe("registration", () => {
 
   it("refuses a port already reserved with 409 naming both services", async () => {
     const error = await expectError(
-      await d.api("POST", "/api/services", { name: "thief", command: sleeper, ports: [41711] }),
+      await d.api("POST", "/api/services", { name: "thief", command: sleeper, ports: [31711] }),
       409,
     )
-    expect(error.error).toContain("41711")
+    expect(error.error).toContain("31711")
     expect(error.error).toContain("web")
     expect(error.error).toContain("thief")
     expect((await d.api("GET", "/api/services/thief")).status).toBe(404)
@@ -370,14 +370,14 @@ describe("registration", () => {
 describe("replace and delete", () => {
   it("replaces a registered service's spec and restarts it when it was running", async () => {
     const before = await waitForView(d, "reg1", "running", (v) => v.state === "running")
-    const res = await d.api("PUT", "/api/services/reg1", { command: sleeper, ports: [41713] })
+    const res = await d.api("PUT", "/api/services/reg1", { command: sleeper, ports: [31713] })
     expect(res.status).toBe(200)
-    expect((await res.json()).spec.ports).toEqual([41713])
+    expect((await res.json()).spec.ports).toEqual([31713])
     const after = await waitForView(
       d,
       "reg1",
       "running with the new spec",
-      (v) => v.state === "running" && v.pid !== before.pid && v.ports[0] === 41713,
+      (v) => v.state === "running" && v.pid !== before.pid && v.ports[0] === 31713,
     )
     pids.push(after.pid)
     await waitFor("the old process to be gone", () => (isAlive(before.pid) ? undefined : true))
@@ -402,7 +402,7 @@ describe("replace and delete", () => {
       400,
     )
     expect(error.details.map((i) => i.path)).toContain("restart")
-    expect((await d.json("GET", "/api/services/reg1")).spec.ports).toEqual([41713])
+    expect((await d.json("GET", "/api/services/reg1")).spec.ports).toEqual([31713])
   })
 
   it("refuses PUT and DELETE of a service defined in config.toml with 409", async () => {
@@ -421,7 +421,7 @@ describe("replace and delete", () => {
     expect((await d.api("GET", "/api/services/reg1")).status).toBe(404)
     await waitFor("the deleted service's process to be gone", () => (isAlive(before.pid) ? undefined : true))
     // Its port is free for another registration now.
-    const again = await d.api("POST", "/api/services", { name: "reg2", command: sleeper, ports: [41713] })
+    const again = await d.api("POST", "/api/services", { name: "reg2", command: sleeper, ports: [31713] })
     expect(again.status).toBe(201)
     pids.push((await waitForView(d, "reg2", "running", (v) => v.state === "running")).pid)
   })

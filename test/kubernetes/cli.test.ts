@@ -29,7 +29,7 @@ describe("dockless export kubernetes", () => {
   it("exports a registered service with config.toml's, from the daemon and then from services.json", async () => {
     const d = daemons.track(
       await startDaemon({
-        body: `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\nrestart = "always"\nports = [41981]\n`,
+        body: `[services.web]\ncommand = "${FIXTURES}/sleeper.sh"\nrestart = "always"\nports = [31981]\n`,
       }),
     )
     const registered = {
