@@ -56,7 +56,12 @@ export const checkConfig = (
         ? `note: checked ${file} (the config.toml in this folder); the installed Dockless reads ` +
           `${systemPath}: \`${asTyped(["check", "--config", systemPath])}\` checks that one`
         : ""
-    return { code: 0, stdout: "ok", stderr: note } satisfies CheckResult
+    // What run would warn about at start (a group member's own intensity, ignored), said now too.
+    const notes = [
+      ...config.notices.map((notice) => `note: ${file}: ${notice}`),
+      ...(note === "" ? [] : [note]),
+    ]
+    return { code: 0, stdout: "ok", stderr: notes.join("\n") } satisfies CheckResult
   }).pipe(Effect.catchTag("ConfigInvalid", (error) => Effect.succeed(invalid(error.message))))
 
 export const check = (configPath: string | undefined): Effect.Effect<number> =>

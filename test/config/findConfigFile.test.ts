@@ -96,6 +96,27 @@ describe("dockless check", () => {
     }),
   )
 
+  it.scoped(
+    "notes a group member's own intensity, which its group's replaces (issue 17), and still answers ok",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const file = yield* writeText(
+          path.join(dir, "config.toml"),
+          `[services.db]\ncommand = "sleep"\nintensity = { max_restarts = 3 }\n` +
+            `[services.api]\ncommand = "sleep"\n` +
+            `[supervisors.backend]\nstrategy = "rest_for_one"\nchildren = ["db", "api"]\n`,
+        )
+        expect(yield* checkConfig(file, {}, "/", path.join(dir, "none"))).toEqual({
+          code: 0,
+          stdout: "ok",
+          stderr:
+            `note: ${file}: services.db.intensity is ignored: "db" is a child of [supervisors.backend], ` +
+            `whose intensity counts its restarts`,
+        })
+      }),
+  )
+
   it.scoped("prints every issue, one per line, and exits 2 for an invalid config", () =>
     Effect.gen(function* () {
       const dir = yield* tempDir
