@@ -9,6 +9,7 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { axeSerious, launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+import { recordToasts, toastsSeen as toastsSeenOn } from "./toasts.ts"
 
 const SERVICES = `
 [services.web]
@@ -39,22 +40,13 @@ const activeName = () => page.evaluate(() => document.activeElement?.getAttribut
 
 declare global {
   interface Window {
-    /** Every toast element the page has added, kept after it is dismissed (the init script's record). */
-    __toasts?: Array<HTMLElement>
     /** Every Notification the page constructed, and the last one. */
     __notifications?: Array<{ title: string; body: string }>
     __lastNotification?: Notification
   }
 }
 
-/** Every toast the page has shown so far, in order, as "kind: text". */
-const toastsSeen = () =>
-  page.evaluate(() =>
-    (window.__toasts ?? []).map(
-      (el) =>
-        `${el.classList.contains("toast-error") ? "error" : "ok"}: ${el.querySelector("span")?.textContent}`,
-    ),
-  )
+const toastsSeen = () => toastsSeenOn(page)
 const notificationsMade = () => page.evaluate(() => [...(window.__notifications ?? [])])
 
 const viewOf = async (name: string) => (await daemon.api("GET", `/api/services/${name}`)).body
@@ -80,12 +72,11 @@ beforeAll(async () => {
   daemon = await startDaemon({ extraToml: SERVICES })
   browser = await launchBrowser()
   await browser.context.grantPermissions(["notifications"], { origin: daemon.url })
-  // Records what the page shows and asks of the browser; Notification is wrapped, not replaced:
+  // Records the toasts, and the notifications the page asks for; Notification is wrapped, not replaced:
   // the real constructor still runs, so the page gets a real notification object back.
+  await recordToasts(browser.context)
   await browser.context.addInitScript(() => {
-    const toasts: Array<HTMLElement> = []
     const made: Array<{ title: string; body: string }> = []
-    window.__toasts = toasts
     window.__notifications = made
     const Real = window.Notification
     class Recorded extends Real {
@@ -96,12 +87,6 @@ beforeAll(async () => {
       }
     }
     window.Notification = Recorded
-    // Elements, read when asked: Alpine fills in a toast's text and kind after adding it.
-    new MutationObserver((records) => {
-      for (const r of records)
-        for (const node of r.addedNodes)
-          if (node instanceof HTMLElement && node.classList.contains("toast")) toasts.push(node)
-    }).observe(document, { childList: true, subtree: true })
   })
   page = await browser.context.newPage()
   await page.setViewportSize({ width: 1366, height: 850 })

@@ -10,6 +10,7 @@ import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { FIXTURES } from "../support/daemon.ts"
 import { launchBrowser, startDaemon, TOKEN, until, type Daemon } from "./support.ts"
+import { recordToasts, toastsSeen as toastsSeenOn } from "./toasts.ts"
 
 /** A webhook's receiving end: every body it got, answering `status`. */
 interface Hook {
@@ -47,21 +48,7 @@ let refuser: Hook
 const row = (name: string) => page.locator(`tbody.svc[data-service="${name}"]`)
 const viewOf = async (name: string) => (await daemon.api("GET", `/api/services/${name}`)).body
 
-declare global {
-  interface Window {
-    /** Every toast element the page added, kept after it is dismissed (the init script's record). */
-    __seenToasts?: Array<HTMLElement>
-  }
-}
-
-/** Every toast the page has shown so far, in order, as "kind: text" (toasts go after 4-8 s). */
-const toastsSeen = () =>
-  page.evaluate(() =>
-    (window.__seenToasts ?? []).map(
-      (el) =>
-        `${el.classList.contains("toast-error") ? "error" : "ok"}: ${el.querySelector("span")?.textContent}`,
-    ),
-  )
+const toastsSeen = () => toastsSeenOn(page)
 
 const toastSeen = (what: string, match: (toast: string) => boolean) =>
   until(what, async () => (await toastsSeen()).find(match))
@@ -77,16 +64,7 @@ beforeAll(async () => {
       `retries = 0\n\n${sleeper("first")}`,
   })
   browser = await launchBrowser()
-  // Elements, read when asked: Alpine fills in a toast's text and kind after adding it.
-  await browser.context.addInitScript(() => {
-    const toasts: Array<HTMLElement> = []
-    window.__seenToasts = toasts
-    new MutationObserver((records) => {
-      for (const r of records)
-        for (const node of r.addedNodes)
-          if (node instanceof HTMLElement && node.classList.contains("toast")) toasts.push(node)
-    }).observe(document, { childList: true, subtree: true })
-  })
+  await recordToasts(browser.context)
   page = await browser.context.newPage()
   page.setDefaultTimeout(15_000)
   await page.goto(daemon.url + "/")
