@@ -8,7 +8,7 @@
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises"
-import { createRequire } from "node:module"
+import { builtinModules, createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
@@ -37,8 +37,45 @@ const commit = (() => {
   }
 })()
 
+// Node's own modules are loaded with require(), not import. An `import` of a builtin goes through
+// an ES module facade that reads every export once, and on Node 22+ some exports are getters that
+// load whole subsystems: node:http's WebSocket loads undici, which loads http2, tls, zlib and
+// worker_threads; node:util's TextDecoder loads worker_threads. A bare http server imported that
+// way is 10.5 MiB heavier on Node 22, 13.7 on 24 and 15 on 26 than one that requires node:http
+// (Node 20: no difference), and compiling those modules costs every start ~40 ms.
+// docs/measurements.md, "Node's builtins through require".
+const builtins = new Set(builtinModules)
+const LAZY = "dockless:lazy-builtin"
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^[a-z_/0-9:-]+$/ }, (args) => {
+      if (args.path === LAZY) return { path: LAZY, namespace: "builtin" }
+      if (!args.path.startsWith("node:") && !builtins.has(args.path)) return undefined
+      return { path: args.path, namespace: "builtin" }
+    })
+    esbuild.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents:
+        args.path === LAZY
+          ? // Reads no export until it is used: esbuild's CommonJS interop copies a module's
+            // properties by their descriptors, and on Node 22+ reading one of node:util's
+            // (parseArgs, diff) loads it and what it needs.
+            `module.exports = (id) => {
+  const builtin = process.getBuiltinModule(id)
+  const exported = {}
+  for (const name of Object.getOwnPropertyNames(builtin))
+    Object.defineProperty(exported, name, { get: () => builtin[name], enumerable: true })
+  return exported
+}`
+          : `module.exports = require(${JSON.stringify(LAZY)})(${JSON.stringify(args.path)})`,
+      loader: "js",
+    }))
+  },
+}
+
 await rm(staging, { recursive: true, force: true })
 const server = await build({
+  plugins: [builtinsByRequire],
   entryPoints: { dockless: join(root, "src/main.ts") },
   outdir: staging,
   // A dynamic import() becomes its own file in chunks/, loaded only when reached: TLS (node-forge)
@@ -65,7 +102,7 @@ const server = await build({
   define: { __DOCKLESS_COMMIT__: JSON.stringify(commit), __DOCKLESS_VERSION__: JSON.stringify(version) },
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: {
-    js: `#!/usr/bin/env -S node ${pkg.nodeFlags.join(" ")}\nimport { createRequire as __dlCreateRequire } from 'node:module'; const require = __dlCreateRequire(import.meta.url);`,
+    js: `#!/usr/bin/env -S node ${pkg.nodeFlags.join(" ")}\nconst require = process.getBuiltinModule("node:module").createRequire(import.meta.url);`,
   },
 })
 await chmod(bundle, 0o755)
