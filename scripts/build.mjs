@@ -37,37 +37,28 @@ const commit = (() => {
   }
 })()
 
-// Node's own modules are loaded with require(), not import. An `import` of a builtin goes through
-// an ES module facade that reads every export once, and on Node 22+ some exports are getters that
-// load whole subsystems: node:http's WebSocket loads undici, which loads http2, tls, zlib and
-// worker_threads; node:util's TextDecoder loads worker_threads. A bare http server imported that
-// way is 10.5 MiB heavier on Node 22, 13.7 on 24 and 15 on 26 than one that requires node:http
-// (Node 20: no difference), and compiling those modules costs every start ~40 ms.
-// docs/measurements.md, "Node's builtins through require".
+// Node's own modules are taken with process.getBuiltinModule() (Node 20.16+), not imported. An
+// `import` of a builtin goes through an ES module facade that reads every export once, and on Node
+// 22+ some exports are getters that load whole subsystems: node:http's WebSocket loads undici,
+// which loads http2, tls, zlib and worker_threads. A bare http server that imports node:http is
+// 10.5 MiB heavier on Node 22, 13.7 on 24 and 15 on 26 than one that requires it (Node 20: no
+// difference), and compiling what it loads costs each start ~40 ms (docs/measurements.md,
+// "Node's builtins without import").
 const builtins = new Set(builtinModules)
-const LAZY = "dockless:lazy-builtin"
-const builtinsByRequire = {
-  name: "builtins-by-require",
+const builtinsWithoutImport = {
+  name: "builtins-without-import",
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^[a-z_/0-9:-]+$/ }, (args) => {
-      if (args.path === LAZY) return { path: LAZY, namespace: "builtin" }
-      if (!args.path.startsWith("node:") && !builtins.has(args.path)) return undefined
-      return { path: args.path, namespace: "builtin" }
-    })
+    esbuild.onResolve({ filter: /^[a-z_/0-9:]+$/ }, (args) =>
+      args.path.startsWith("node:") || builtins.has(args.path)
+        ? { path: args.path, namespace: "builtin" }
+        : undefined,
+    )
+    // An object that inherits the builtin's exports, and has none of its own: esbuild's CommonJS
+    // interop copies a module's own properties by their descriptors, and on Node 22+ reading
+    // some of node:util's (parseArgs, diff) loads them and what they need. Each use reads the
+    // export through the prototype, when it is used.
     esbuild.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
-      contents:
-        args.path === LAZY
-          ? // Reads no export until it is used: esbuild's CommonJS interop copies a module's
-            // properties by their descriptors, and on Node 22+ reading one of node:util's
-            // (parseArgs, diff) loads it and what it needs.
-            `module.exports = (id) => {
-  const builtin = process.getBuiltinModule(id)
-  const exported = {}
-  for (const name of Object.getOwnPropertyNames(builtin))
-    Object.defineProperty(exported, name, { get: () => builtin[name], enumerable: true })
-  return exported
-}`
-          : `module.exports = require(${JSON.stringify(LAZY)})(${JSON.stringify(args.path)})`,
+      contents: `module.exports = Object.create(process.getBuiltinModule(${JSON.stringify(args.path)}))`,
       loader: "js",
     }))
   },
@@ -75,7 +66,7 @@ const builtinsByRequire = {
 
 await rm(staging, { recursive: true, force: true })
 const server = await build({
-  plugins: [builtinsByRequire],
+  plugins: [builtinsWithoutImport],
   entryPoints: { dockless: join(root, "src/main.ts") },
   outdir: staging,
   // A dynamic import() becomes its own file in chunks/, loaded only when reached: TLS (node-forge)

@@ -58,6 +58,20 @@ const fullCollection = (): (() => void) | undefined => {
 }
 
 /**
+ * Runs a full collection and says whether it could. The context gc() comes from is made at the
+ * first one, not at start: it holds ~1.1 MiB (Node 24), which an idle daemon, never governed,
+ * should not carry.
+ */
+const collector = (): (() => boolean) => {
+  let gc: (() => void) | undefined | "not yet" = "not yet"
+  return () => {
+    if (gc === "not yet") gc = fullCollection()
+    gc?.()
+    return gc !== undefined
+  }
+}
+
+/**
  * The old space alone: promoted objects land there. Large objects (a 130 KiB list answer) have
  * a space of their own, freed whole by V8's own collections.
  */
@@ -74,8 +88,7 @@ export class HeapGovernor extends Context.Tag("dockless/monitor/HeapGovernor")<
     return Layer.scoped(
       HeapGovernor,
       Effect.gen(function* () {
-        const collect = fullCollection()
-        if (collect === undefined) return { collections: Effect.succeed({ count: 0, ms: 0 }) }
+        const collect = collector()
         let kept = used()
         let keptAt = performance.now()
         let count = 0
@@ -95,7 +108,7 @@ export class HeapGovernor extends Context.Tag("dockless/monitor/HeapGovernor")<
               kind === constants.NODE_PERFORMANCE_GC_MINOR &&
               shouldCollect(governance, kept, now, at - keptAt)
             ) {
-              collect()
+              if (!collect()) return
               keptAt = performance.now()
               ms += keptAt - at
               count += 1
