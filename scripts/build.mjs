@@ -48,10 +48,14 @@ const builtins = new Set(builtinModules)
 const builtinsWithoutImport = {
   name: "builtins-without-import",
   setup(esbuild) {
+    // A dynamic import() stays Node's: it is lazy already, and the module it resolves to must
+    // carry the builtin's exports as its own (src/ takes those it loads late with getBuiltinModule).
     esbuild.onResolve({ filter: /^[a-z_/0-9:]+$/ }, (args) =>
-      args.path.startsWith("node:") || builtins.has(args.path)
-        ? { path: args.path, namespace: "builtin" }
-        : undefined,
+      !args.path.startsWith("node:") && !builtins.has(args.path)
+        ? undefined
+        : args.kind === "dynamic-import"
+          ? { path: args.path, external: true }
+          : { path: args.path, namespace: "builtin" },
     )
     // An object that inherits the builtin's exports, and has none of its own: esbuild's CommonJS
     // interop copies a module's own properties by their descriptors, and on Node 22+ reading

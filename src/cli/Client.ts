@@ -95,7 +95,7 @@ const isTls = (socket: object): socket is TLSSocket => "getPeerCertificate" in s
 
 /**
  * A request over HTTPS to a server that must present the certificate with `fingerprint`.
- * node:https is imported only here: the daemon, which shares this bundle, never loads it for this.
+ * node:https is loaded only here: the daemon, which shares this bundle, never loads it for this.
  */
 const pinnedFetch = async (
   url: string,
@@ -103,7 +103,7 @@ const pinnedFetch = async (
   headers: Record<string, string>,
   fingerprint: string,
 ) => {
-  const { request: httpsRequest } = await import("node:https")
+  const { request: httpsRequest } = process.getBuiltinModule("node:https")
   return new Promise<Response>((done, fail) => {
     const req = httpsRequest(url, { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
       const chunks: Array<Buffer> = []

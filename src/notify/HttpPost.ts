@@ -19,10 +19,14 @@ const ANSWER_CHARS = 200
 
 type Requester = (url: URL, options: RequestOptions, answer: (res: IncomingMessage) => void) => ClientRequest
 
+// Taken with getBuiltinModule, not import(): on Node 22+ importing node:http reads its WebSocket
+// export, which loads undici (scripts/build.mjs).
 const requesterFor = (url: URL): Effect.Effect<Requester> =>
-  url.protocol === "https:"
-    ? Effect.promise(() => import("node:https")).pipe(Effect.map((https) => https.request))
-    : Effect.promise(() => import("node:http")).pipe(Effect.map((http) => http.request))
+  Effect.sync(() =>
+    url.protocol === "https:"
+      ? process.getBuiltinModule("node:https").request
+      : process.getBuiltinModule("node:http").request,
+  )
 
 const send = (request: Requester, url: URL, post: PostRequest) =>
   Effect.async<void, DeliveryFailed>((resume) => {
