@@ -17,10 +17,10 @@ import { figure } from "../support/figures.ts"
 const COUNT = 200
 const RUNS = 3
 /**
- * Issue 21's target is 1.5 × the floor; BENCHMARKS.md has it missed on every Node (2.2 × on 20,
- * 2.8 × on 22 and 24 with 2 repetitions): Node's spawn is fast enough that the floor takes ~300 ms
- * for 200, and Dockless's own start, ~400 ms of module loading, Effect's runtime and GC before
- * and between the spawns, shows (docs/measurements.md). On a loaded machine the fork waits
+ * Issue 21's target is 1.5 × the floor; BENCHMARKS.md has it missed on every Node (2.0 × on 20,
+ * 2.5–2.6 × on 22, 24 and 26 with 2 repetitions): Node's spawn is fast enough that the floor takes
+ * ~300 ms for 200, and Dockless's own start, ~400 ms of module loading, Effect's runtime and GC
+ * before and between the spawns, shows (docs/measurements.md). On a loaded machine the fork waits
  * dominate both and the ratio drops (1.46 × on Node 20 at load 2.4). The budget catches a
  * regression like issue 21's (5.2 ×) without failing on the miss that is known and written down.
  */
