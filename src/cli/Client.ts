@@ -13,7 +13,6 @@ import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
 import { defaultConfig, type Config } from "../config/Config.ts"
 import { findConfigFile, loadConfig } from "../config/ConfigFile.ts"
-import { X509Certificate } from "node:crypto"
 import { systemErrorReason } from "../os/SystemError.ts"
 import { withSudo } from "./Invocation.ts"
 
@@ -80,6 +79,8 @@ const servedFingerprint = (config: Config): Read<string> | undefined => {
   if (file === undefined) return undefined
   return firstRead([file, join(userDir(), "cert.pem")], (pem) => {
     try {
+      // node:crypto when used: `run` loads this module too, and would initialise OpenSSL at start.
+      const { X509Certificate } = process.getBuiltinModule("node:crypto")
       return new X509Certificate(pem).fingerprint256
     } catch {
       return undefined

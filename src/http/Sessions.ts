@@ -3,7 +3,6 @@
 // nobody out and a copy of the file logs nobody in. A session ends when unused for
 // [auth] session_idle, session_max_age after its login, at logout, when revoked, and when the
 // token it was opened with is no longer configured. Time comes from Clock (TestClock-able).
-import { createHash, randomBytes } from "node:crypto"
 import { join } from "node:path"
 import { Clock, Effect, Option } from "effect"
 import * as Schema from "effect/Schema"
@@ -58,7 +57,10 @@ export interface Sessions {
   readonly list: Effect.Effect<ReadonlyArray<SessionRecord>>
 }
 
-const hashOf = (id: string) => createHash("sha256").update(id).digest("hex")
+/** node:crypto when a session is opened or looked up, not as Dockless starts (see os/Sha256.ts). */
+const crypto = () => process.getBuiltinModule("node:crypto")
+
+const hashOf = (id: string) => crypto().createHash("sha256").update(id).digest("hex")
 
 const isLive = (record: SessionRecord, now: number, limits: SessionLimits, owners: ReadonlySet<string>) =>
   now - record.last_seen < limits.idleMs && now - record.created < limits.maxAgeMs && owners.has(record.owner)
@@ -104,7 +106,7 @@ export const makeSessions = (dataDir: string, limits: SessionLimits, owners: Rea
       open: (role, owner, address, userAgent) =>
         Effect.gen(function* () {
           const at = yield* Clock.currentTimeMillis
-          const id = randomBytes(32).toString("base64url")
+          const id = crypto().randomBytes(32).toString("base64url")
           const hash = hashOf(id)
           const record: SessionRecord = {
             key: hash.slice(0, 16),

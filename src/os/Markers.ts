@@ -7,9 +7,9 @@
 // of the event loop whatever the number of processes: in a crash storm, when each turn waits
 // hundreds of ms behind spawns, one file read per turn made a scan last tens of seconds, and
 // the escapees' sweeps fell behind (their backlog grew without bound; escaped processes lived).
-import { createHash } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
+import { hex, sha256 } from "./Sha256.ts"
 
 export interface Marked {
   readonly pid: number
@@ -77,5 +77,4 @@ export const markedProcessesNow = (wanted: Wanted): ReadonlyArray<Marked> => {
 }
 
 /** The DOCKLESS_INSTANCE of a daemon: a short hash of its data dir, so two daemons never take each other's processes. */
-export const instanceOf = (dataDir: string): string =>
-  createHash("sha256").update(resolve(dataDir)).digest("hex").slice(0, 16)
+export const instanceOf = (dataDir: string): string => hex(sha256(resolve(dataDir))).slice(0, 16)
