@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --no-sparkplug --v8-pool-size=0
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --no-sparkplug --v8-pool-size=0 --no-memory-reducer --expose-gc
 // Runs the bundle when `npm run build` made one; otherwise runs the TypeScript sources through tsx.
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"

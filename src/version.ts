@@ -14,3 +14,11 @@ export const commit: string = typeof __DOCKLESS_COMMIT__ === "string" ? __DOCKLE
 /** What `dockless --version` prints: `0.2.0 (commit 1a2b3c4)`. */
 export const versionLine: string = `${version} (commit ${commit})`
 export const nodeFlags: ReadonlyArray<string> = pkg.nodeFlags
+
+/**
+ * The same, less what only Dockless's heap governor makes good (V8's memory reducer off, gc()
+ * exposed): the flags that serve any other small Node process, such as the bench's floor.
+ */
+export const plainNodeFlags: ReadonlyArray<string> = nodeFlags.filter(
+  (flag) => flag !== "--no-memory-reducer" && flag !== "--expose-gc",
+)

@@ -56,7 +56,7 @@ export interface Run {
   readonly machine: Machine
   readonly results: ReadonlyArray<PeerResults>
   readonly api: ReadonlyArray<ApiResult>
-  /** RSS of a bare `node` http server (same Node, same flags) per repetition, MiB. */
+  /** RSS of a bare `node` http server (same Node, plainNodeFlags) per repetition, MiB. */
   readonly bareHttpMiB: ReadonlyArray<number>
   readonly seconds: number
 }

@@ -1,9 +1,10 @@
-// The bare-Node floor (bench/peers/floor.mjs) as a peer: run with plain node and the same Node
-// flags as Dockless, so what separates the two is Dockless's own work. Stopped by SIGTERM.
+// The bare-Node floor (bench/peers/floor.mjs) as a peer: run with plain node and Dockless's Node
+// flags but those only its heap governor makes good (plainNodeFlags: the floor keeps V8's memory
+// reducer), so what separates the two is Dockless's own work. Stopped by SIGTERM.
 import { spawn } from "node:child_process"
 import { closeSync, openSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { nodeFlags } from "../../src/version.ts"
+import { plainNodeFlags } from "../../src/version.ts"
 import { exitOf, type Peer } from "./Peer.ts"
 
 const script = join(import.meta.dirname, "floor.mjs")
@@ -18,7 +19,7 @@ export const floor: Peer = {
     const file = join(dir, "services.json")
     writeFileSync(file, JSON.stringify(services.map((s) => ({ ...s, log: logOf(s.name) }))))
     const out = openSync(join(dir, "daemon.out"), "a")
-    const child = spawn(process.execPath, [...nodeFlags, script, file], { stdio: ["ignore", out, out] })
+    const child = spawn(process.execPath, [...plainNodeFlags, script, file], { stdio: ["ignore", out, out] })
     closeSync(out)
     return {
       daemonPid: () => child.pid,

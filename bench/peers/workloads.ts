@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { Schema } from "effect"
 import { argvOf, childrenOf, cpuSeconds, isGone, median, ROOT, rssBytes, sleep, waitFor } from "../support.ts"
-import { nodeFlags } from "../../src/version.ts"
+import { plainNodeFlags } from "../../src/version.ts"
 import { exitOf, type Peer, type Running, type ServiceDef } from "./Peer.ts"
 import { withPeer, type Session } from "./Session.ts"
 
@@ -130,12 +130,13 @@ export const idleRss = (peer: Peer, count: number, s: Settings) =>
   )
 
 /**
- * RSS (MiB, median over the window) of a bare `node` http server with Dockless's Node flags,
+ * RSS (MiB, median over the window) of a bare `node` http server with Dockless's Node flags (less
+ * the governor's, see plainNodeFlags),
  * `settleMs` after it listens: what Node itself costs, so Dockless's RSS minus this is its own.
  */
 export const bareHttpRss = async (s: Settings) => {
   const server = "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('up'))"
-  const child = spawn(process.execPath, [...nodeFlags, "-e", server], {
+  const child = spawn(process.execPath, [...plainNodeFlags, "-e", server], {
     stdio: ["ignore", "pipe", "inherit"],
   })
   try {

@@ -3,6 +3,8 @@
 // alive. With no least interval, the governor keeps the heap in use within the ring plus its
 // 3 MiB and a margin above its start (V8 alone let it rise 15 MiB on Node 20); with the
 // daemon's 1 s it leaves such a fast-growing heap to V8; with 40 MiB alive it leaves it too.
+// Once such a heap has been quiet for 1 s, the governor runs the memory reducer's collection
+// (the daemon runs with V8's reducer off): once, not again while nothing more happens.
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
@@ -16,9 +18,11 @@ const fixture = fileURLToPath(new URL("../fixtures/heap-churn.ts", import.meta.u
 interface Churned {
   readonly peakMiB: number
   readonly collections: { readonly count: number; readonly ms: number }
+  /** `settle`: the collections counted 2.5 s and 5 s after the churn. */
+  readonly quiet: ReadonlyArray<number>
 }
 
-const churn = async (mode: "promote" | "fast" | "large"): Promise<Churned> => {
+const churn = async (mode: "promote" | "fast" | "large" | "settle"): Promise<Churned> => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [...nodeFlags, "--import", "tsx", fixture, mode],
@@ -85,6 +89,13 @@ describe("HeapGovernor on a real heap", () => {
   it("leaves a heap that grows faster than its interval allows to V8", async () => {
     const run = await churn("fast")
     expect(run.collections.count).toBeLessThanOrEqual(1)
+  })
+
+  it("collects a heap that has settled after V8's own full collections, once", async () => {
+    const run = await churn("settle")
+    const [settled = 0, later = 0] = run.quiet
+    expect(settled).toBeGreaterThan(run.collections.count)
+    expect(later).toBe(settled)
   })
 
   it("leaves a heap above its ceiling to V8", async () => {
