@@ -85,7 +85,7 @@ const fullCollection = (): Gc | undefined => {
 /** gc()'s "last-resort" flavor (V8 12, Node 22 on) compacts until nothing more is freed. */
 const LAST_RESORT = Number(process.versions.v8.split(".")[0]) >= 12
 
-export interface Collector {
+interface Collector {
   /** A full collection, as V8 runs one when its heap reaches its limit; whether it could. */
   readonly collect: () => boolean
   /**

@@ -2,7 +2,7 @@
 // daemon takes as it starts: the instance marker of its data dir and the owner tags of its
 // tokens. Loading node:crypto for them initialises OpenSSL and its JS modules: +0.7 MiB of RSS
 // on Node 20, +2.4 MiB on Node 22 and 24, for hashes of a few dozen bytes taken once. The
-// results are byte for byte node:crypto's (test/os/sha256.test.ts), so markers and sessions
+// results are byte for byte node:crypto's (test/os/Sha256.test.ts), so markers and sessions
 // written by older versions are still recognised. Requests hash with node:crypto, loaded with
 // the HTTP app.
 

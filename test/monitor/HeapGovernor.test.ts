@@ -18,7 +18,7 @@ const fixture = fileURLToPath(new URL("../fixtures/heap-churn.ts", import.meta.u
 interface Churned {
   readonly peakMiB: number
   readonly collections: { readonly count: number; readonly ms: number }
-  /** `settle`: the collections counted 2.5 s and 5 s after the churn. */
+  /** `settle`: the collections counted once the settled heap's came (or 10 s passed), and 2.5 s later. */
   readonly quiet: ReadonlyArray<number>
 }
 
