@@ -16,13 +16,11 @@ const SPARE = 3
 
 class Slab {
   readonly bytes: Buffer
-  readonly words: Int32Array
   /** Per holder, how much it must have let go of before none of this slab's views are in it. */
   readonly holds = new Map<ViewHolder, number>()
 
   constructor(size: number) {
     this.bytes = Buffer.allocUnsafeSlow(size)
-    this.words = new Int32Array(this.bytes.buffer, 0, size >> 2)
   }
 
   get free(): boolean {
@@ -37,15 +35,14 @@ export class OutputSlabs {
   top = 0
   private retired: Array<Slab> = []
 
-  /** Where `want` bytes can be written in `current`, at an offset that is `residue` modulo 4. */
-  take(want: number, residue: number): number {
-    const at = this.top + ((residue - this.top) & 3)
-    if (at + want <= this.current.bytes.length) return at
+  /** Where `want` bytes can be written in `current`. */
+  take(want: number): number {
+    if (this.top + want <= this.current.bytes.length) return this.top
     if (this.current.bytes.length === SLAB) this.retired.push(this.current)
-    this.current = (want + 4 <= SLAB ? this.reuse() : undefined) ?? new Slab(Math.max(SLAB, want + 4))
+    this.current = (want <= SLAB ? this.reuse() : undefined) ?? new Slab(Math.max(SLAB, want))
     this.retired.splice(0, Math.max(0, this.retired.length - SPARE))
     this.top = 0
-    return residue
+    return 0
   }
 
   /** The bytes [from, to) of the current slab, as a Buffer of their own. */

@@ -1,9 +1,11 @@
-// The word-at-a-time framing against the plainest framing there is (a byte at a time, a
-// prefix before each line's first byte): the edge cases by name, then random chunkings of
-// random bytes at every alignment; and the slabs it writes into, reused only once the holder of
-// what was emitted (the log file's queue) has let go of it.
+// The framing (its WebAssembly kernel and the open lines kept between chunks) against the
+// plainest framing there is (a byte at a time, a prefix before each line's first byte): the edge
+// cases by name, then random chunkings of random bytes at every alignment, chunks past the
+// kernel's 64 KiB, and streams that take turns; and the slabs it writes into, reused only once
+// the holder of what was emitted (the log file's queue) has let go of it.
 import { FastCheck as fc } from "effect"
-import { describe, expect, it } from "vitest"
+import { beforeEach, describe, expect, it } from "vitest"
+import { framerKernel, ScriptKernel, type FramerKernel } from "../../src/actors/FramerKernel.ts"
 import { LineFramer, MAX_LINE } from "../../src/actors/LineFramer.ts"
 import type { ViewHolder } from "../../src/actors/OutputSlabs.ts"
 
@@ -45,8 +47,11 @@ const reference = (chunks: ReadonlyArray<{ bytes: Uint8Array; ts: string }>): Bu
 }
 
 /** Frames `chunks` with a LineFramer; every emitted view is copied at once, then checked unchanged at the end. */
+/** The kernel the framers of a `describe` below use: the compiled one, or its JavaScript twin. */
+let kernel: () => FramerKernel = framerKernel
+
 const frame = (chunks: ReadonlyArray<{ bytes: Uint8Array; ts: string }>, holder?: ViewHolder): Buffer => {
-  const framer = new LineFramer("stdout", holder)
+  const framer = new LineFramer("stdout", holder, kernel)
   const views: Array<[Buffer, Buffer]> = []
   const emit = (view: Buffer) => views.push([view, Buffer.from(view)])
   for (const { bytes, ts } of chunks) framer.push(bytes, ts, emit)
@@ -75,7 +80,16 @@ const expectSame = (actual: Buffer, expected: Buffer) => {
 
 const lines = (framed: Buffer) => framed.toString("latin1").split("\n").slice(0, -1)
 
-describe("LineFramer", () => {
+const script = new ScriptKernel()
+
+describe.each([
+  { name: "WebAssembly", use: framerKernel },
+  { name: "JavaScript", use: () => script },
+])("LineFramer on the $name kernel", ({ use }) => {
+  beforeEach(() => {
+    kernel = use
+  })
+
   it("prefixes each line and keeps a partial line for the next chunk", () => {
     const chunks = chunksOf("one\ntw", "o\nthree", " and more\n")
     expect(lines(frame(chunks))).toEqual([`${PREFIX}one`, `${PREFIX}two`, `${PREFIX}three and more`])
@@ -132,7 +146,7 @@ describe("LineFramer", () => {
     expectSame(framed, reference(chunks))
   })
 
-  it("frames byte by byte when the prefix is not 32 bytes (a year past 9999)", () => {
+  it("frames lines whose prefix is not 32 bytes (a year past 9999)", () => {
     const chunks = [{ bytes: Buffer.from("one\ntwo\nthree"), ts: "+010000-01-01T00:00:00.000Z" }]
     expect(lines(frame(chunks))).toEqual([
       "+010000-01-01T00:00:00.000Z stdout one",
@@ -160,6 +174,46 @@ describe("LineFramer", () => {
     )
   })
 
+  it("matches the reference for chunks longer than the kernel takes at once, lines of any length", () => {
+    const line = fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 60_000, max: 140_000 }))
+    fc.assert(
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 8 }),
+        (lengths, cuts) => {
+          const text = Buffer.concat(lengths.map((n) => Buffer.concat([Buffer.alloc(n, "y"), NEWLINE])))
+          const chunks: Array<{ bytes: Uint8Array; ts: string }> = []
+          for (let from = 0, i = 0; from < text.length; i++) {
+            const to = Math.min(text.length, from + (cuts[i % cuts.length] ?? 1))
+            chunks.push({ bytes: text.subarray(from, to), ts: TS })
+            from = to
+          }
+          expectSame(frame(chunks), reference(chunks))
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it("keeps each stream's open line its own while streams take turns", () => {
+    const out = new LineFramer("stdout", undefined, kernel)
+    const err = new LineFramer("stderr", undefined, kernel)
+    const framed: Array<string> = []
+    const emit = (view: Buffer) => framed.push(view.toString("latin1"))
+    out.push(Buffer.from("out one\nout t"), TS, emit)
+    err.push(Buffer.from("err o"), TS, emit)
+    out.push(Buffer.from("wo\n"), TS, emit)
+    err.push(Buffer.from("ne\nerr two"), TS, emit)
+    err.end(emit)
+    out.end(emit)
+    expect(framed.join("").split("\n").slice(0, -1)).toEqual([
+      `${TS} stdout out one`,
+      `${TS} stdout out two`,
+      `${TS} stderr err one`,
+      `${TS} stderr err two`,
+    ])
+  })
+
   it("never writes over a view its holder has not let go of, and reuses what it has", () => {
     let taken = 0
     let released = 0
@@ -171,7 +225,7 @@ describe("LineFramer", () => {
         return released
       },
     }
-    const framer = new LineFramer("stdout", holder)
+    const framer = new LineFramer("stdout", holder, kernel)
     const held: Array<[Buffer, Buffer]> = []
     const slabs = new Set<ArrayBufferLike>()
     const emit = (view: Buffer) => {
