@@ -1,6 +1,8 @@
-// Entry point. Before anything big is loaded, `dockless run` may re-execute itself with glibc
-// tuned (os/MallocTuning.ts); then the command line runs (cli/Program.ts), imported only now so
-// that the re-execution happens before its modules are compiled.
+// Entry point. First of all, `dockless run` sets when V8 optimizes (os/TierUp.ts, evaluated on
+// import, before anything else runs); then it may re-execute itself with glibc tuned
+// (os/MallocTuning.ts); then the command line runs (cli/Program.ts), imported only now so that
+// the re-execution happens before its modules are compiled.
+import "./os/TierUp.ts"
 import { tuneMalloc } from "./os/MallocTuning.ts"
 
 tuneMalloc(process.argv)
