@@ -5,14 +5,15 @@
 // function must use up before TurboFan takes it, and no early optimization of small functions, an
 // idle daemon never calls TurboFan (none in 90 s with one service; RSS 57.5 → 52.4 MiB), while
 // what stays hot is still optimized, a little later: the service list under load 3,156–3,353 →
-// 2,731–2,792 requests/s, p99 10–11 ms either way (docs/measurements.md). Node 22 and later count
+// 2,731–2,976 requests/s, p99 10–11 ms either way (docs/measurements.md). Node 22 and later count
 // invocations instead, read only from the command line, and with Maglev (24+) the cost is not
 // TurboFan's; there only the bytecode's age is set. Bytecode of functions that have not run since
 // the last full collection goes at the next one (V8's default waits 5 or 6): the startup's code,
 // run once, 0.4–1.1 MiB.
 //
-// Set as this module is evaluated, which main.ts makes the first thing the bundle does: set a
-// few statements later, after esbuild's module helpers had run once, Node 20 still optimized them.
+// Set as this module is evaluated, which main.ts makes the first thing the bundle does, so no
+// function has a budget counted under V8's defaults. Without the early-optimization flag, five
+// times the budget alone still let TurboFan take small functions during the start.
 
 /** Node 22's V8 (12) counts invocations, and takes that count only from the command line. */
 const INVOCATION_COUNTS = 22
@@ -24,7 +25,7 @@ export const flagsFor = (major: number): ReadonlyArray<string> => [
 ]
 
 if (process.argv[2] === "run") {
-  // node:v8 straight from Node: the bundle's `import` of a builtin runs esbuild's module helpers.
+  // node:v8 straight from Node, not through the bundle's module helpers (scripts/build.mjs).
   const v8 = process.getBuiltinModule("node:v8")
   for (const flag of flagsFor(Number(process.versions.node.split(".")[0]))) v8.setFlagsFromString(flag)
 }
