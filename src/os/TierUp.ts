@@ -12,7 +12,7 @@
 // run once, 0.4–1.1 MiB.
 //
 // Set as this module is evaluated, which main.ts makes the first thing the bundle does, so no
-// function has a budget counted under V8's defaults. Without the early-optimization flag, five
+// function has a budget counted under V8's defaults. Without the early-optimization flag, ten
 // times the budget alone still let TurboFan take small functions during the start.
 
 /** Node 22's V8 (12) counts invocations, and takes that count only from the command line. */
