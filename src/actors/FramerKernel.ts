@@ -68,7 +68,8 @@ const compiled = (): FramerKernel => {
 /**
  * The same kernel in JavaScript, a byte at a time: for where WebAssembly cannot get its memory
  * (a process limited in address space, e.g. systemd's LimitAS=, as V8 reserves guard pages
- * around it) or is turned off (--jitless). About 8 times slower; correct all the same.
+ * around it) or is turned off (--jitless). Correct all the same, and slower: 543 MiB/s of 64-byte
+ * lines framed alone against the compiled kernel's 4.7 GB/s (Node 20).
  */
 export class ScriptKernel implements FramerKernel {
   readonly bytes = Buffer.alloc(OUT_END)
