@@ -27,6 +27,8 @@ export class Mailbox<M> {
   private closedWith: string | undefined
   /** Messages from outside still queued; the owner's own are not counted. */
   private fromOutside = 0
+  /** Messages posted and not yet settled by the owner, its own included. */
+  private unsettled = 0
 
   private constructor(
     private readonly queue: Queue.Queue<{ readonly message: M; readonly outside: boolean }>,
@@ -49,19 +51,30 @@ export class Mailbox<M> {
       if (this.closedWith !== undefined) return Effect.succeed(Refusal.Closed({ reason: this.closedWith }))
       if (this.fromOutside >= this.capacity) return Effect.succeed(Refusal.Full({ capacity: this.capacity }))
       this.fromOutside++
+      this.unsettled++
       return Queue.offer(this.queue, { message, outside: true }).pipe(Effect.as(undefined))
     })
 
   /** Posts a message from the owner itself (timers, its worker): accepted until the owner ends. */
   readonly postInternal = (message: M): Effect.Effect<void> =>
-    Queue.isShutdown(this.queue).pipe(
-      Effect.flatMap((ended) => (ended ? Effect.void : Queue.offer(this.queue, { message, outside: false }))),
-      Effect.asVoid,
-    )
+    Effect.sync(() => this.unsafePostInternal(message))
 
-  /** postInternal for plain callbacks outside Effect (a write's error handler). */
+  /** postInternal for plain callbacks outside Effect (a write's error handler, a process's exit). */
   unsafePostInternal(message: M): void {
-    Queue.unsafeOffer(this.queue, { message, outside: false })
+    if (Queue.unsafeOffer(this.queue, { message, outside: false })) this.unsettled++
+  }
+
+  /**
+   * Whether the owner is idle: every message posted has been taken and `settled`, so the
+   * next one posted is the next it handles, on the state it has now.
+   */
+  get isIdle(): boolean {
+    return this.unsettled === 0
+  }
+
+  /** The owner has finished handling a message it took. */
+  settled(): void {
+    this.unsettled = Math.max(0, this.unsettled - 1)
   }
 
   get take(): Effect.Effect<M> {
@@ -86,6 +99,7 @@ export class Mailbox<M> {
         Effect.tap(() => Queue.shutdown(this.queue)),
         Effect.map((chunk) => {
           this.fromOutside = 0
+          this.unsettled = 0
           return [...chunk].map((entry) => entry.message)
         }),
       )

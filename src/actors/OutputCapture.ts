@@ -6,7 +6,7 @@
 // `logError` says why the file misses them.
 import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
-import { preparePairs, takePairs, type SocketPair } from "../os/SocketPairs.ts"
+import { preparePairs, takePairs, takeReadyPairs, type SocketPair } from "../os/SocketPairs.ts"
 import { LineFramer } from "./LineFramer.ts"
 import { HIGH_WATER, LogFile } from "./LogFile.ts"
 import { LogRing } from "./LogRing.ts"
@@ -117,7 +117,15 @@ export class OutputCapture {
    * then gets Node's pipes, attached.
    */
   async pipes(): Promise<ChildOutput | undefined> {
-    const pairs = await takePairs(2)
+    return this.wire(await takePairs(2))
+  }
+
+  /** As `pipes`, without waiting: undefined unless two pairs are ready now. */
+  pipesNow(): ChildOutput | undefined {
+    return this.wire(takeReadyPairs(2))
+  }
+
+  private wire(pairs: ReadonlyArray<SocketPair> | undefined): ChildOutput | undefined {
     const [out, err] = pairs ?? []
     if (out === undefined || err === undefined) return undefined
     this.read(out, "stdout")

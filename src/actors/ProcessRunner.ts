@@ -112,45 +112,73 @@ export const killGroupNow = (pid: number): string | undefined => signalGroupNow(
 export const signalProcess = (pid: number, signal: NodeJS.Signals): Effect.Effect<void> =>
   Effect.suspend(() => logRefusal(kill(pid, signal)))
 
-const acquire = (request: SpawnRequest, output: OutputSockets | undefined) =>
+/** What Node's spawn is given for `request`: the identity tools first, when there are any. */
+const commandOf = (request: SpawnRequest): { readonly file: string; readonly args: Array<string> } => {
+  const [first = request.command, ...rest] = request.via
+  return {
+    file: first,
+    args: request.via.length === 0 ? [...request.args] : [...rest, request.command, ...request.args],
+  }
+}
+
+const spawnChild = (request: SpawnRequest, output: OutputSockets | undefined): ChildProcess => {
+  const { file, args } = commandOf(request)
+  return nodeSpawn(file, args, {
+    stdio: ["ignore", output?.stdout ?? "pipe", output?.stderr ?? "pipe"],
+    detached: true,
+    cwd: request.cwd,
+    env: request.env,
+    ...(request.uid === undefined ? {} : { uid: request.uid }),
+    ...(request.gid === undefined ? {} : { gid: request.gid }),
+  })
+}
+
+/** Called at the main process's end, in the 'exit' callback itself: no fiber stands in between. */
+export type ExitHook = (exit: ExitInfo) => void
+
+/**
+ * Completes `exited` when the main process ends, then calls the hook `hookNow` gives. Whatever
+ * the process left running in its group goes with it (a refusal here is seen again by the stop
+ * that follows, which logs it).
+ */
+const watchExit = (
+  child: ChildProcess,
+  exited: Deferred.Deferred<ExitInfo>,
+  hookNow: () => ExitHook | undefined,
+): void => {
+  child.once("exit", (code, signal) => {
+    if (child.pid !== undefined) signalGroupNow(child.pid, "SIGKILL")
+    const exit = { code, signal }
+    Deferred.unsafeDone(exited, Effect.succeed(exit))
+    hookNow()?.(exit)
+  })
+}
+
+const acquire = (request: SpawnRequest, output: OutputSockets | undefined, onExit: ExitHook | undefined) =>
   Effect.async<{ readonly child: ChildProcess; readonly exited: Deferred.Deferred<ExitInfo> }, SpawnFailed>(
     (resume) => {
       const exited = Deferred.unsafeMake<ExitInfo>(FiberId.none)
-      const [first = request.command, ...rest] = request.via
-      const args = request.via.length === 0 ? request.args : [...rest, request.command, ...request.args]
-      const child = nodeSpawn(first, [...args], {
-        stdio: ["ignore", output?.stdout ?? "pipe", output?.stderr ?? "pipe"],
-        detached: true,
-        cwd: request.cwd,
-        env: request.env,
-        ...(request.uid === undefined ? {} : { uid: request.uid }),
-        ...(request.gid === undefined ? {} : { gid: request.gid }),
-      })
+      const child = spawnChild(request, output)
       child.once("error", (error: NodeJS.ErrnoException) => {
         if (child.pid === undefined) {
           resume(
             Effect.fail(
               new SpawnFailed({
                 command: request.command,
-                reason: describeSpawnError(first, request.cwd, error),
+                reason: describeSpawnError(commandOf(request).file, request.cwd, error),
               }),
             ),
           )
         }
       })
-      child.once("exit", (code, signal) => {
-        // The main process is gone; whatever it left running in its group goes with it (a
-        // refusal here is seen again by the stop that follows, which logs it).
-        if (child.pid !== undefined) signalGroupNow(child.pid, "SIGKILL")
-        Deferred.unsafeDone(exited, Effect.succeed({ code, signal }))
-      })
+      watchExit(child, exited, () => onExit)
       child.once("spawn", () => resume(Effect.succeed({ child, exited })))
     },
   )
 
 /** The child in the current scope: its release stops the whole group (see `spawn`). */
-const scoped = (request: SpawnRequest, output: OutputSockets | undefined) =>
-  Effect.acquireRelease(acquire(request, output), ({ child, exited }) =>
+const scoped = (request: SpawnRequest, output: OutputSockets | undefined, onExit: ExitHook | undefined) =>
+  Effect.acquireRelease(acquire(request, output, onExit), ({ child, exited }) =>
     stopGroup(child.pid ?? 0, exited, request),
   )
 
@@ -169,9 +197,12 @@ const running = (child: ChildProcess, exited: Deferred.Deferred<ExitInfo>): Spaw
  * the scope always ends the whole group, and never hangs, even on a process stuck in the kernel
  * that ignores SIGKILL.
  */
-export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, SpawnFailed, Scope.Scope> =>
+export const spawn = (
+  request: SpawnRequest,
+  onExit?: ExitHook,
+): Effect.Effect<RunningProcess, SpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
-    const { child, exited } = yield* scoped(request, undefined)
+    const { child, exited } = yield* scoped(request, undefined, onExit)
     const stdout = child.stdout
     const stderr = child.stderr
     if (stdout === null || stderr === null) return yield* Effect.die("spawned without stdout/stderr pipes")
@@ -182,8 +213,56 @@ export const spawn = (request: SpawnRequest): Effect.Effect<RunningProcess, Spaw
 export const spawnWithOutput = (
   request: SpawnRequest,
   output: OutputSockets,
+  onExit?: ExitHook,
 ): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
-  scoped(request, output).pipe(Effect.map(({ child, exited }) => running(child, exited)))
+  scoped(request, output, onExit).pipe(Effect.map(({ child, exited }) => running(child, exited)))
+
+/**
+ * A process started outside any fiber, in the callback where its predecessor's exit was seen
+ * (RestartAhead.ts), until a scope adopts it. Until then nothing owns it: whoever launched it
+ * either adopts it or discards it.
+ */
+export interface Launched {
+  readonly pid: number
+  /** Binds it to the current scope, as `spawnWithOutput` does; its exit calls `onExit` from then on. */
+  readonly adopt: (onExit: ExitHook) => Effect.Effect<SpawnedProcess, never, Scope.Scope>
+  /** SIGKILL to its group: it was not adopted. */
+  readonly discard: () => void
+}
+
+/**
+ * `spawnWithOutput` without a fiber: the process is running when this returns, or undefined
+ * when it could not start (the spawn that follows then fails the same way, and says why).
+ */
+export const launch = (request: SpawnRequest, output: OutputSockets): Launched | undefined => {
+  const child = spawnChild(request, output)
+  const pid = child.pid
+  if (pid === undefined) {
+    // Node reports the failure as an 'error' event; nobody waits for it here.
+    child.once("error", () => undefined)
+    return undefined
+  }
+  const exited = Deferred.unsafeMake<ExitInfo>(FiberId.none)
+  let onExit: ExitHook | undefined
+  let endedEarly: ExitInfo | undefined
+  watchExit(child, exited, () => onExit ?? ((exit) => (endedEarly = exit)))
+  return {
+    pid,
+    adopt: (hook) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          onExit = hook
+          // It may have ended before it was adopted: that end is reported now.
+          if (endedEarly !== undefined) hook(endedEarly)
+          return running(child, exited)
+        }),
+        () => stopGroup(pid, exited, request),
+      ),
+    discard: () => {
+      signalGroupNow(pid, "SIGKILL")
+    },
+  }
+}
 
 const waitFor = (exited: Deferred.Deferred<ExitInfo>, ms: number) =>
   Effect.interruptible(Deferred.await(exited)).pipe(Effect.timeout(ms), Effect.option)

@@ -10,9 +10,11 @@ import { listenForNotify, type NotifyOptions } from "./NotifySocket.ts"
 import { probe, type ProbeResult } from "./Probe.ts"
 import { watchReadiness } from "./Readiness.ts"
 import {
+  launch,
   spawn,
   spawnWithOutput,
-  type ExitInfo,
+  type ExitHook,
+  type Launched,
   type SpawnedProcess,
   type SpawnFailed,
   type SpawnRequest,
@@ -20,7 +22,8 @@ import {
 
 /** Where a worker reports to: its supervisor's mailbox. */
 export interface WorkerReports {
-  readonly exited: (exit: ExitInfo) => Effect.Effect<void>
+  /** Called in the process's 'exit' callback itself, so a restart can be taken there (RestartAhead.ts). */
+  readonly exited: ExitHook
   readonly healthChecked: (result: ProbeResult, at: number) => Effect.Effect<void>
   /** Its `ready` condition was met, once per run; `how` says what was seen. */
   readonly readied: (how: string) => Effect.Effect<void>
@@ -55,20 +58,36 @@ const healthLoop = (health: HealthSpec, request: SpawnRequest, reports: WorkerRe
 const spawnCaptured = (
   request: SpawnRequest,
   capture: OutputCapture,
+  onExit: ExitHook,
 ): Effect.Effect<SpawnedProcess, SpawnFailed, Scope.Scope> =>
   Effect.acquireUseRelease(
     Effect.promise(() => capture.pipes()),
     (output) =>
       output === undefined
-        ? spawn(request).pipe(
+        ? spawn(request, onExit).pipe(
             Effect.tap((proc) => {
               capture.attach(proc.stdout, "stdout")
               capture.attach(proc.stderr, "stderr")
             }),
           )
-        : spawnWithOutput(request, output),
+        : spawnWithOutput(request, output, onExit),
     (output) => Effect.sync(() => output?.close()),
   )
+
+/**
+ * The process started at once, outside any fiber, its output captured through socket pairs
+ * that are ready now; undefined when none are, or when it could not start (a spawn in a fiber
+ * then does the same, and says why).
+ */
+export const launchCaptured = (request: SpawnRequest, capture: OutputCapture): Launched | undefined => {
+  const output = capture.pipesNow()
+  if (output === undefined) return undefined
+  try {
+    return launch(request, output)
+  } finally {
+    output.close()
+  }
+}
 
 /** Spawns the process in the current scope; closing that scope stops the whole process group. */
 export const startWorker = (
@@ -90,10 +109,27 @@ export const startWorker = (
             notified: reports.notified,
             note: (text) => capture.note(text),
           })
-    const proc = yield* spawnCaptured(request, capture)
+    const proc = yield* spawnCaptured(request, capture, reports.exited)
     listener?.adopt(proc.pid)
     const startedAt = yield* Clock.currentTimeMillis
-    yield* Effect.forkScoped(proc.exit.pipe(Effect.flatMap(reports.exited)))
+    if (health !== undefined) yield* Effect.forkScoped(healthLoop(health, request, reports))
+    return { pid: proc.pid, startedAt, signalGroup: proc.signalGroup }
+  })
+
+/**
+ * A process launched ahead (`launchCaptured`), bound to the current scope as `startWorker`
+ * binds the one it spawns. Only for a service with no `ready` condition and no notify socket:
+ * those must be listening before the process starts.
+ */
+export const adoptWorker = (
+  launched: Launched,
+  startedAt: number,
+  request: SpawnRequest,
+  health: HealthSpec | undefined,
+  reports: WorkerReports,
+): Effect.Effect<Worker, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const proc = yield* launched.adopt(reports.exited)
     if (health !== undefined) yield* Effect.forkScoped(healthLoop(health, request, reports))
     return { pid: proc.pid, startedAt, signalGroup: proc.signalGroup }
   })

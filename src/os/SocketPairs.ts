@@ -130,11 +130,16 @@ export const preparePairs = (): void => {
   first ??= refill()
 }
 
-/** `count` ready pairs, or none (each is then Node's pipes' job); either way more are made. */
-export const takePairs = async (count: number): Promise<ReadonlyArray<SocketPair> | undefined> => {
-  await first
+/** `count` pairs if that many are ready now, or none (without waiting for the first); either way more are made. */
+export const takeReadyPairs = (count: number): ReadonlyArray<SocketPair> | undefined => {
   const taken = ready.length >= count ? ready.splice(0, count) : undefined
   for (const pair of taken ?? []) pair.ours.ref()
   void refill()
   return taken
+}
+
+/** `count` ready pairs, or none (each is then Node's pipes' job); either way more are made. */
+export const takePairs = async (count: number): Promise<ReadonlyArray<SocketPair> | undefined> => {
+  await first
+  return takeReadyPairs(count)
 }

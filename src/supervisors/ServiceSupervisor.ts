@@ -9,11 +9,17 @@ import type { ServiceSpec } from "../config/ServiceSpec.ts"
 import { Mailbox, type Refusal } from "../actors/Mailbox.ts"
 import { Escapees } from "../actors/Escapees.ts"
 import type { OutputCapture } from "../actors/OutputCapture.ts"
-import { KILL_GRACE_MS, killGroupNow } from "../actors/ProcessRunner.ts"
+import { KILL_GRACE_MS, killGroupNow, type ExitInfo, type SpawnRequest } from "../actors/ProcessRunner.ts"
 import type { JobRun, RunEnd, ServiceView, Source } from "../actors/ServiceView.ts"
 import { ServiceViews } from "../actors/ServiceViews.ts"
 import { spawnRequest } from "../actors/SpawnPlan.ts"
-import { startWorker, type Worker, type WorkerReports } from "../actors/Worker.ts"
+import {
+  adoptWorker,
+  launchCaptured,
+  startWorker,
+  type Worker,
+  type WorkerReports,
+} from "../actors/Worker.ts"
 import { describePortBusy, firstTaken } from "../os/Ports.ts"
 import { readProcIdentity } from "../os/ProcStat.ts"
 import type { StateFileUnwritable } from "../state/AtomicFile.ts"
@@ -22,6 +28,7 @@ import { savedJob } from "./JobModel.ts"
 import { ServiceAction, type Budget, type ChildReport } from "./ServiceAction.ts"
 import { ServiceEvent, type Command, type Reply } from "./ServiceEvent.ts"
 import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } from "./ServiceModel.ts"
+import { restartAhead, type Ahead, type AheadSteps } from "./RestartAhead.ts"
 import { liveOf } from "./ServiceState.ts"
 import { transition } from "./ServiceTransition.ts"
 import { SpawnBudget } from "./SpawnBudget.ts"
@@ -157,6 +164,9 @@ export const makeServiceSupervisor = (
     let current: CurrentRun | undefined
     let ended = false
     let published: ServiceModel | undefined
+    /** A restart decided and launched in its predecessor's exit callback, until the loop takes it up. */
+    let ahead: Ahead | undefined
+    const clock = yield* Effect.clock
 
     const publish = Effect.suspend(() => {
       if (published === model) return Effect.void
@@ -164,17 +174,56 @@ export const makeServiceSupervisor = (
       return views.publish(viewOf(model))
     })
 
+    const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
+    const notifySocketOf = (spec: ServiceSpec) =>
+      usesNotify(spec) ? `${init.identity.runDir}/${name}.notify` : undefined
+    const requestFor = (m: ServiceModel, run: number): SpawnRequest | string =>
+      spawnRequest(
+        m.spec,
+        m.port,
+        { instance: init.identity.instance, run: runMarker(run) },
+        notifySocketOf(m.spec),
+      )
+
+    const aheadSteps: AheadSteps = {
+      request: requestFor,
+      portsFree: (m) => firstTaken(ownPorts(m)) === undefined,
+      budgetNow: budget.reserveNow,
+      launch: (request) => launchCaptured(request, capture),
+    }
+
+    /** Discards a process launched ahead that no run took up; its exit reaches nobody. */
+    const discardAhead = (why: string) =>
+      Effect.suspend(() => {
+        const left = ahead
+        ahead = undefined
+        if (left === undefined) return Effect.void
+        left.launched.discard()
+        return Effect.logWarning(
+          `${name}: the process started ahead (pid ${left.launched.pid}) ${why}; stopped it`,
+        )
+      })
+
+    /**
+     * The 'exit' callback of a run's process. With the loop idle, the Exited it posts is the
+     * next event the loop handles, on the model it has now: decided here, its restart is
+     * launched at once (RestartAhead.ts).
+     */
+    const exitedNow = (run: number, exit: ExitInfo): void => {
+      // Math.random, not Effect's Random: running an Effect here would cost more than the spawn's own work.
+      const event = ServiceEvent.Exited({ run, exit, unit: Math.random() })
+      if (!ended && ahead === undefined && mailbox.isIdle)
+        ahead = restartAhead(model, event, clock.unsafeCurrentTimeMillis(), aheadSteps)
+      mailbox.unsafePostInternal(event)
+    }
+
     const reportsFor = (run: number): WorkerReports => ({
-      exited: (exit) =>
-        Random.next.pipe(
-          Effect.flatMap((unit) => mailbox.postInternal(ServiceEvent.Exited({ run, exit, unit }))),
-        ),
+      exited: (exit) => exitedNow(run, exit),
       healthChecked: (result, at) => mailbox.postInternal(ServiceEvent.HealthChecked({ run, result, at })),
       readied: (how) => mailbox.postInternal(ServiceEvent.Readied({ run, how })),
       notified: (notice) => mailbox.postInternal(ServiceEvent.Notified({ run, notice })),
     })
 
-    const runMarker = (run: number) => `${init.identity.instance}/${init.identity.boot}/${name}/${run}`
     const runRef = (c: CurrentRun) => ({ marker: runMarker(c.id), pgid: c.worker.pid })
     const toldEscaped = (what: string) => (pids: ReadonlyArray<number>) =>
       Effect.sync(() => {
@@ -187,15 +236,46 @@ export const makeServiceSupervisor = (
     const refused = (run: number, reason: string): Effect.Effect<void> =>
       Random.next.pipe(Effect.flatMap((unit) => step(ServiceEvent.SpawnRefused({ run, reason, unit }))))
 
+    /** A run's worker has started in `runScope`: the model takes it up, or it is stopped. */
+    const began = (run: number, worker: Worker, runScope: Scope.CloseableScope) =>
+      Effect.gen(function* () {
+        const watchdog =
+          model.spec.watchdog === undefined
+            ? undefined
+            : yield* FiberHandle.make().pipe(Scope.extend(runScope))
+        current = { id: run, worker, scope: runScope, watchdog }
+        yield* step(ServiceEvent.Spawned({ run, pid: worker.pid, startedAt: worker.startedAt }))
+        // A process its own model does not own must not live on (one process per service, always).
+        if (liveOf(model.state)?.run !== run) {
+          yield* Effect.logError(`${name}: run ${run} (pid ${worker.pid}) was not taken up; stopping it`)
+          current = undefined
+          yield* Scope.close(runScope, Exit.void)
+        }
+      })
+
+    /** The process launched ahead for `run`, bound to a run scope as a spawn's would be. */
+    const adoptRun = (run: number, taken: Ahead) =>
+      Effect.gen(function* () {
+        const runScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+        const worker = yield* adoptWorker(
+          taken.launched,
+          taken.startedAt,
+          taken.request,
+          model.spec.health,
+          reportsFor(run),
+        ).pipe(Scope.extend(runScope))
+        yield* began(run, worker, runScope)
+      })
+
     const spawnRun = (run: number, allowance: Budget): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const notifySocket = usesNotify(model.spec) ? `${init.identity.runDir}/${name}.notify` : undefined
-        const request = spawnRequest(
-          model.spec,
-          model.port,
-          { instance: init.identity.instance, run: runMarker(run) },
-          notifySocket,
-        )
+        const taken = ahead
+        if (taken?.run === run) {
+          ahead = undefined
+          return yield* adoptRun(run, taken)
+        }
+        const notifySocket = notifySocketOf(model.spec)
+        const request = requestFor(model, run)
         if (typeof request === "string") return yield* refused(run, request)
         const busy = firstTaken(ownPorts(model))
         if (busy !== undefined)
@@ -224,19 +304,7 @@ export const makeServiceSupervisor = (
           yield* Scope.close(runScope, Exit.void)
           return yield* refused(run, started.left.reason)
         }
-        const worker = started.right
-        const watchdog =
-          model.spec.watchdog === undefined
-            ? undefined
-            : yield* FiberHandle.make().pipe(Scope.extend(runScope))
-        current = { id: run, worker, scope: runScope, watchdog }
-        yield* step(ServiceEvent.Spawned({ run, pid: worker.pid, startedAt: worker.startedAt }))
-        // A process its own model does not own must not live on (one process per service, always).
-        if (liveOf(model.state)?.run !== run) {
-          yield* Effect.logError(`${name}: run ${run} (pid ${worker.pid}) was not taken up; stopping it`)
-          current = undefined
-          yield* Scope.close(runScope, Exit.void)
-        }
+        yield* began(run, started.right, runScope)
       })
 
     const onCurrent = (run: number, use: (c: CurrentRun) => Effect.Effect<void>) =>
@@ -312,7 +380,13 @@ export const makeServiceSupervisor = (
     /** One event through the transition; a desired state that cannot be saved cancels the whole step. */
     const step = (event: ServiceEvent): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const next = transition(model, event, yield* Clock.currentTimeMillis)
+        const decided = ahead !== undefined && ahead.event === event
+        if (decided && ahead?.basis !== model)
+          yield* discardAhead("was for a state that changed before its turn")
+        const next =
+          decided && ahead !== undefined
+            ? ahead.next
+            : transition(model, event, yield* Clock.currentTimeMillis)
         const first = next.actions[0]
         if (first?._tag === "PersistDesired") {
           const saved = yield* Effect.either(store.setDesired(name, first.desired))
@@ -366,16 +440,18 @@ export const makeServiceSupervisor = (
       yield* publish
       while (!ended) {
         const event = yield* mailbox.take
-        if (yield* callerGaveUp(event)) {
+        if (yield* callerGaveUp(event))
           yield* Effect.logWarning(`${name}: dropped a ${event._tag} whose caller stopped waiting for it`)
-          continue
-        }
-        yield* step(event).pipe(
-          Effect.catchAllCause((cause) => Effect.logError(`${name}: supervisor error`, cause)),
-        )
+        else
+          yield* step(event).pipe(
+            Effect.catchAllCause((cause) => Effect.logError(`${name}: supervisor error`, cause)),
+          )
+        if (ahead?.event === event) yield* discardAhead("was not taken up by its run")
+        mailbox.settled()
       }
       yield* answerLeftovers
     })
+    yield* Scope.addFinalizer(scope, discardAhead("outlived its service"))
     const fiber = yield* Effect.forkIn(loop, scope)
     // The capture calls back from inside a write: it may only enqueue.
     const unwatch = capture.onLogError((error) =>

@@ -33,6 +33,8 @@ export const reserve = (rules: BudgetRules, tat: number, now: number): Reservati
 export interface SpawnBudgetShape {
   /** Reserves a spawn; answers when it may happen (the current time when it may happen now). */
   readonly reserve: Effect.Effect<number>
+  /** Reserves a spawn at `now` if one may happen then; reserves nothing otherwise. Outside any fiber. */
+  readonly reserveNow: (now: number) => boolean
 }
 
 export class SpawnBudget extends Context.Tag("dockless/supervisors/SpawnBudget")<
@@ -50,6 +52,12 @@ export class SpawnBudget extends Context.Tag("dockless/supervisors/SpawnBudget")
             return granted.at
           }),
         ),
+        reserveNow: (now) => {
+          const granted = reserve(rules, tat, now)
+          if (granted.at > now) return false
+          tat = granted.tat
+          return true
+        },
       }
     })
 

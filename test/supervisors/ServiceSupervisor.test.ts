@@ -77,6 +77,41 @@ describe("ServiceSupervisor under TestClock", () => {
     }).pipe(Effect.provide(layer())),
   )
 
+  it.scoped("restarts at once in the exit callback, and the new process is a run like any other", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* actorFor({
+        command: "./sleeper.sh",
+        restart: "always",
+        backoff: { initial: 0 },
+      })
+      const first = yield* actor.command("start")
+      process.kill(first.pid ?? 0, "SIGKILL")
+      const second = yield* next((v) => v.state === "running" && v.pid !== first.pid)
+      expect(second.restarts).toBe(1)
+      expect(isAlive(second.pid ?? 0)).toBe(true)
+      const stopped = yield* actor.command("stop")
+      expect(stopped.state).toBe("stopping")
+      yield* next((v) => v.state === "stopped")
+      expect(isAlive(second.pid ?? 0)).toBe(false)
+    }).pipe(Effect.provide(layer())),
+  )
+
+  it.scoped("counts restarts taken at once: a process that exits at once fails after max_restarts", () =>
+    Effect.gen(function* () {
+      const { actor, next } = yield* actorFor({
+        command: crash[0],
+        args: [crash[1]],
+        backoff: { initial: 0 },
+        intensity: { max_restarts: 5, period: "10s" },
+      })
+      yield* actor.command("start")
+      const failed = yield* next((v) => v.state === "failed")
+      expect(failed.error).toBe("more than 5 restarts in 10s; last exited with code 3")
+      expect(failed.restarts).toBe(5)
+      expect(isAlive(failed.pid ?? 0)).toBe(false)
+    }).pipe(Effect.provide(layer())),
+  )
+
   it.scoped("escalates to SIGKILL after stop_timeout and leaves nothing of the group", () =>
     Effect.gen(function* () {
       const { actor, next, capture } = yield* actorFor({ command: "./ignore-sigterm.sh", stop_timeout: "3s" })
