@@ -1,6 +1,8 @@
 // The supervisor of one service: a mailbox and the one fiber that owns the service's model and
 // its worker's scope. Every message goes through the pure `transition`; this file only carries
-// out the actions it returns (spawn, signal, timers, notes, replies, publishing). Every call
+// out the actions it returns (spawn, signal, timers, notes, replies, publishing). A crash seen
+// while the loop is idle is decided in the exit callback, and its restart launched there
+// (RestartAhead.ts); the loop still carries out that decision. Every call
 // has a bound, and once the service is being deleted or Dockless stops, calls are refused at
 // once with the reason, and whatever was still queued is answered, never left waiting.
 import { Clock, Deferred, Effect, ExecutionStrategy, Exit, Fiber, FiberHandle, Random, Scope } from "effect"
