@@ -31,6 +31,7 @@ import { ServiceAction, type Budget, type ChildReport } from "./ServiceAction.ts
 import { ServiceEvent, type Command, type Reply } from "./ServiceEvent.ts"
 import { initialModel, ownPorts, viewOf, type Membership, type ServiceModel } from "./ServiceModel.ts"
 import { restartAhead, type Ahead, type AheadSteps } from "./RestartAhead.ts"
+import { timerSlot } from "./TimerSlot.ts"
 import { liveOf } from "./ServiceState.ts"
 import { transition } from "./ServiceTransition.ts"
 import { SpawnBudget } from "./SpawnBudget.ts"
@@ -155,8 +156,8 @@ export const makeServiceSupervisor = (
       ),
     )
     const mailbox = yield* Mailbox.make<ServiceEvent>()
-    const timer = yield* FiberHandle.make().pipe(Scope.extend(scope))
-    const firing = yield* FiberHandle.make().pipe(Scope.extend(scope))
+    const backoff = timerSlot(scope)
+    const firing = timerSlot(scope)
     const saved = init.spec.type === "oneshot" ? yield* store.jobOf(name) : undefined
 
     // Owned by the loop fiber below; other fibers only read snapshots of it.
@@ -325,15 +326,11 @@ export const makeServiceSupervisor = (
               .pipe(Effect.flatMap(toldEscaped(`sent ${signal} to`)))
             return run.worker.signalGroup(signal).pipe(Effect.zipRight(Effect.forkIn(escaped, run.scope)))
           }),
-        ArmBackoff: ({ epoch, delay }) =>
-          FiberHandle.run(timer, after(delay, ServiceEvent.BackoffElapsed({ epoch }))).pipe(Effect.asVoid),
-        CancelBackoff: () => FiberHandle.clear(timer),
+        ArmBackoff: ({ epoch, delay }) => backoff.arm(after(delay, ServiceEvent.BackoffElapsed({ epoch }))),
+        CancelBackoff: () => backoff.clear,
         ArmFiring: ({ epoch, delay }) =>
-          FiberHandle.run(
-            firing,
-            after(Math.min(delay, FIRING_SLICE_MS), ServiceEvent.Fired({ epoch })),
-          ).pipe(Effect.asVoid),
-        CancelFiring: () => FiberHandle.clear(firing),
+          firing.arm(after(Math.min(delay, FIRING_SLICE_MS), ServiceEvent.Fired({ epoch }))),
+        CancelFiring: () => firing.clear,
         RecordJob: ({ nextAt, runs }) =>
           store.recordJob(name, {
             next_run_at: nextAt === null ? null : new Date(nextAt).toISOString(),
