@@ -63,9 +63,11 @@ const EXPORT_ONLY = ["exportKubernetes-"]
  * Issue 18 added 5 (HostChecks, Invocation, HardStop, export, TomlTable), issue 24 4 (IdentitySpec,
  * IdentityChecks, Credentials, ProcCredentials), issue 17 a few of the tree's own: raised to 330.
  * Measured 285 once each command is imported when it runs (see STARTUP_BUDGET): lowered to 295.
- * Issue 19's readiness, jobs and alerts' wiring brought 292: 305.
+ * Issue 19's readiness, jobs and alerts' wiring brought 292: 305. Restarts in the exit callback
+ * (RestartAhead, TimerSlot) and ServiceTransition split in its parts (4 files of the same code)
+ * brought 309: 312.
  */
-const MODULE_BUDGET = 305
+const MODULE_BUDGET = 312
 /**
  * When this budget was set the bare node sat at 41.4 MiB and the daemon settled at 61.5 MiB
  * (ratio 1.48) in about two starts out of three and at 69.1 MiB (1.67) in the rest, steady in
