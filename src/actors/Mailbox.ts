@@ -66,7 +66,8 @@ export class Mailbox<M> {
 
   /**
    * Whether the owner is idle: every message posted has been taken and `settled`, so the
-   * next one posted is the next it handles, on the state it has now.
+   * next one posted is the next it handles, on the state it has now. Only for an owner that
+   * calls `settled` after each message (ServiceSupervisor); for any other it stays false.
    */
   get isIdle(): boolean {
     return this.unsettled === 0

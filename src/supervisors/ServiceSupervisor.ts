@@ -379,13 +379,10 @@ export const makeServiceSupervisor = (
     /** One event through the transition; a desired state that cannot be saved cancels the whole step. */
     const step = (event: ServiceEvent): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const decided = ahead !== undefined && ahead.event === event
-        if (decided && ahead?.basis !== model)
+        if (ahead?.event === event && ahead.basis !== model)
           yield* discardAhead("was for a state that changed before its turn")
         const next =
-          decided && ahead !== undefined
-            ? ahead.next
-            : transition(model, event, yield* Clock.currentTimeMillis)
+          ahead?.event === event ? ahead.next : transition(model, event, yield* Clock.currentTimeMillis)
         const first = next.actions[0]
         if (first?._tag === "PersistDesired") {
           const saved = yield* Effect.either(store.setDesired(name, first.desired))
